@@ -1,0 +1,124 @@
+import { z } from "zod";
+import { secretNameSchema } from "../probes/common.ts";
+import { probeSchema, type ProbeConfig } from "../probes/index.ts";
+import type { PlanePolicy } from "../status/evaluate.ts";
+
+/** Durable Object location hints: where a Prober object for a region is created. */
+export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export const regionSchema = z.enum(REGIONS);
+export type Region = z.infer<typeof regionSchema>;
+
+/** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
+const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict"]);
+
+export const planeSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lower case letters, digits and '-', at most 63 characters")
+      .describe("Stable identifier: used in URLs, metric labels and object names."),
+    name: z.string().min(1).max(200).optional().describe("Display name; defaults to the id."),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .optional()
+      .describe("The plane's API root; relative probe paths are joined to it."),
+    apiKeySecret: secretNameSchema
+      .optional()
+      .describe("Name of the Worker secret holding the probe identity's API key. Unset secret: NO_USER."),
+    regions: z
+      .array(regionSchema)
+      .min(1)
+      .refine((r) => new Set(r).size === r.length, "lists a region twice")
+      .describe("Where the plane is probed from."),
+    quorum: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Regions that must pass for the plane to pass; defaults to a majority."),
+    statusTtlSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86_400)
+      .default(120)
+      .describe("The status expires (NO_VALUE) this long after the last result."),
+    probes: z.array(probeSchema).min(1),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    planes: z.array(planeSchema).min(1, "declare at least one plane"),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.planes.forEach((plane, p) => {
+      if (seen.has(plane.id)) {
+        ctx.addIssue({ code: "custom", path: ["planes", p, "id"], message: `duplicate plane id "${plane.id}"` });
+      }
+      seen.add(plane.id);
+      if (plane.quorum !== undefined && plane.quorum > plane.regions.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["planes", p, "quorum"],
+          message: `quorum ${plane.quorum} is more than the ${plane.regions.length} region(s) listed`,
+        });
+      }
+      const names = new Set<string>();
+      plane.probes.forEach((probe, i) => {
+        const name = probe.name ?? probe.kind;
+        if (names.has(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["planes", p, "probes", i, "name"],
+            message: `duplicate probe name "${name}": give each probe of a kind a distinct name`,
+          });
+        }
+        names.add(name);
+        if (KINDS_NEEDING_BASE_URL.has(probe.kind) && plane.baseUrl === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["planes", p, "baseUrl"],
+            message: `required by probe "${name}" (${probe.kind})`,
+          });
+        }
+        if ("url" in probe && probe.url.startsWith("/") && plane.baseUrl === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["planes", p, "probes", i, "url"],
+            message: "a relative URL needs the plane's baseUrl",
+          });
+        }
+      });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type PlaneConfig = z.infer<typeof planeSchema>;
+export type { ProbeConfig };
+
+export function probeName(probe: ProbeConfig): string {
+  return probe.name ?? probe.kind;
+}
+
+export function planeName(plane: PlaneConfig): string {
+  return plane.name ?? plane.id;
+}
+
+/** A majority of the plane's regions unless the plane sets its own quorum. */
+export function quorumOf(plane: PlaneConfig): number {
+  return plane.quorum ?? Math.floor(plane.regions.length / 2) + 1;
+}
+
+/** What the status rules need to know of a plane. */
+export function policyOf(plane: PlaneConfig): PlanePolicy {
+  return {
+    regions: plane.regions,
+    quorum: quorumOf(plane),
+    ttlMs: plane.statusTtlSeconds * 1000,
+    probes: plane.probes.map((p) => ({ name: probeName(p), critical: p.critical })),
+  };
+}

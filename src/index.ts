@@ -1,0 +1,21 @@
+import { app } from "./app.ts";
+import type { Env } from "./env.ts";
+import { runCron } from "./scheduler/cron.ts";
+
+export { Dispatcher } from "./objects/dispatcher.ts";
+export { Plane } from "./objects/plane.ts";
+export { Prober } from "./objects/prober.ts";
+export { Summary } from "./objects/summary.ts";
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env) {
+    try {
+      const report = await runCron(env);
+      console.log(`planewatch: cron ticked ${report.ticked} probers`);
+    } catch (error) {
+      console.error(`planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  },
+} satisfies ExportedHandler<Env>;

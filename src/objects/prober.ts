@@ -1,0 +1,124 @@
+import { connect } from "cloudflare:sockets";
+import { DurableObject } from "cloudflare:workers";
+import { findPlane } from "../config/load.ts";
+import { probeName, type PlaneConfig, type ProbeConfig } from "../config/schema.ts";
+import { readSecret, type Env } from "../env.ts";
+import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import { runProbe } from "../probes/index.ts";
+import type { ProbeContext } from "../probes/types.ts";
+import type { ProbeResult } from "../status/model.ts";
+import { planeStub } from "./stubs.ts";
+
+/** A probe due within this much of now runs in the current round rather than a round of its own. */
+const DUE_SLACK_MS = 1_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NOT NULL);
+`;
+
+/** The I/O a probe gets in the Workers runtime, for one plane and one run. */
+export function probeContext(env: Env, plane: PlaneConfig, probe: ProbeConfig, started: number): ProbeContext {
+  const timeoutMs = probe.timeoutSeconds * 1000;
+  return {
+    baseUrl: plane.baseUrl,
+    apiKey: plane.apiKeySecret ? { secretName: plane.apiKeySecret, value: readSecret(env, plane.apiKeySecret) } : undefined,
+    secret: (name) => readSecret(env, name),
+    deadline: started + timeoutMs,
+    signal: AbortSignal.timeout(timeoutMs),
+    fetch: (input, init) => fetch(input, init),
+    connect,
+  };
+}
+
+/**
+ * One per (plane, region), created with the region as its location hint, so the plane is
+ * probed from there with this object's own connection and subrequest budget. Its alarm runs
+ * each probe on its own period; the cron's tick is the watchdog that (re)arms it.
+ */
+export class Prober extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  /** Called every minute by the scheduler: arms the alarm if nothing is armed. */
+  async tick(plane: string, region: string): Promise<void> {
+    this.sql.exec("INSERT OR REPLACE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Runs the probes that are due, reports them to the Plane object, and sleeps until the next one. */
+  override async alarm(): Promise<void> {
+    const identity = this.sql.exec<{ plane: string; region: string }>("SELECT plane, region FROM identity").toArray()[0];
+    if (!identity) return;
+    const plane = findPlane(this.env, identity.plane);
+    if (!plane || !plane.regions.includes(identity.region as never)) {
+      // No longer configured here: stop for good (the cron no longer ticks this object).
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    const now = Date.now();
+    const schedule = this.schedule(plane, now);
+    const due = plane.probes.filter((p) => schedule.get(probeName(p))! <= now + DUE_SLACK_MS);
+    const results = await this.run(plane, identity.region, due);
+    if (results.length > 0) await planeStub(this.env, plane.id).report(plane.id, results);
+
+    const after = Date.now();
+    for (const probe of due) {
+      const name = probeName(probe);
+      const period = probe.periodSeconds * 1000;
+      // Keep the cadence of the period; if a round ran long, start afresh from now.
+      let next = schedule.get(name)! + period;
+      if (next <= after) next = after + period;
+      schedule.set(name, next);
+      this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", name, next);
+    }
+    await this.ctx.storage.setAlarm(Math.min(...schedule.values()));
+  }
+
+  /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
+  private schedule(plane: PlaneConfig, now: number): Map<string, number> {
+    const stored = new Map(
+      this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
+    );
+    const schedule = new Map<string, number>();
+    for (const probe of plane.probes) {
+      const name = probeName(probe);
+      let due = stored.get(name);
+      if (due === undefined) {
+        due = now + probe.initialDelaySeconds * 1000;
+        this.sql.exec("INSERT INTO schedule (probe, next_due) VALUES (?, ?)", name, due);
+      }
+      schedule.set(name, due);
+    }
+    return schedule;
+  }
+
+  private async run(plane: PlaneConfig, region: string, probes: ProbeConfig[]): Promise<ProbeResult[]> {
+    const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe): Promise<ProbeResult> => {
+      const started = Date.now();
+      const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started));
+      return {
+        plane: plane.id,
+        region,
+        probe: probeName(probe),
+        kind: probe.kind,
+        at: started,
+        ok: outcome.ok,
+        reason: outcome.reason,
+        latencyMs: outcome.latencyMs,
+        httpStatus: outcome.httpStatus ?? null,
+        message: outcome.message,
+      };
+    });
+    // runProbe never rejects; a rejection here would be a bug in the shell, so let the alarm retry.
+    return settled.map((s) => {
+      if (s.status === "rejected") throw s.reason;
+      return s.value;
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env.ts";
+import type { PlaneSnapshot } from "../status/snapshot.ts";
+
+/**
+ * One shard of the mesh-wide view: the latest snapshot of each plane hashed to it. A scrape or
+ * a status listing reads every shard once instead of every Plane object.
+ */
+export class Summary extends DurableObject<Env> {
+  private snapshots: Map<string, PlaneSnapshot> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS snapshots (plane TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)",
+    );
+  }
+
+  private loaded(): Map<string, PlaneSnapshot> {
+    if (!this.snapshots) {
+      this.snapshots = new Map();
+      for (const row of this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshots")) {
+        const snapshot = JSON.parse(row.body) as PlaneSnapshot;
+        this.snapshots.set(snapshot.plane, snapshot);
+      }
+    }
+    return this.snapshots;
+  }
+
+  /** Stores a snapshot unless a newer one of the same plane is already here. */
+  async put(snapshot: PlaneSnapshot): Promise<void> {
+    const snapshots = this.loaded();
+    const current = snapshots.get(snapshot.plane);
+    if (current && current.version >= snapshot.version) return;
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO snapshots (plane, version, body) VALUES (?, ?, ?)",
+      snapshot.plane,
+      snapshot.version,
+      JSON.stringify(snapshot),
+    );
+    snapshots.set(snapshot.plane, snapshot);
+  }
+
+  /** For readiness: answers if the object can be reached and its storage read. */
+  async ping(): Promise<number> {
+    return this.loaded().size;
+  }
+
+  async list(): Promise<PlaneSnapshot[]> {
+    return [...this.loaded().values()];
+  }
+}

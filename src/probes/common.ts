@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/** Worker secrets are environment names; config refers to them, never to their values. */
+export const secretNameSchema = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be the name of a Worker secret (upper case, digits, _), not its value");
+
+export const probeNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lower case letters, digits, '-' and '_', at most 63 characters");
+
+export interface TimingDefaults {
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+  successThreshold: number;
+}
+
+/** Kubernetes' probe defaults, for health endpoints. */
+export const KUBERNETES_TIMING: TimingDefaults = {
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  failureThreshold: 3,
+  successThreshold: 1,
+};
+
+/** Inference checks run once a minute (as the seed's beat task did) and count from the first failure. */
+export const INFERENCE_TIMING: TimingDefaults = {
+  periodSeconds: 60,
+  timeoutSeconds: 30,
+  failureThreshold: 1,
+  successThreshold: 1,
+};
+
+/** Fields every probe kind has: identity, criticality and Kubernetes-style timing. */
+export function probeFields(defaults: TimingDefaults) {
+  return {
+    name: probeNameSchema.optional().describe("Unique within the plane; defaults to the kind."),
+    critical: z
+      .boolean()
+      .default(true)
+      .describe("A failing critical probe can fail the plane; a non-critical one only degrades it."),
+    periodSeconds: z.number().int().min(1).max(3600).default(defaults.periodSeconds),
+    timeoutSeconds: z.number().min(0.1).max(120).default(defaults.timeoutSeconds),
+    initialDelaySeconds: z.number().int().min(0).max(86_400).default(0),
+    failureThreshold: z.number().int().min(1).max(100).default(defaults.failureThreshold),
+    successThreshold: z.number().int().min(1).max(100).default(defaults.successThreshold),
+  };
+}

@@ -1,0 +1,180 @@
+import { z } from "zod";
+import { fail } from "./outcome.ts";
+import type { ProbeOutcome } from "./types.ts";
+
+// ---- status codes -------------------------------------------------------------------------
+
+const STATUS_LIST = /^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$/;
+
+/** `200`, `"200-399"` or `"200,204,300-302"`. */
+export const statusSpecSchema = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(STATUS_LIST, 'expected a code or ranges such as "200-399" or "200,204"'),
+]);
+export type StatusSpec = z.infer<typeof statusSpecSchema>;
+
+export function statusMatches(code: number, spec: StatusSpec): boolean {
+  if (typeof spec === "number") return code === spec;
+  return spec.split(",").some((part) => {
+    const [low, high = low] = part.split("-").map((s) => Number(s.trim()));
+    return code >= low! && code <= high!;
+  });
+}
+
+// ---- JSON paths ---------------------------------------------------------------------------
+
+/** `$`, `$.a.b`, `$.items[0].name`, `$["key with spaces"]`: enough to point into a response. */
+const PATH_SEGMENT = /\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/y;
+
+export function parseJsonPath(path: string): Array<string | number> | null {
+  if (!path.startsWith("$")) return null;
+  const segments: Array<string | number> = [];
+  PATH_SEGMENT.lastIndex = 1;
+  while (PATH_SEGMENT.lastIndex < path.length) {
+    const start = PATH_SEGMENT.lastIndex;
+    const m = PATH_SEGMENT.exec(path);
+    if (!m || m.index !== start) return null;
+    segments.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(`"${m[3]}"`)));
+  }
+  return segments;
+}
+
+export const jsonPathSchema = z
+  .string()
+  .refine((p) => parseJsonPath(p) !== null, 'expected a path such as "$.output.label" or "$.items[0]"');
+
+function lookup(value: unknown, segments: Array<string | number>): { found: boolean; value: unknown } {
+  let current = value;
+  for (const segment of segments) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, segment)) {
+      return { found: false, value: undefined };
+    }
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return { found: true, value: current };
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return (
+    keysA.length === keysB.length &&
+    keysA.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+// ---- response expectations ----------------------------------------------------------------
+
+const jsonPathCheckSchema = z
+  .object({
+    path: jsonPathSchema,
+    equals: z.json().optional().describe("The value at the path must equal this JSON value."),
+    exists: z.boolean().optional().describe("true: the path must exist; false: it must not."),
+  })
+  .strict();
+
+/** What a response must look like. `status` defaults per probe kind. */
+export function expectSchema(defaultStatus: StatusSpec) {
+  return z
+    .object({
+      status: statusSpecSchema.default(defaultStatus),
+      bodyContains: z.string().min(1).optional().describe("A substring the body must contain."),
+      json: z.json().optional().describe("The whole body, parsed as JSON, must equal this value."),
+      jsonPaths: z.array(jsonPathCheckSchema).optional(),
+    })
+    .strict()
+    .default({ status: defaultStatus });
+}
+export type Expect = z.infer<ReturnType<typeof expectSchema>>;
+
+function excerpt(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text === undefined ? "undefined" : text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** Checks a body against the expectations; null when it satisfies them. */
+export function checkBody(expect: Expect, body: string, latencyMs: number, httpStatus: number): ProbeOutcome | null {
+  if (expect.bodyContains !== undefined && !body.includes(expect.bodyContains)) {
+    return fail("body_mismatch", `body does not contain ${excerpt(expect.bodyContains)}`, latencyMs, httpStatus);
+  }
+  if (expect.json === undefined && expect.jsonPaths === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return fail("invalid_json", `body is not JSON: ${excerpt(body)}`, latencyMs, httpStatus);
+  }
+  if (expect.json !== undefined && !deepEqual(parsed, expect.json)) {
+    return fail("body_mismatch", `body ${excerpt(parsed)} is not the expected ${excerpt(expect.json)}`, latencyMs, httpStatus);
+  }
+  for (const check of expect.jsonPaths ?? []) {
+    const { found, value } = lookup(parsed, parseJsonPath(check.path)!);
+    if (check.exists === false && found) {
+      return fail("body_mismatch", `${check.path} should not exist`, latencyMs, httpStatus);
+    }
+    if (check.exists !== false && !found && (check.exists === true || check.equals !== undefined)) {
+      return fail("body_mismatch", `${check.path} is missing`, latencyMs, httpStatus);
+    }
+    if (check.equals !== undefined && !deepEqual(value, check.equals)) {
+      return fail("body_mismatch", `${check.path} is ${excerpt(value)}, expected ${excerpt(check.equals)}`, latencyMs, httpStatus);
+    }
+  }
+  return null;
+}
+
+// ---- URLs and bodies ----------------------------------------------------------------------
+
+/** Joins a path onto a base URL that may itself carry a path prefix. */
+export function resolveUrl(baseUrl: string | undefined, urlOrPath: string): string {
+  if (/^https?:\/\//i.test(urlOrPath)) return urlOrPath;
+  if (baseUrl === undefined) throw new Error(`relative URL ${urlOrPath} needs the plane's baseUrl`);
+  return baseUrl.replace(/\/+$/, "") + urlOrPath;
+}
+
+/**
+ * Reads at most `maxBytes` of a body before the signal aborts; a target that floods or drips
+ * cannot hold the probe. Cancels the rest of the stream.
+ */
+export async function readBodyLimited(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: "", truncated: false };
+  const reader = response.body.getReader();
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new DOMException("body read timed out", "TimeoutError"));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+      if (size > maxBytes) {
+        truncated = true;
+        break;
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(Math.min(size, maxBytes));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const take = Math.min(chunk.byteLength, bytes.byteLength - offset);
+    bytes.set(chunk.subarray(0, take), offset);
+    offset += take;
+    if (offset === bytes.byteLength) break;
+  }
+  return { text: new TextDecoder().decode(bytes), truncated };
+}

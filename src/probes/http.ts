@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
+import { exchange, isExchange, judge } from "./exchange.ts";
+import { expectSchema, resolveUrl } from "./expect.ts";
+import { credentialsMissing } from "./outcome.ts";
+import type { Prober } from "./types.ts";
+
+const headerValueSchema = z.union([
+  z.string(),
+  z
+    .object({
+      secret: secretNameSchema,
+      prefix: z.string().default("").describe('Put before the secret value, e.g. "Bearer ".'),
+    })
+    .strict(),
+]);
+
+export const httpProbeSchema = z
+  .object({
+    kind: z.literal("http"),
+    ...probeFields(KUBERNETES_TIMING),
+    url: z
+      .string()
+      .regex(/^(https?:\/\/[^\s]+|\/[^\s]*)$/i, "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)")
+      .describe("Absolute URL, or a path joined to the plane's baseUrl."),
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name"), headerValueSchema)
+      .default({}),
+    body: z.string().optional(),
+    expect: expectSchema("200-399"),
+    maxBodyBytes: z.number().int().min(0).max(8 * 1024 * 1024).default(64 * 1024),
+  })
+  .strict();
+export type HttpProbe = z.infer<typeof httpProbeSchema>;
+
+export const probeHttp: Prober<HttpProbe> = async (config, ctx) => {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(config.headers)) {
+    if (typeof value === "string") {
+      headers.set(name, value);
+      continue;
+    }
+    const secret = ctx.secret(value.secret);
+    if (secret === undefined) return credentialsMissing(value.secret);
+    headers.set(name, value.prefix + secret);
+  }
+  const ex = await exchange(
+    ctx,
+    resolveUrl(ctx.baseUrl, config.url),
+    { method: config.method, headers, body: config.body },
+    config.maxBodyBytes,
+  );
+  return isExchange(ex) ? judge(config.expect, ex) : ex;
+};

@@ -1,0 +1,86 @@
+import { failureClass, worse, type FailingProbe, type PlaneStatus } from "./model.ts";
+import type { ProbeState } from "./thresholds.ts";
+
+/** What the status of a plane is judged by: its regions, quorum, expiry and probes. */
+export interface PlanePolicy {
+  regions: readonly string[];
+  quorum: number;
+  ttlMs: number;
+  probes: ReadonlyArray<{ name: string; critical: boolean }>;
+}
+
+/** The latest thresholded state of one probe in one region, and when its result was taken. */
+export interface LatestState {
+  region: string;
+  probe: string;
+  at: number;
+  state: ProbeState;
+}
+
+export interface Evaluation {
+  status: PlaneStatus;
+  /** When the status turns NO_VALUE if no new result arrives; null once it has. */
+  expiresAt: number | null;
+  failing: FailingProbe[];
+}
+
+function isFresh(policy: PlanePolicy, entry: LatestState, now: number): boolean {
+  return now - entry.at < policy.ttlMs;
+}
+
+/** Entries that belong to the current policy (config may have dropped a region or probe). */
+function relevant(policy: PlanePolicy, entries: readonly LatestState[]): LatestState[] {
+  const regions = new Set(policy.regions);
+  const probes = new Set(policy.probes.map((p) => p.name));
+  return entries.filter((e) => regions.has(e.region) && probes.has(e.probe));
+}
+
+/**
+ * The plane's status from the latest state of every (region, probe):
+ * - only results younger than the TTL count; none at all is NO_VALUE;
+ * - a critical probe failing in more regions than the quorum can spare breaks the plane, with
+ *   the class of its failures (NO_USER > NO_ORACLE > FAILED);
+ * - any other failure (fewer regions, or a non-critical probe) is DEGRADED;
+ * - a region with no fresh result counts neither way.
+ */
+export function evaluatePlane(policy: PlanePolicy, entries: readonly LatestState[], now: number): Evaluation {
+  const fresh = relevant(policy, entries).filter((e) => isFresh(policy, e, now));
+  if (fresh.length === 0) return { status: "NO_VALUE", expiresAt: null, failing: [] };
+  const spare = policy.regions.length - policy.quorum;
+  let status: PlaneStatus = "OK";
+  const failing: FailingProbe[] = [];
+  for (const probe of policy.probes) {
+    const failed = fresh.filter((e) => e.probe === probe.name && e.state.verdict === "fail");
+    if (failed.length === 0) continue;
+    const reasons = failed.map((e) => e.state.failReason ?? "failed");
+    failing.push(...failed.map((e, i) => ({ region: e.region, probe: e.probe, reason: reasons[i]! })));
+    const breaksQuorum = failed.length > spare;
+    status = worse(status, probe.critical && breaksQuorum ? reasons.map(failureClass).reduce<PlaneStatus>(worse, "OK") : "DEGRADED");
+  }
+  const newest = Math.max(...fresh.map((e) => e.at));
+  return { status, expiresAt: newest + policy.ttlMs, failing };
+}
+
+/** A region's own view: the same rules without the quorum. */
+export function evaluateRegion(policy: PlanePolicy, entries: readonly LatestState[], region: string, now: number): PlaneStatus {
+  const fresh = relevant(policy, entries).filter((e) => e.region === region && isFresh(policy, e, now));
+  if (fresh.length === 0) return "NO_VALUE";
+  const critical = new Set(policy.probes.filter((p) => p.critical).map((p) => p.name));
+  return fresh
+    .filter((e) => e.state.verdict === "fail")
+    .map((e): PlaneStatus => (critical.has(e.probe) ? failureClass(e.state.failReason ?? "failed") : "DEGRADED"))
+    .reduce(worse, "OK");
+}
+
+/** The next moment the evaluation can change on its own: the earliest fresh result going stale. */
+export function nextExpiry(policy: PlanePolicy, entries: readonly LatestState[], now: number): number | null {
+  const times = relevant(policy, entries)
+    .filter((e) => isFresh(policy, e, now))
+    .map((e) => e.at + policy.ttlMs);
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/** What a reader of a stored status sees: NO_VALUE once it has expired, whoever stored it. */
+export function effectiveStatus(stored: { status: PlaneStatus; expiresAt: number | null }, now: number): PlaneStatus {
+  return stored.expiresAt !== null && now >= stored.expiresAt ? "NO_VALUE" : stored.status;
+}

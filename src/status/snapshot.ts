@@ -1,0 +1,31 @@
+import type { PlaneStatus, ProbeResult } from "./model.ts";
+import type { ProbeState } from "./thresholds.ts";
+
+/** The latest result of one probe in one region, with its thresholded state. */
+export type LatestResult = Omit<ProbeResult, "plane"> & { state: ProbeState };
+
+/** A cumulative counter kept by the Plane object (survives restarts, never goes backwards). */
+export interface CounterValue {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Everything the outputs need about one plane, published by its Plane object to a Summary
+ * shard. `version` grows with every change so an older snapshot never replaces a newer one.
+ */
+export interface PlaneSnapshot {
+  plane: string;
+  version: number;
+  status: PlaneStatus;
+  since: number;
+  expiresAt: number | null;
+  results: LatestResult[];
+  counters: CounterValue[];
+}
+
+/** A plane that has never reported: nothing known yet. */
+export function emptySnapshot(plane: string): PlaneSnapshot {
+  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [] };
+}

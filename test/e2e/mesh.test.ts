@@ -1,0 +1,161 @@
+/**
+ * The mesh as a user runs it: a real `wrangler dev` with the plane simulator, the cron fired
+ * over HTTP, the outputs read by a real promtool and a real Chromium.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
+import { expositionProblems } from "../support/exposition.ts";
+import { systemProgram } from "../support/system.ts";
+
+const API_KEY = "e2e-demo-key";
+/** The hanging plane's probes give up after this; the others must not wait for it. */
+const HANG_TIMEOUT_S = 8;
+
+interface PlaneJson {
+  id: string;
+  status: string;
+  regions: Record<string, { probes: Record<string, { reason: string; at: string }> }>;
+}
+
+let mesh: RunningMesh;
+
+function planesConfig(simulator: string) {
+  const probes = (timeoutSeconds = 5) => [
+    {
+      kind: "sync_predict",
+      input: { text: "ping" },
+      expect: { json: { status: "ok", echo: { text: "ping" } } },
+      periodSeconds: 5,
+      timeoutSeconds,
+    },
+    { kind: "http", name: "readyz", url: "/healthz/readyz", periodSeconds: 5, timeoutSeconds },
+  ];
+  const plane = (id: string, timeout?: number) => ({
+    id,
+    baseUrl: `${simulator}/planes/${id}`,
+    apiKeySecret: "DEMO_API_KEY",
+    regions: ["wnam", "weur", "apac"],
+    probes: probes(timeout),
+  });
+  return { planes: [plane("healthy"), plane("failing"), plane("hanging", HANG_TIMEOUT_S)] };
+}
+
+async function statuses(): Promise<Record<string, PlaneJson>> {
+  const res = await fetch(`${mesh.url}/api/v1/status`);
+  const body = (await res.json()) as { planes: PlaneJson[] };
+  return Object.fromEntries(body.planes.map((p) => [p.id, p]));
+}
+
+/** Every region of the plane has a result for the probe and the plane has the status. */
+function settled(s: Record<string, PlaneJson>, plane: string, status: string): boolean {
+  const p = s[plane];
+  return p?.status === status && Object.values(p.regions).every((r) => r.probes.sync_predict !== undefined);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}\n${mesh.logs().slice(-4000)}`);
+}
+
+function setFaults(plane: string, faults: Record<string, unknown>) {
+  return fetch(`${mesh.simulatorUrl}/planes/${plane}/faults`, { method: "PUT", body: JSON.stringify(faults) });
+}
+
+beforeAll(async () => {
+  const simulatorPort = await freePort();
+  mesh = await startMesh({
+    simulatorPort,
+    vars: { PLANES_CONFIG: JSON.stringify(planesConfig(`http://127.0.0.1:${simulatorPort}`)), DEMO_API_KEY: API_KEY },
+    simulatorVars: { SIM_API_KEY: API_KEY, SIM_FAULTS: JSON.stringify({ failing: { status: 500 }, hanging: { hang: true } }) },
+  });
+  await mesh.tick();
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+describe("the mesh under wrangler dev", () => {
+  it("shows the healthy plane OK and the failing one FAILED, without waiting for the hanging one", async () => {
+    const seen = await until("healthy OK and failing FAILED", async () => {
+      const s = await statuses();
+      return settled(s, "healthy", "OK") && settled(s, "failing", "FAILED") ? s : undefined;
+    });
+    // The hanging plane's probes are still waiting for their timeout: it did not hold the others.
+    expect(seen.hanging!.status).toBe("NO_VALUE");
+    expect(seen.failing!.regions.weur!.probes.sync_predict!.reason).toBe("unexpected_status");
+  });
+
+  it("fails the hanging plane with a timeout once its probes give up", async () => {
+    const s = await until("hanging FAILED", async () => {
+      const now = await statuses();
+      return settled(now, "hanging", "FAILED") ? now : undefined;
+    });
+    expect(s.hanging!.regions.apac!.probes.sync_predict!.reason).toBe("timeout");
+  });
+
+  it("follows a simulator fault switched at run time, and its repair", async () => {
+    await setFaults("healthy", { modelMissing: true });
+    await until("healthy NO_ORACLE", async () => ((await statuses()).healthy?.status === "NO_ORACLE" ? true : undefined));
+    await setFaults("healthy", { unauthorized: true });
+    await until("healthy NO_USER", async () => ((await statuses()).healthy?.status === "NO_USER" ? true : undefined));
+    await setFaults("healthy", {});
+    await until("healthy OK again", async () => ((await statuses()).healthy?.status === "OK" ? true : undefined));
+  });
+
+  it("serves /metrics that promtool accepts, every family contiguous", async (ctx) => {
+    const promtool = systemProgram("promtool");
+    if (!promtool) return ctx.skip("promtool is not installed");
+    const text = await (await fetch(`${mesh.url}/metrics`)).text();
+    expect(text).toContain('workload_plane_health_status{plane="failing",status="FAILED"} 1');
+    expect(expositionProblems(text)).toEqual([]);
+    const file = join(mkdtempSync(join(tmpdir(), "planewatch-metrics-")), "metrics.txt");
+    writeFileSync(file, text);
+    // promtool exits non-zero on format errors; lint findings on our names would be printed.
+    const out = execFileSync("sh", ["-c", `"${promtool}" check metrics < "${file}" 2>&1`], { encoding: "utf8" });
+    expect(out.trim()).toBe("");
+  });
+
+  it("keeps the history in D1, readable through the API", async () => {
+    const res = await fetch(`${mesh.url}/api/v1/planes/failing/history?probe=sync_predict&limit=5`);
+    const body = (await res.json()) as { results: Array<{ ok: boolean; reason: string }> };
+    expect(body.results.length).toBeGreaterThan(0);
+    expect(body.results.every((r) => !r.ok && r.reason === "unexpected_status")).toBe(true);
+  });
+
+  it("is ready", async () => {
+    const res = await fetch(`${mesh.url}/healthz/readyz`);
+    expect(res.status).toBe(200);
+  });
+
+  it("renders the status page in Chromium, with the runbook of a failing plane", async (ctx) => {
+    const browser = systemProgram("chromium", ["/usr/bin/chromium"]);
+    if (!browser) return ctx.skip("chromium is not installed");
+    const instance = await chromium.launch({
+      executablePath: browser,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await instance.newPage();
+      await page.goto(mesh.url);
+      await page.locator('[data-plane="healthy"][data-status="OK"]').waitFor();
+      await page.locator('[data-plane="failing"][data-status="FAILED"] button').click();
+      const failing = page.locator('[data-plane="failing"]');
+      await failing.locator(".runbook h3").first().waitFor();
+      expect(await failing.locator(".runbook h3").first().textContent()).toMatch(/^FAILED: /);
+      expect(await failing.locator('tr[data-region="weur"][data-probe="sync_predict"]').textContent()).toContain("unexpected_status");
+    } finally {
+      await instance.close();
+    }
+  });
+});

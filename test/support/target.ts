@@ -1,0 +1,60 @@
+/**
+ * A plain HTTP server on 127.0.0.1 that behaves in every way a probe must cope with: healthy,
+ * failing, refusing the key, missing the model, hanging, dripping, flooding. Started by the
+ * tests' global setup; never a real platform, always loopback.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+export const TARGET_API_KEY = "target-test-key";
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => resolve(body));
+  });
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+const ROUTES: Record<string, Handler> = {
+  "POST /ok/predict": async (req, res) => {
+    if (req.headers.authorization !== `Api-Key ${TARGET_API_KEY}`) return json(res, 401, { error: "bad key" });
+    json(res, 200, { status: "ok", echo: JSON.parse(await readBody(req)) });
+  },
+  "POST /wrong/predict": (_req, res) => json(res, 200, { status: "degraded" }),
+  "POST /fail/predict": (_req, res) => json(res, 500, { error: "boom" }),
+  "POST /missing/predict": (_req, res) => json(res, 404, { error: { code: "MODEL_DOES_NOT_EXIST" } }),
+  "POST /gone/predict": (_req, res) => json(res, 400, { errors: [{ code: "MODEL_DOES_NOT_EXIST", message: "no model" }] }),
+  "GET /ok/healthz": (_req, res) => res.writeHead(200).end("ok"),
+  "GET /unready/healthz": (_req, res) => res.writeHead(503).end("not ready"),
+  "GET /redirect": (_req, res) => res.writeHead(302, { location: "/elsewhere" }).end(),
+  "GET /json": (_req, res) => json(res, 200, { model: { ready: true, replicas: [1, 2] }, "odd key": "x" }),
+  "GET /big": (_req, res) => res.writeHead(200).end("x".repeat(2 * 1024 * 1024)),
+  "GET /echo-headers": (req, res) => json(res, 200, req.headers),
+  // Accepts and never answers.
+  "GET /hang": () => {},
+  "POST /hang/predict": () => {},
+  // Headers at once, then one byte every 200 ms, for a minute.
+  "GET /drip": (_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    const timer = setInterval(() => res.write("."), 200);
+    const end = setTimeout(() => (clearInterval(timer), res.end()), 60_000);
+    res.on("close", () => (clearInterval(timer), clearTimeout(end)));
+  },
+};
+
+export function startTarget(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const route = ROUTES[`${req.method} ${req.url?.split("?")[0]}`];
+    if (!route) return json(res, 404, { error: "no such route" });
+    void route(req, res);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}

@@ -1,0 +1,211 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  listDurableObjectIds,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { planeStub } from "../../src/objects/stubs.ts";
+import { dispatch } from "../../src/scheduler/dispatch.ts";
+import type { ProbeResult } from "../../src/status/model.ts";
+import { expositionProblems } from "../support/exposition.ts";
+
+async function cron(): Promise<void> {
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+}
+
+/** Runs every Prober object's alarm (its probes), then every Plane object's (publish, D1). */
+async function runProbersAndPlanes(): Promise<void> {
+  for (const id of await listDurableObjectIds(env.PROBER)) await runDurableObjectAlarm(env.PROBER.get(id));
+  for (const id of await listDurableObjectIds(env.PLANE)) await runDurableObjectAlarm(env.PLANE.get(id));
+}
+
+async function api<T>(path: string): Promise<T> {
+  const res = await exports.default.fetch(`http://mesh${path}`);
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+
+interface StatusBody {
+  planes: Array<{ id: string; status: string; regions: Record<string, { status: string; probes: Record<string, { ok: boolean; reason: string }> }> }>;
+}
+
+describe("cron to status, history and metrics", () => {
+  beforeAll(async () => {
+    await cron();
+    await runProbersAndPlanes();
+  });
+
+  it("creates one Prober object per (plane, region)", async () => {
+    expect(await listDurableObjectIds(env.PROBER)).toHaveLength(6);
+  });
+
+  it("gives each plane its status", async () => {
+    const body = await api<StatusBody>("/api/v1/status");
+    expect(Object.fromEntries(body.planes.map((p) => [p.id, p.status]))).toEqual({ good: "OK", broken: "FAILED", keyless: "NO_USER" });
+    const good = body.planes.find((p) => p.id === "good")!;
+    expect(Object.keys(good.regions)).toEqual(["wnam", "weur", "apac"]);
+    expect(good.regions.weur!.probes.sync_predict).toMatchObject({ ok: true, reason: "ok" });
+    expect(body.planes.find((p) => p.id === "keyless")!.regions.enam!.probes.sync_predict!.reason).toBe("credentials_missing");
+  });
+
+  it("shows one plane with its runbook and transitions", async () => {
+    const body = await api<{ status: string; runbook: { summary: string }; transitions: Array<{ from: string; to: string }> }>(
+      "/api/v1/planes/broken",
+    );
+    expect(body.status).toBe("FAILED");
+    expect(body.runbook.summary).toMatch(/failed in enough regions/);
+    expect(body.transitions[0]).toMatchObject({ from: "NO_VALUE", to: "FAILED" });
+  });
+
+  it("writes the history to D1", async () => {
+    const { results } = await env.DB.prepare("SELECT plane, count(*) AS n FROM results GROUP BY plane ORDER BY plane").all();
+    expect(results).toEqual([
+      { plane: "broken", n: 2 },
+      { plane: "good", n: 6 },
+      { plane: "keyless", n: 1 },
+    ]);
+    const history = await api<{ results: Array<{ region: string; ok: boolean }> }>("/api/v1/planes/good/history?probe=sync_predict");
+    expect(history.results).toHaveLength(3);
+    const transitions = await env.DB.prepare("SELECT plane, from_status, to_status FROM transitions ORDER BY plane").all();
+    expect(transitions.results).toHaveLength(3);
+  });
+
+  it("exports the statuses and probe results as Prometheus text", async () => {
+    const res = await exports.default.fetch("http://mesh/metrics");
+    expect(res.headers.get("content-type")).toContain("version=0.0.4");
+    const text = await res.text();
+    expect(text).toContain('workload_plane_health_status{plane="broken",status="FAILED"} 1');
+    expect(text).toContain('probe_success{plane="good",region="apac",probe="healthz"} 1');
+    expect(text).toContain('planewatch_probe_runs_total{plane="broken",outcome="failure",probe="sync_predict",region="weur"} 1');
+    expect(expositionProblems(text)).toEqual([]);
+  });
+
+  it("a second tick leaves armed Prober alarms alone, and a run only runs what is due", async () => {
+    await cron();
+    await runProbersAndPlanes();
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good'").all<{ n: number }>();
+    // The alarms were armed for a minute later; running them early runs nothing.
+    expect(results[0]!.n).toBe(6);
+  });
+
+  it("fans out through Dispatcher objects when there are more targets than the width", async () => {
+    const report = await dispatch({ ...env, FANOUT_WIDTH: "2" }, { start: 0, end: 6 });
+    expect(report).toEqual({ ticked: 6, failed: 0, errors: [] });
+    expect(await listDurableObjectIds(env.DISPATCHER)).toHaveLength(2);
+  });
+
+  it("is ready when config, D1 and the objects answer", async () => {
+    expect(await api("/healthz/readyz")).toMatchObject({ ok: true });
+  });
+});
+
+function result(plane: string, region: string, at: number, ok = true): ProbeResult {
+  return { plane, region, probe: "sync_predict", kind: "sync_predict", at, ok, reason: ok ? "ok" : "timeout", latencyMs: 12, httpStatus: 200, message: "" };
+}
+
+describe("expiry and outages", () => {
+  beforeAll(async () => {
+    // From here on results come only from the tests, not from Prober alarms in the background.
+    for (const id of await listDurableObjectIds(env.PROBER)) {
+      await runInDurableObject(env.PROBER.get(id), (_object, state) => state.storage.deleteAlarm());
+    }
+  });
+
+  it("reads NO_VALUE once results stop arriving for the TTL, noticed by the alarm alone", async () => {
+    const stub = planeStub(env, "broken");
+    expect((await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "broken")!.status).toBe("FAILED");
+    // No cron, no results: two minutes later the alarm expires the status.
+    vi.useFakeTimers({ now: Date.now() + 121_000, toFake: ["Date"] });
+    try {
+      await runDurableObjectAlarm(stub);
+      const summary = await api<StatusBody>("/api/v1/status");
+      expect(summary.planes.find((p) => p.id === "broken")!.status).toBe("NO_VALUE");
+      const detail = await api<{ transitions: Array<{ from: string; to: string }> }>("/api/v1/planes/broken");
+      expect(detail.transitions[0]).toMatchObject({ from: "FAILED", to: "NO_VALUE" });
+      const metrics = await (await exports.default.fetch("http://mesh/metrics")).text();
+      expect(metrics).toContain('workload_plane_health_status{plane="broken",status="NO_VALUE"} 1');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("ignores a result older than the one it has (a re-sent report)", async () => {
+    const stub = planeStub(env, "keyless");
+    const now = Date.now();
+    await stub.report("keyless", [result("keyless", "enam", now)]);
+    await stub.report("keyless", [result("keyless", "enam", now - 1_000, false)]);
+    expect((await stub.detail("keyless")).snapshot.status).toBe("OK");
+  });
+
+  it("publishes every new result, even one that changes neither status nor expiry", async () => {
+    const stub = planeStub(env, "good");
+    const at = Date.now() + 1_000; // newer than anything stored
+    await stub.report("good", [result("good", "wnam", at)]);
+    await stub.report("good", [result("good", "weur", at - 500)]);
+    const good = (await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "good")!;
+    expect(good.regions.weur!.probes.sync_predict).toMatchObject({ at: new Date(at - 500).toISOString() });
+  });
+
+  it("keeps history in the outbox while D1 is down, and delivers it when D1 is back", async () => {
+    const stub = planeStub(env, "good");
+    const outbox = () =>
+      runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+    await runDurableObjectAlarm(stub);
+    expect(await outbox()).toBe(0);
+
+    await env.DB.exec("ALTER TABLE results RENAME TO results_offline");
+    const at = Date.now() + 5_000; // newer than what the earlier tests stored
+    await stub.report("good", [result("good", "wnam", at, false), result("good", "weur", at, false)]);
+    await runDurableObjectAlarm(stub);
+    expect(await outbox()).toBe(3); // two results and the transition to FAILED
+    expect((await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "good")!.status).toBe("FAILED");
+
+    await env.DB.exec("ALTER TABLE results_offline RENAME TO results");
+    await runDurableObjectAlarm(stub);
+    expect(await outbox()).toBe(0);
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND at = ?").bind(at).all<{ n: number }>();
+    expect(results[0]!.n).toBe(2);
+  });
+});
+
+describe("an invalid config", () => {
+  const broken = { ...env, PLANES_CONFIG: JSON.stringify({ planes: [{ id: "x", regions: ["mars"], probes: [] }] }) };
+  const call = (path: string) => worker.fetch(new Request(`http://mesh${path}`), broken, createExecutionContext());
+
+  it("fails readiness with every problem listed", async () => {
+    const res = await call("/healthz/readyz");
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      checks: {
+        config: {
+          ok: false,
+          source: "PLANES_CONFIG",
+          problems: [
+            { path: "planes[0].regions[0]", message: expect.stringMatching(/expected one of/) },
+            { path: "planes[0].probes", message: expect.stringMatching(/>=1 items/) },
+          ],
+        },
+      },
+    });
+  });
+
+  it("makes the API answer 503 with the problems, and /metrics say so", async () => {
+    const res = await call("/api/v1/status");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await res.json()).toMatchObject({ title: "Invalid configuration", problems: [{ path: "planes[0].regions[0]" }, {}] });
+    expect(await (await call("/metrics")).text()).toBe(
+      "# HELP planewatch_config_valid 1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).\n# TYPE planewatch_config_valid gauge\nplanewatch_config_valid 0\n",
+    );
+  });
+
+  it("makes the cron refuse to probe", async () => {
+    await expect(worker.scheduled(createScheduledController(), broken)).rejects.toThrow(/invalid/);
+  });
+});

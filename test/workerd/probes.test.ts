@@ -1,0 +1,117 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { PlaneConfig, ProbeConfig } from "../../src/config/schema.ts";
+import { validateConfig } from "../../src/config/validate.ts";
+import { probeContext } from "../../src/objects/prober.ts";
+import { runProbe } from "../../src/probes/index.ts";
+import type { ProbeOutcome } from "../../src/probes/types.ts";
+
+const base = `http://127.0.0.1:${env.TEST_TARGET_PORT}`;
+
+/** Runs one probe the way a Prober object does: real fetch, real deadline, secrets from env. */
+async function probe(baseUrl: string | undefined, probe: Record<string, unknown>, apiKeySecret = "TARGET_API_KEY"): Promise<ProbeOutcome> {
+  const result = validateConfig({ planes: [{ id: "p", baseUrl, apiKeySecret, regions: ["wnam"], probes: [probe] }] });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const plane: PlaneConfig = result.config.planes[0]!;
+  const config: ProbeConfig = plane.probes[0]!;
+  return runProbe(config, probeContext(env, plane, config, Date.now()));
+}
+
+const predict = { kind: "sync_predict", input: { text: "ping" }, expect: { json: { status: "ok", echo: { text: "ping" } } } };
+
+describe("sync_predict", () => {
+  it("passes when the model answers the expected body", async () => {
+    expect(await probe(`${base}/ok`, predict)).toMatchObject({ ok: true, reason: "ok", httpStatus: 200 });
+  });
+
+  it("reads a wrong body as body_mismatch", async () => {
+    expect(await probe(`${base}/wrong`, predict)).toMatchObject({ ok: false, reason: "body_mismatch", httpStatus: 200 });
+  });
+
+  it("reads a server error as unexpected_status", async () => {
+    expect(await probe(`${base}/fail`, predict)).toMatchObject({ ok: false, reason: "unexpected_status", httpStatus: 500 });
+  });
+
+  it("reads 401 as unauthorized, and a missing secret as credentials_missing without a request", async () => {
+    expect(await probe(`${base}/ok`, predict, "WRONG_KEY_NAME_THAT_IS_UNSET")).toMatchObject({
+      ok: false,
+      reason: "credentials_missing",
+      message: "secret WRONG_KEY_NAME_THAT_IS_UNSET is not set",
+    });
+    expect(await probe(`${base}/fail`, { ...predict, path: "/../ok/predict" }, "UNRELATED")).toMatchObject({
+      reason: "credentials_missing",
+    });
+  });
+
+  it("reads 404 or MODEL_DOES_NOT_EXIST as model_not_found", async () => {
+    expect(await probe(`${base}/missing`, predict)).toMatchObject({ ok: false, reason: "model_not_found", httpStatus: 404 });
+    expect(await probe(`${base}/gone`, predict)).toMatchObject({ ok: false, reason: "model_not_found", httpStatus: 400 });
+  });
+
+  it("gives up on a target that never answers at its timeout", async () => {
+    const started = Date.now();
+    const outcome = await probe(`${base}/hang`, { ...predict, timeoutSeconds: 1 });
+    expect(outcome).toMatchObject({ ok: false, reason: "timeout" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("reports a refused connection", async () => {
+    expect(await probe("http://127.0.0.1:1", predict)).toMatchObject({ ok: false, reason: "connection_failed" });
+  });
+});
+
+describe("http", () => {
+  it("passes 200-399 by default, without following redirects", async () => {
+    expect(await probe(base, { kind: "http", url: "/ok/healthz" })).toMatchObject({ ok: true, httpStatus: 200 });
+    expect(await probe(base, { kind: "http", url: "/redirect" })).toMatchObject({ ok: true, httpStatus: 302 });
+    expect(await probe(base, { kind: "http", url: "/unready/healthz" })).toMatchObject({
+      ok: false,
+      reason: "unexpected_status",
+      message: "status 503, expected 200-399",
+    });
+  });
+
+  it("checks JSON paths and substrings", async () => {
+    const json = { kind: "http", url: `${base}/json` };
+    expect(
+      await probe(undefined, { ...json, expect: { jsonPaths: [{ path: "$.model.ready", equals: true }], bodyContains: "replicas" } }),
+    ).toMatchObject({ ok: true });
+    expect(await probe(undefined, { ...json, expect: { jsonPaths: [{ path: "$.model.replicas[0]", equals: 9 }] } })).toMatchObject({
+      ok: false,
+      reason: "body_mismatch",
+      message: "$.model.replicas[0] is 1, expected 9",
+    });
+  });
+
+  it("sends headers, with values from secrets by name", async () => {
+    const outcome = await probe(base, {
+      kind: "http",
+      url: "/echo-headers",
+      headers: { "x-plain": "1", authorization: { secret: "TARGET_API_KEY", prefix: "Bearer " } },
+      expect: { jsonPaths: [{ path: "$.authorization", equals: `Bearer ${env.TARGET_API_KEY}` }, { path: '$["x-plain"]', equals: "1" }] },
+    });
+    expect(outcome).toMatchObject({ ok: true });
+    expect(outcome.message).not.toContain(env.TARGET_API_KEY);
+    expect(await probe(base, { kind: "http", url: "/ok/healthz", headers: { authorization: { secret: "NOT_SET" } } })).toMatchObject({
+      reason: "credentials_missing",
+    });
+  });
+
+  it("reads at most maxBodyBytes of a flood", async () => {
+    expect(await probe(base, { kind: "http", url: "/big", maxBodyBytes: 1024, expect: { bodyContains: "y" } })).toMatchObject({
+      ok: false,
+      reason: "body_too_large",
+    });
+    // Without a body check the flood is not read at all beyond the limit, and the probe passes.
+    expect(await probe(base, { kind: "http", url: "/big", maxBodyBytes: 1024 })).toMatchObject({ ok: true });
+  });
+
+  it("cuts a dripping body off at the deadline", async () => {
+    const started = Date.now();
+    expect(await probe(base, { kind: "http", url: "/drip", timeoutSeconds: 1, expect: { bodyContains: "!" } })).toMatchObject({
+      ok: false,
+      reason: "timeout",
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -1,0 +1,44 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { testPlanesConfig } from "./test/support/config.ts";
+import { TARGET_API_KEY } from "./test/support/target.ts";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Unit tests and integration tests inside workerd, with real D1 and Durable Objects.
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("migrations"),
+                TEST_TARGET_PORT: inject("targetPort"),
+                PLANES_CONFIG: JSON.stringify(testPlanesConfig(inject("targetPort"))),
+                TARGET_API_KEY,
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/unit/**/*.test.ts", "test/workerd/**/*.test.ts"],
+          globalSetup: ["test/support/global-target.ts"],
+          setupFiles: ["test/support/apply-migrations.ts"],
+        },
+      },
+      {
+        // End to end: real `wrangler dev` processes, Prometheus, Chromium, all on loopback.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
