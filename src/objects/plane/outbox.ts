@@ -1,0 +1,55 @@
+import { writeHistory } from "../../storage/history.ts";
+import type { ProbeResult, Transition } from "../../status/model.ts";
+import { increment } from "./counters.ts";
+
+/**
+ * History leaves a Plane object through this outbox: rows wait in the object's own storage
+ * until D1 has taken them, so a D1 outage delays history but loses none of it (up to a limit).
+ */
+export const OUTBOX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL
+);`;
+
+/** Rows sent to D1 in one batch. */
+const FLUSH_BATCH = 500;
+/** Past this many waiting rows the oldest results are dropped (and counted); transitions never. */
+const OUTBOX_LIMIT = 50_000;
+/** After a failed D1 write. */
+const RETRY_DELAY_MS = 15_000;
+
+type OutboxRow = { kind: "result"; body: ProbeResult } | { kind: "transition"; body: Transition };
+
+export function enqueue(sql: SqlStorage, row: OutboxRow): void {
+  sql.exec("INSERT INTO outbox (kind, body) VALUES (?, ?)", row.kind, JSON.stringify(row.body));
+  const excess = outboxSize(sql) - OUTBOX_LIMIT;
+  if (excess > 0) {
+    sql.exec("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE kind = 'result' ORDER BY id LIMIT ?)", excess);
+    increment(sql, "planewatch_history_dropped_total", {}, excess);
+  }
+}
+
+export function outboxSize(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+}
+
+/**
+ * Sends one batch to D1 and deletes it once D1 has it. Returns when to come back: now if more
+ * rows wait, later if D1 failed (the rows stay), never (Infinity) when the outbox is empty.
+ */
+export async function flushOutbox(sql: SqlStorage, db: D1Database, now: number): Promise<number> {
+  const rows = sql.exec<{ id: number; kind: string; body: string }>("SELECT * FROM outbox ORDER BY id LIMIT ?", FLUSH_BATCH).toArray();
+  if (rows.length === 0) return Infinity;
+  const results = rows.filter((r) => r.kind === "result").map((r) => JSON.parse(r.body) as ProbeResult);
+  const transitions = rows.filter((r) => r.kind === "transition").map((r) => JSON.parse(r.body) as Transition);
+  try {
+    await writeHistory(db, results, transitions);
+  } catch (error) {
+    console.error(`planewatch: writing history to D1 failed, ${rows.length} rows kept for retry: ${String(error)}`);
+    return now + RETRY_DELAY_MS;
+  }
+  sql.exec("DELETE FROM outbox WHERE id <= ?", rows.at(-1)!.id);
+  return outboxSize(sql) > 0 ? now : Infinity;
+}

@@ -1,0 +1,185 @@
+import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
+import { evaluatePlane, nextExpiry, type LatestState } from "../../status/evaluate.ts";
+import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
+import type { LatestResult } from "../../status/snapshot.ts";
+import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
+import { increment } from "./counters.ts";
+import { enqueue } from "./outbox.ts";
+
+/** The plane's status and the latest result of every (region, probe), in the Plane object's storage. */
+export const STATE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS plane (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  plane TEXT NOT NULL,
+  status TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  expires_at INTEGER,
+  version INTEGER NOT NULL,
+  published_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS latest (
+  region TEXT NOT NULL,
+  probe TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  latency_ms REAL NOT NULL,
+  http_status INTEGER,
+  message TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  successes INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  fail_reason TEXT,
+  PRIMARY KEY (region, probe)
+);
+CREATE TABLE IF NOT EXISTS transitions (
+  at INTEGER NOT NULL,
+  from_status TEXT NOT NULL,
+  to_status TEXT NOT NULL,
+  failing TEXT NOT NULL
+);`;
+
+/** Transitions kept in the object for the API; D1 keeps them all. */
+const RECENT_TRANSITIONS = 50;
+
+export type PlaneRow = {
+  plane: string;
+  status: PlaneStatus;
+  since: number;
+  expires_at: number | null;
+  version: number;
+  published_version: number;
+};
+
+type LatestRow = {
+  region: string;
+  probe: string;
+  kind: string;
+  at: number;
+  ok: number;
+  reason: string;
+  latency_ms: number;
+  http_status: number | null;
+  message: string;
+  verdict: "pass" | "fail";
+  successes: number;
+  failures: number;
+  fail_reason: string | null;
+};
+
+function stateOf(row: LatestRow): ProbeState {
+  return { verdict: row.verdict, successes: row.successes, failures: row.failures, failReason: row.fail_reason };
+}
+
+export function planeRow(sql: SqlStorage): PlaneRow | undefined {
+  return sql.exec<PlaneRow>("SELECT * FROM plane WHERE id = 1").toArray()[0];
+}
+
+export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): void {
+  sql.exec(
+    "INSERT OR IGNORE INTO plane (id, plane, status, since, expires_at, version, published_version) VALUES (1, ?, 'NO_VALUE', ?, NULL, 0, 0)",
+    planeId,
+    now,
+  );
+}
+
+export function latestResults(sql: SqlStorage): LatestResult[] {
+  return sql
+    .exec<LatestRow>("SELECT * FROM latest ORDER BY region, probe")
+    .toArray()
+    .map((r) => ({
+      region: r.region,
+      probe: r.probe,
+      kind: r.kind,
+      at: r.at,
+      ok: r.ok === 1,
+      reason: r.reason,
+      latencyMs: r.latency_ms,
+      httpStatus: r.http_status,
+      message: r.message,
+      state: stateOf(r),
+    }));
+}
+
+function latestStates(sql: SqlStorage): LatestState[] {
+  return latestResults(sql).map((r) => ({ region: r.region, probe: r.probe, at: r.at, state: r.state }));
+}
+
+/**
+ * Stores a result unless the config does not know it or a newer one is stored (a re-sent
+ * report), counts it and queues it for D1. Says whether it stored it.
+ */
+export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult): boolean {
+  const probe = plane.probes.find((p) => probeName(p) === result.probe);
+  if (!probe || !plane.regions.includes(result.region as never)) return false;
+  const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", result.region, result.probe).toArray()[0];
+  if (previous && previous.at >= result.at) return false;
+  const state = nextProbeState(previous && stateOf(previous), result, probe);
+  sql.exec(
+    `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    result.region,
+    result.probe,
+    result.kind,
+    result.at,
+    result.ok ? 1 : 0,
+    result.reason,
+    result.latencyMs,
+    result.httpStatus,
+    result.message,
+    state.verdict,
+    state.successes,
+    state.failures,
+    state.failReason,
+  );
+  increment(sql, "planewatch_probe_runs_total", { region: result.region, probe: result.probe, outcome: result.ok ? "success" : "failure" });
+  enqueue(sql, { kind: "result", body: result });
+  return true;
+}
+
+/**
+ * Applies the status rules now; records a transition when the status changes. The snapshot
+ * version grows when anything in it changed (`resultsChanged`, status, expiry). Returns the
+ * transition, if any, and when the evaluation can next change by itself (a result going stale).
+ */
+export function evaluateNow(
+  sql: SqlStorage,
+  plane: PlaneConfig,
+  now: number,
+  resultsChanged = false,
+): { transition: Transition | null; nextExpiry: number } {
+  const row = planeRow(sql)!;
+  const policy = policyOf(plane);
+  const states = latestStates(sql);
+  const evaluation = evaluatePlane(policy, states, now);
+  let transition: Transition | null = null;
+  if (evaluation.status !== row.status) {
+    transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing };
+    sql.exec(
+      "INSERT INTO transitions (at, from_status, to_status, failing) VALUES (?, ?, ?, ?)",
+      now,
+      row.status,
+      evaluation.status,
+      JSON.stringify(evaluation.failing),
+    );
+    sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
+    enqueue(sql, { kind: "transition", body: transition });
+  }
+  if (resultsChanged || transition || evaluation.expiresAt !== row.expires_at) {
+    sql.exec(
+      "UPDATE plane SET status = ?, since = ?, expires_at = ?, version = version + 1 WHERE id = 1",
+      evaluation.status,
+      transition ? now : row.since,
+      evaluation.expiresAt,
+    );
+  }
+  return { transition, nextExpiry: nextExpiry(policy, states, now) ?? Infinity };
+}
+
+export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {
+  return sql
+    .exec<{ at: number; from_status: PlaneStatus; to_status: PlaneStatus; failing: string }>("SELECT * FROM transitions ORDER BY at DESC")
+    .toArray()
+    .map((t) => ({ plane: planeId, at: t.at, from: t.from_status, to: t.to_status, failing: JSON.parse(t.failing) }));
+}
