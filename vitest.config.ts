@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testPlanesConfig } from "./test/support/config.ts";
+import { REDIS_PASSWORD } from "./test/support/servers.ts";
 import { TARGET_API_KEY } from "./test/support/target.ts";
 
 export default defineConfig({
@@ -15,6 +16,8 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("migrations"),
                 TEST_TARGET_PORT: inject("targetPort"),
+                TEST_SERVERS: inject("servers"),
+                REDIS_PASSWORD,
                 PLANES_CONFIG: JSON.stringify(testPlanesConfig(inject("targetPort"))),
                 TARGET_API_KEY,
               },
@@ -24,7 +27,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/workerd/**/*.test.ts"],
-          globalSetup: ["test/support/global-target.ts"],
+          globalSetup: ["test/support/global-target.ts", "test/support/global-servers.ts"],
           setupFiles: ["test/support/apply-migrations.ts"],
         },
       },

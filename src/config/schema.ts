@@ -10,6 +10,8 @@ export type Region = z.infer<typeof regionSchema>;
 
 /** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
 const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict"]);
+/** Socket kinds: without their own host they connect to the host of the plane's baseUrl. */
+const KINDS_WITH_HOST = new Set<ProbeConfig["kind"]>(["tcp", "redis", "postgres"]);
 
 export const planeSchema = z
   .object({
@@ -83,6 +85,13 @@ export const configSchema = z
             code: "custom",
             path: ["planes", p, "baseUrl"],
             message: `required by probe "${name}" (${probe.kind})`,
+          });
+        }
+        if (KINDS_WITH_HOST.has(probe.kind) && !("host" in probe) && plane.baseUrl === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["planes", p, "probes", i, "host"],
+            message: "required when the plane has no baseUrl",
           });
         }
         if ("url" in probe && probe.url.startsWith("/") && plane.baseUrl === undefined) {

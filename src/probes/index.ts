@@ -1,17 +1,29 @@
 import { z } from "zod";
 import { probeHttp, httpProbeSchema } from "./http.ts";
 import { fail } from "./outcome.ts";
+import { postgresProbeSchema, probePostgres } from "./postgres.ts";
+import { probeRedis, redisProbeSchema } from "./redis.ts";
 import { probeSyncPredict, syncPredictProbeSchema } from "./sync_predict.ts";
+import { probeTcp, tcpProbeSchema } from "./tcp.ts";
 import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 
 /** Every probe kind: its config schema here, its prober in PROBERS below. */
-export const probeSchema = z.discriminatedUnion("kind", [syncPredictProbeSchema, httpProbeSchema]);
+export const probeSchema = z.discriminatedUnion("kind", [
+  syncPredictProbeSchema,
+  httpProbeSchema,
+  tcpProbeSchema,
+  redisProbeSchema,
+  postgresProbeSchema,
+]);
 export type ProbeConfig = z.infer<typeof probeSchema>;
 export type ProbeKind = ProbeConfig["kind"];
 
 const PROBERS: { [K in ProbeKind]: Prober<Extract<ProbeConfig, { kind: K }>> } = {
   sync_predict: probeSyncPredict,
   http: probeHttp,
+  tcp: probeTcp,
+  redis: probeRedis,
+  postgres: probePostgres,
 };
 
 /** Past the deadline a probe gets this much longer to return its own verdict before it is cut off. */

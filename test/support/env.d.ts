@@ -1,5 +1,6 @@
 import type { D1Migration } from "cloudflare:test";
 import type { Env as MeshEnv } from "../../src/env.ts";
+import type { ServerPorts } from "./servers.ts";
 
 declare global {
   namespace Cloudflare {
@@ -9,6 +10,8 @@ declare global {
     interface Env extends MeshEnv {
       TEST_MIGRATIONS: D1Migration[];
       TEST_TARGET_PORT: number;
+      TEST_SERVERS: ServerPorts;
+      REDIS_PASSWORD: string;
       TARGET_API_KEY: string;
     }
   }

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { KUBERNETES_TIMING, probeFields } from "./common.ts";
+import { fail, pass } from "./outcome.ts";
+import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./socket.ts";
+import type { Prober } from "./types.ts";
+
+const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
+const hexSchema = z.string().regex(HEX, "expected bytes as hex digits, two per byte (e.g. 0d0a)");
+
+const regexSchema = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(error as Error).message}` });
+  }
+});
+
+export const tcpProbeSchema = z
+  .object({
+    kind: z.literal("tcp"),
+    ...probeFields(KUBERNETES_TIMING),
+    ...socketTargetFields,
+    tls: z.boolean().default(false).describe("Connect with TLS."),
+    send: z.string().min(1).optional().describe("Text to send once connected (JSON escapes such as \\r\\n apply)."),
+    sendHex: hexSchema.optional().describe("Bytes to send once connected, as hex; instead of send."),
+    expect: z
+      .object({
+        contains: z.string().min(1).optional().describe("Text the reply must contain."),
+        containsHex: hexSchema.optional().describe("Bytes the reply must contain, as hex."),
+        regex: regexSchema.optional().describe("A regular expression the reply (read as UTF-8) must match."),
+      })
+      .strict()
+      .refine((e) => Object.values(e).filter((v) => v !== undefined).length === 1, "give exactly one of contains, containsHex, regex")
+      .optional()
+      .describe("Without it, a completed connection passes."),
+    maxBytes: z.number().int().min(1).max(1024 * 1024).default(4096).describe("Most bytes read while looking for expect."),
+  })
+  .strict()
+  .refine((p) => p.send === undefined || p.sendHex === undefined, { path: ["sendHex"], message: "give send or sendHex, not both" });
+export type TcpProbe = z.infer<typeof tcpProbeSchema>;
+
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
+
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.byteLength <= haystack.byteLength; i++) {
+    for (let j = 0; j < needle.byteLength; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** A predicate over everything received so far, from the probe's `expect`. */
+function matcher(expect: NonNullable<TcpProbe["expect"]>): (received: Uint8Array) => boolean {
+  if (expect.regex !== undefined) {
+    const regex = new RegExp(expect.regex);
+    return (received) => regex.test(new TextDecoder().decode(received));
+  }
+  const needle = expect.containsHex !== undefined ? fromHex(expect.containsHex) : utf8(expect.contains!);
+  return (received) => indexOfBytes(received, needle) >= 0;
+}
+
+function excerpt(bytes: Uint8Array): string {
+  const text = JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 80)));
+  return bytes.byteLength > 80 ? `${text}…` : text;
+}
+
+/**
+ * Connects (optionally with TLS), sends the probe's bytes, and reads until the reply matches
+ * `expect`, at most `maxBytes` and never past the deadline. A reply that does not match is
+ * `unexpected_reply` with what arrived, whether the server went quiet, closed or flooded.
+ */
+export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
+  return withConnection(ctx, config, config.tls ? "on" : "off", config.maxBytes, async (connection, elapsed) => {
+    const payload = config.sendHex !== undefined ? fromHex(config.sendHex) : config.send !== undefined ? utf8(config.send) : undefined;
+    if (payload) await connection.write(payload);
+    if (!config.expect) return pass(elapsed(), "connected");
+    const matches = matcher(config.expect);
+    const untilMatch: Parse<true> = (received) => (matches(received) ? { value: true, consumed: received.byteLength } : undefined);
+    try {
+      await connection.read(untilMatch);
+      return pass(elapsed(), "reply matched");
+    } catch (error) {
+      const received = connection.pending();
+      if (!(error instanceof SocketError) || received.byteLength === 0) throw error;
+      return fail("unexpected_reply", `${error.message}; received ${received.byteLength} bytes: ${excerpt(received)}`, elapsed());
+    }
+  });
+};

@@ -1,0 +1,15 @@
+import { env } from "cloudflare:test";
+import type { PlaneConfig, ProbeConfig } from "../../src/config/schema.ts";
+import { validateConfig } from "../../src/config/validate.ts";
+import { probeContext } from "../../src/objects/prober.ts";
+import { runProbe } from "../../src/probes/index.ts";
+import type { ProbeOutcome } from "../../src/probes/types.ts";
+
+/** Runs one probe the way a Prober object does: validated config, real fetch and sockets, real deadline, secrets from env. */
+export async function probe(baseUrl: string | undefined, probe: Record<string, unknown>, apiKeySecret = "TARGET_API_KEY"): Promise<ProbeOutcome> {
+  const result = validateConfig({ planes: [{ id: "p", baseUrl, apiKeySecret, regions: ["wnam"], probes: [probe] }] });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const plane: PlaneConfig = result.config.planes[0]!;
+  const config: ProbeConfig = plane.probes[0]!;
+  return runProbe(config, probeContext(env, plane, config, Date.now()));
+}

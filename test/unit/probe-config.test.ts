@@ -1,0 +1,58 @@
+/** Config errors of the probe kinds beyond inference: each refused with the field at fault and why. */
+import { describe, expect, it } from "vitest";
+import { validateConfig, type ConfigProblem } from "../../src/config/validate.ts";
+
+function problemsOf(probes: unknown[], plane: Record<string, unknown> = { baseUrl: "http://plane.test" }): ConfigProblem[] {
+  const result = validateConfig({ planes: [{ id: "p", regions: ["wnam"], ...plane, probes }] });
+  return result.ok ? [] : result.problems;
+}
+
+function parsed(probe: Record<string, unknown>) {
+  const result = validateConfig({ planes: [{ id: "p", baseUrl: "http://plane.test", regions: ["wnam"], probes: [probe] }] });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.config.planes[0]!.probes;
+}
+
+describe("socket probe config", () => {
+  it("fills defaults: Kubernetes timing, Redis and PostgreSQL ports, pg_isready's TLS preference", () => {
+    expect(parsed({ kind: "tcp", port: 22 })[0]).toMatchObject({ periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, tls: false, maxBytes: 4096 });
+    expect(parsed({ kind: "redis" })[0]).toMatchObject({ port: 6379, tls: false });
+    expect(parsed({ kind: "postgres" })[0]).toMatchObject({ port: 5432, user: "planewatch", tls: "prefer" });
+  });
+
+  it("refuses a missing or impossible port, a bad host, and no host at all", () => {
+    expect(problemsOf([{ kind: "tcp" }, { kind: "redis", port: 70_000 }, { kind: "postgres", host: "db:5432" }])).toEqual([
+      { path: "planes[0].probes[0].port", message: "required" },
+      { path: "planes[0].probes[1].port", message: "Too big: expected number to be <=65535" },
+      { path: "planes[0].probes[2].host", message: "expected a host name or an IP address, without scheme or port" },
+    ]);
+    expect(problemsOf([{ kind: "redis", name: "cache" }], {})).toEqual([
+      { path: "planes[0].probes[0].host", message: "required when the plane has no baseUrl" },
+    ]);
+  });
+
+  it("refuses a bad regex, bad hex, two payloads, and an expect with no or two checks", () => {
+    expect(
+      problemsOf([
+        { kind: "tcp", name: "a", port: 1, expect: { regex: "(unclosed" } },
+        { kind: "tcp", name: "b", port: 1, sendHex: "0g" },
+        { kind: "tcp", name: "c", port: 1, send: "x", sendHex: "00" },
+        { kind: "tcp", name: "d", port: 1, expect: {} },
+        { kind: "tcp", name: "e", port: 1, expect: { contains: "a", regex: "b" } },
+      ]).map((p) => [p.path, p.message.replace(/:.*/, "")]),
+    ).toEqual([
+      ["planes[0].probes[0].expect.regex", "not a valid regular expression"],
+      ["planes[0].probes[1].sendHex", "expected bytes as hex digits, two per byte (e.g. 0d0a)"],
+      ["planes[0].probes[2].sendHex", "give send or sendHex, not both"],
+      ["planes[0].probes[3].expect", "give exactly one of contains, containsHex, regex"],
+      ["planes[0].probes[4].expect", "give exactly one of contains, containsHex, regex"],
+    ]);
+  });
+
+  it("refuses a password given as a value, and an unknown TLS mode", () => {
+    expect(problemsOf([{ kind: "redis", passwordSecret: "hunter2" }, { kind: "postgres", tls: "verify-full" }]).map((p) => p.path)).toEqual([
+      "planes[0].probes[0].passwordSecret",
+      "planes[0].probes[1].tls",
+    ]);
+  });
+});
