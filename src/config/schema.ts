@@ -10,8 +10,10 @@ export type Region = z.infer<typeof regionSchema>;
 
 /** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
 const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict"]);
-/** Socket kinds: without their own host they connect to the host of the plane's baseUrl. */
-const KINDS_WITH_HOST = new Set<ProbeConfig["kind"]>(["tcp", "redis", "postgres"]);
+/** Probes that open a socket: without their own host they connect to the host of the plane's baseUrl. */
+function connectsByHost(probe: ProbeConfig): boolean {
+  return ["tcp", "redis", "postgres"].includes(probe.kind) || (probe.kind === "grpc_health" && probe.transport === "grpc");
+}
 
 export const planeSchema = z
   .object({
@@ -87,18 +89,25 @@ export const configSchema = z
             message: `required by probe "${name}" (${probe.kind})`,
           });
         }
-        if (KINDS_WITH_HOST.has(probe.kind) && !("host" in probe) && plane.baseUrl === undefined) {
+        if (connectsByHost(probe) && !("host" in probe) && plane.baseUrl === undefined) {
           ctx.addIssue({
             code: "custom",
             path: ["planes", p, "probes", i, "host"],
             message: "required when the plane has no baseUrl",
           });
         }
-        if ("url" in probe && probe.url.startsWith("/") && plane.baseUrl === undefined) {
+        if ("url" in probe && probe.url?.startsWith("/") && plane.baseUrl === undefined) {
           ctx.addIssue({
             code: "custom",
             path: ["planes", p, "probes", i, "url"],
             message: "a relative URL needs the plane's baseUrl",
+          });
+        }
+        if (probe.kind === "grpc_health" && probe.transport === "grpc-web" && !("url" in probe) && plane.baseUrl === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["planes", p, "probes", i, "url"],
+            message: "required when the plane has no baseUrl",
           });
         }
       });

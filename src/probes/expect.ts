@@ -138,12 +138,12 @@ export function resolveUrl(baseUrl: string | undefined, urlOrPath: string): stri
  * Reads at most `maxBytes` of a body before the signal aborts; a target that floods or drips
  * cannot hold the probe. Cancels the rest of the stream.
  */
-export async function readBodyLimited(
+export async function readBytesLimited(
   response: Response,
   maxBytes: number,
   signal: AbortSignal,
-): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: "", truncated: false };
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = response.body.getReader();
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = () => reject(new DOMException("body read timed out", "TimeoutError"));
@@ -176,5 +176,15 @@ export async function readBodyLimited(
     offset += take;
     if (offset === bytes.byteLength) break;
   }
+  return { bytes, truncated };
+}
+
+/** The same, decoded as UTF-8 text. */
+export async function readBodyLimited(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<{ text: string; truncated: boolean }> {
+  const { bytes, truncated } = await readBytesLimited(response, maxBytes, signal);
   return { text: new TextDecoder().decode(bytes), truncated };
 }

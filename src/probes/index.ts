@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { probeHttp, httpProbeSchema } from "./http.ts";
+import { grpcHealthProbeSchema, probeGrpcHealth } from "./grpc_health.ts";
 import { fail } from "./outcome.ts";
 import { postgresProbeSchema, probePostgres } from "./postgres.ts";
 import { probeRedis, redisProbeSchema } from "./redis.ts";
@@ -14,6 +15,7 @@ export const probeSchema = z.discriminatedUnion("kind", [
   tcpProbeSchema,
   redisProbeSchema,
   postgresProbeSchema,
+  grpcHealthProbeSchema,
 ]);
 export type ProbeConfig = z.infer<typeof probeSchema>;
 export type ProbeKind = ProbeConfig["kind"];
@@ -24,6 +26,7 @@ const PROBERS: { [K in ProbeKind]: Prober<Extract<ProbeConfig, { kind: K }>> } =
   tcp: probeTcp,
   redis: probeRedis,
   postgres: probePostgres,
+  grpc_health: probeGrpcHealth,
 };
 
 /** Past the deadline a probe gets this much longer to return its own verdict before it is cut off. */

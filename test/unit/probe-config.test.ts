@@ -56,3 +56,32 @@ describe("socket probe config", () => {
     ]);
   });
 });
+
+describe("grpc_health config", () => {
+  it("defaults to native gRPC for the whole server", () => {
+    expect(parsed({ kind: "grpc_health", port: 50051 })[0]).toMatchObject({ transport: "grpc", service: "", periodSeconds: 10 });
+  });
+
+  it("needs a port for native gRPC, and refuses fields of the other transport", () => {
+    expect(
+      problemsOf([
+        { kind: "grpc_health", name: "a" },
+        { kind: "grpc_health", name: "b", port: 1, url: "/grpc" },
+        { kind: "grpc_health", name: "c", transport: "grpc-web", port: 1 },
+        { kind: "grpc_health", name: "d", transport: "grpc+tls", port: 1 },
+      ]),
+    ).toEqual([
+      { path: "planes[0].probes[0].port", message: "required for transport grpc" },
+      { path: "planes[0].probes[1].url", message: 'only for transport "grpc-web"' },
+      { path: "planes[0].probes[2].port", message: 'only for transport "grpc"' },
+      { path: "planes[0].probes[3].transport", message: 'Invalid option: expected one of "grpc"|"grpc-web"' },
+    ]);
+  });
+
+  it("needs somewhere to go when the plane has no baseUrl", () => {
+    expect(problemsOf([{ kind: "grpc_health", name: "a", port: 1 }, { kind: "grpc_health", name: "b", transport: "grpc-web" }], {})).toEqual([
+      { path: "planes[0].probes[0].host", message: "required when the plane has no baseUrl" },
+      { path: "planes[0].probes[1].url", message: "required when the plane has no baseUrl" },
+    ]);
+  });
+});
