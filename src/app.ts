@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { api } from "./outputs/api.ts";
 import type { AppEnv } from "./outputs/config.ts";
+import { heartbeats } from "./outputs/heartbeats.ts";
 import { problem } from "./outputs/problem.ts";
 import { routes } from "./outputs/routes.ts";
 
-/** The mesh's HTTP face: metrics, JSON API, health and the status page. */
+/** The mesh's HTTP face: metrics, JSON API, heartbeat receiver, health and the status page. */
 export const app = new Hono<AppEnv>();
 
+app.route("/api/v1/heartbeats", heartbeats);
 app.route("/api/v1", api);
 app.route("/", routes);
 

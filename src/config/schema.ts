@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { secretNameSchema } from "../probes/common.ts";
-import { probeSchema, type ProbeConfig } from "../probes/index.ts";
+import { declaredNames, declaredProbeSchema, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/index.ts";
 import type { PlanePolicy } from "../status/evaluate.ts";
 
 /** Durable Object location hints: where a Prober object for a region is created. */
@@ -9,10 +9,47 @@ export const regionSchema = z.enum(REGIONS);
 export type Region = z.infer<typeof regionSchema>;
 
 /** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
-const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict"]);
+const KINDS_NEEDING_BASE_URL = new Set<DeclaredProbe["kind"]>(["sync_predict"]);
 /** Probes that open a socket: without their own host they connect to the host of the plane's baseUrl. */
-function connectsByHost(probe: ProbeConfig): boolean {
+function connectsByHost(probe: DeclaredProbe): boolean {
   return ["tcp", "redis", "postgres"].includes(probe.kind) || (probe.kind === "grpc_health" && probe.transport === "grpc");
+}
+
+/** The URL fields of a declared probe that hold a path, to be joined to the plane's baseUrl. */
+function relativeUrlFields(probe: DeclaredProbe): string[] {
+  const urls: Record<string, string | undefined> =
+    probe.kind === "http_tiers"
+      ? { livez: probe.livez, readyz: probe.readyz, healthz: probe.healthz }
+      : probe.kind === "http" || probe.kind === "grpc_health"
+        ? { url: probe.url }
+        : {};
+  return Object.keys(urls).filter((field) => urls[field]?.startsWith("/"));
+}
+
+type PlaneInput = z.infer<typeof planeSchema>;
+
+/** What one declared probe needs of its plane: (path under the plane, message) pairs. */
+function probeProblems(plane: PlaneInput, probe: DeclaredProbe, i: number): Array<[Array<string | number>, string]> {
+  const problems: Array<[Array<string | number>, string]> = [];
+  const at = (...path: Array<string | number>) => ["probes", i, ...path];
+  if (KINDS_NEEDING_BASE_URL.has(probe.kind) && plane.baseUrl === undefined) {
+    problems.push([["baseUrl"], `required by probe "${declaredNames(probe)[0]}" (${probe.kind})`]);
+  }
+  if (plane.baseUrl === undefined) {
+    if (connectsByHost(probe) && !("host" in probe)) problems.push([at("host"), "required when the plane has no baseUrl"]);
+    for (const field of relativeUrlFields(probe)) problems.push([at(field), "a relative URL needs the plane's baseUrl"]);
+    if (probe.kind === "grpc_health" && probe.transport === "grpc-web" && !("url" in probe)) {
+      problems.push([at("url"), "required when the plane has no baseUrl"]);
+    }
+  }
+  if (probe.kind === "heartbeat" && probe.periodSeconds + probe.graceSeconds > plane.statusTtlSeconds) {
+    problems.push([
+      at("periodSeconds"),
+      `periodSeconds + graceSeconds (${probe.periodSeconds + probe.graceSeconds} s) exceed the plane's statusTtlSeconds ` +
+        `(${plane.statusTtlSeconds} s): the status would expire between heartbeats; raise statusTtlSeconds`,
+    ]);
+  }
+  return problems;
 }
 
 export const planeSchema = z
@@ -47,7 +84,7 @@ export const planeSchema = z
       .max(86_400)
       .default(120)
       .describe("The status expires (NO_VALUE) this long after the last result."),
-    probes: z.array(probeSchema).min(1),
+    probes: z.array(declaredProbeSchema).min(1),
   })
   .strict();
 
@@ -73,49 +110,27 @@ export const configSchema = z
       }
       const names = new Set<string>();
       plane.probes.forEach((probe, i) => {
-        const name = probe.name ?? probe.kind;
-        if (names.has(name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["planes", p, "probes", i, "name"],
-            message: `duplicate probe name "${name}": give each probe of a kind a distinct name`,
-          });
+        for (const name of declaredNames(probe)) {
+          if (names.has(name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["planes", p, "probes", i, "name"],
+              message: `duplicate probe name "${name}": give each probe of a kind a distinct name`,
+            });
+          }
+          names.add(name);
         }
-        names.add(name);
-        if (KINDS_NEEDING_BASE_URL.has(probe.kind) && plane.baseUrl === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["planes", p, "baseUrl"],
-            message: `required by probe "${name}" (${probe.kind})`,
-          });
-        }
-        if (connectsByHost(probe) && !("host" in probe) && plane.baseUrl === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["planes", p, "probes", i, "host"],
-            message: "required when the plane has no baseUrl",
-          });
-        }
-        if ("url" in probe && probe.url?.startsWith("/") && plane.baseUrl === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["planes", p, "probes", i, "url"],
-            message: "a relative URL needs the plane's baseUrl",
-          });
-        }
-        if (probe.kind === "grpc_health" && probe.transport === "grpc-web" && !("url" in probe) && plane.baseUrl === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["planes", p, "probes", i, "url"],
-            message: "required when the plane has no baseUrl",
-          });
+        for (const [path, message] of probeProblems(plane, probe, i)) {
+          ctx.addIssue({ code: "custom", path: ["planes", p, ...path], message });
         }
       });
     });
-  });
+  })
+  // Shorthands (http_tiers) become plain probes here: nothing downstream knows them.
+  .transform((config) => ({ ...config, planes: config.planes.map((plane) => ({ ...plane, probes: plane.probes.flatMap(expandProbe) })) }));
 
 export type Config = z.infer<typeof configSchema>;
-export type PlaneConfig = z.infer<typeof planeSchema>;
+export type PlaneConfig = Config["planes"][number];
 export type { ProbeConfig };
 
 export function probeName(probe: ProbeConfig): string {
@@ -137,6 +152,6 @@ export function policyOf(plane: PlaneConfig): PlanePolicy {
     regions: plane.regions,
     quorum: quorumOf(plane),
     ttlMs: plane.statusTtlSeconds * 1000,
-    probes: plane.probes.map((p) => ({ name: probeName(p), critical: p.critical })),
+    probes: plane.probes.map((p) => ({ name: probeName(p), critical: p.critical, regional: isPulled(p) })),
   };
 }

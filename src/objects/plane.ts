@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { findPlane } from "../config/load.ts";
-import type { Env } from "../env.ts";
+import { probeName, type PlaneConfig } from "../config/schema.ts";
+import { readSecret, type Env } from "../env.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
+import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "./plane/heartbeats.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import { ensurePlaneRow, evaluateNow, latestResults, planeRow, recentTransitions, recordResult, STATE_SCHEMA } from "./plane/state.ts";
 import { summaryStubFor } from "./stubs.ts";
@@ -25,7 +27,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA + HEARTBEATS_SCHEMA);
   }
 
   /** Results of one round of probes from one region. Results older than what is stored are ignored. */
@@ -40,6 +42,29 @@ export class Plane extends DurableObject<Env> {
     });
     await this.publish(now);
     await this.wakeBy(now + FLUSH_DELAY_MS);
+  }
+
+  /** A heartbeat arrived (its sender is authenticated by the Worker). False when the plane has no such heartbeat probe. */
+  async heartbeat(planeId: string, probe: string): Promise<boolean> {
+    const plane = findPlane(this.env, planeId);
+    if (!plane?.probes.some((p) => p.kind === "heartbeat" && probeName(p) === probe)) return false;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      ensurePlaneRow(this.sql, planeId, now);
+      evaluateNow(this.sql, plane, now, recordBeat(this.sql, plane, probe, now));
+    });
+    await this.publish(now);
+    await this.wakeBy(now + FLUSH_DELAY_MS);
+    return true;
+  }
+
+  /** Called each minute through the plane's first Prober: keeps the alarm judging heartbeats even if none ever arrives. */
+  async watchHeartbeats(planeId: string): Promise<void> {
+    const plane = findPlane(this.env, planeId);
+    if (!plane) return;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => ensurePlaneRow(this.sql, planeId, now));
+    await this.wakeBy(this.judgeHeartbeats(plane, now));
   }
 
   /** The plane as it is now, with recent transitions. */
@@ -65,9 +90,19 @@ export class Plane extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
+    const nextJudgement = this.judgeHeartbeats(plane, now);
     const { nextExpiry } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now));
-    const next = Math.min(nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
+    const next = Math.min(nextExpiry, nextJudgement, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Records the verdicts on heartbeats whose deadline passed; says when the next one is due. */
+  private judgeHeartbeats(plane: PlaneConfig, now: number): number {
+    return this.ctx.storage.transactionSync(() => {
+      const { recorded, nextJudgement } = judgeHeartbeats(this.sql, plane, now, (name) => readSecret(this.env, name) !== undefined);
+      if (recorded > 0) evaluateNow(this.sql, plane, now, true);
+      return nextJudgement;
+    });
   }
 
   private snapshot(): PlaneSnapshot {

@@ -1,12 +1,13 @@
 import { connect } from "cloudflare:sockets";
 import { DurableObject } from "cloudflare:workers";
 import { findPlane } from "../config/load.ts";
-import { probeName, type PlaneConfig, type ProbeConfig } from "../config/schema.ts";
+import { probeName, type PlaneConfig } from "../config/schema.ts";
 import { readSecret, type Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
-import { runProbe } from "../probes/index.ts";
+import { isPulled, runProbe, type PulledProbe } from "../probes/index.ts";
 import type { ProbeContext } from "../probes/types.ts";
 import type { ProbeResult } from "../status/model.ts";
+import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { planeStub } from "./stubs.ts";
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
@@ -15,10 +16,11 @@ const DUE_SLACK_MS = 1_000;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
 `;
 
 /** The I/O a probe gets in the Workers runtime, for one plane and one run. */
-export function probeContext(env: Env, plane: PlaneConfig, probe: ProbeConfig, started: number): ProbeContext {
+export function probeContext(env: Env, plane: PlaneConfig, probe: PulledProbe, started: number): ProbeContext {
   const timeoutMs = probe.timeoutSeconds * 1000;
   return {
     baseUrl: plane.baseUrl,
@@ -31,10 +33,16 @@ export function probeContext(env: Env, plane: PlaneConfig, probe: ProbeConfig, s
   };
 }
 
+/** A probe as the startup gate sees it. */
+function gated(probe: PulledProbe) {
+  return { ...probe, name: probeName(probe) };
+}
+
 /**
  * One per (plane, region), created with the region as its location hint, so the plane is
  * probed from there with this object's own connection and subrequest budget. Its alarm runs
- * each probe on its own period; the cron's tick is the watchdog that (re)arms it.
+ * each probe on its own period (sub-minute periods included); the cron's tick is the watchdog
+ * that (re)arms it. It keeps the plane's startup gate for its region (src/status/startup.ts).
  */
 export class Prober extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -45,10 +53,16 @@ export class Prober extends DurableObject<Env> {
     this.sql.exec(SCHEMA);
   }
 
-  /** Called every minute by the scheduler: arms the alarm if nothing is armed. */
+  /**
+   * Called every minute by the scheduler: arms the alarm if nothing is armed. The plane's first
+   * region also keeps its Plane object watching for heartbeats, so silence is noticed even
+   * when nothing ever beat.
+   */
   async tick(plane: string, region: string): Promise<void> {
     this.sql.exec("INSERT OR REPLACE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    const config = findPlane(this.env, plane);
+    if (config?.regions[0] === region && config.probes.some((p) => !isPulled(p))) await planeStub(this.env, plane).watchHeartbeats(plane);
   }
 
   /** Runs the probes that are due, reports them to the Plane object, and sleeps until the next one. */
@@ -62,31 +76,41 @@ export class Prober extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
-    const schedule = this.schedule(plane, now);
-    const due = plane.probes.filter((p) => schedule.get(probeName(p))! <= now + DUE_SLACK_MS);
+    const probes = plane.probes.filter(isPulled);
+    const schedule = this.schedule(probes, now);
+    const gate = this.gate();
+    const due = runnable(probes.map(gated), gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const results = await this.run(plane, identity.region, due);
     if (results.length > 0) await planeStub(this.env, plane.id).report(plane.id, results);
+    const newGate = nextGate(gate, probes.map(gated), results);
+    this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));
 
     const after = Date.now();
     for (const probe of due) {
-      const name = probeName(probe);
       const period = probe.periodSeconds * 1000;
       // Keep the cadence of the period; if a round ran long, start afresh from now.
-      let next = schedule.get(name)! + period;
+      let next = schedule.get(probe.name)! + period;
       if (next <= after) next = after + period;
-      schedule.set(name, next);
-      this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", name, next);
+      schedule.set(probe.name, next);
+      this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", probe.name, next);
     }
-    await this.ctx.storage.setAlarm(Math.min(...schedule.values()));
+    // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
+    const wake = runnable(probes.map(gated), newGate).map((p) => schedule.get(p.name)!);
+    if (wake.length > 0) await this.ctx.storage.setAlarm(Math.min(...wake));
+  }
+
+  private gate(): StartupGate {
+    const row = this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray()[0];
+    return row ? (JSON.parse(row.gate) as StartupGate) : CLOSED_GATE;
   }
 
   /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
-  private schedule(plane: PlaneConfig, now: number): Map<string, number> {
+  private schedule(probes: PulledProbe[], now: number): Map<string, number> {
     const stored = new Map(
       this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
     );
     const schedule = new Map<string, number>();
-    for (const probe of plane.probes) {
+    for (const probe of probes) {
       const name = probeName(probe);
       let due = stored.get(name);
       if (due === undefined) {
@@ -98,7 +122,7 @@ export class Prober extends DurableObject<Env> {
     return schedule;
   }
 
-  private async run(plane: PlaneConfig, region: string, probes: ProbeConfig[]): Promise<ProbeResult[]> {
+  private async run(plane: PlaneConfig, region: string, probes: PulledProbe[]): Promise<ProbeResult[]> {
     const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe): Promise<ProbeResult> => {
       const started = Date.now();
       const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started));

@@ -2,7 +2,7 @@ import { probeName, type Config, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { allSummaryStubs } from "../objects/stubs.ts";
 import { effectiveStatus } from "../status/evaluate.ts";
-import type { PlaneStatus } from "../status/model.ts";
+import { PUSH_REGION, type PlaneStatus } from "../status/model.ts";
 import { emptySnapshot, type LatestResult, type PlaneSnapshot } from "../status/snapshot.ts";
 
 /** A configured plane with what is known of it now. */
@@ -17,7 +17,7 @@ export interface PlaneView {
 
 export function viewOf(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number): PlaneView {
   const probes = new Set(plane.probes.map(probeName));
-  const regions = new Set<string>(plane.regions);
+  const regions = new Set<string>([...plane.regions, PUSH_REGION]);
   const ttlMs = plane.statusTtlSeconds * 1000;
   return {
     plane,

@@ -32,10 +32,20 @@ export const INFERENCE_TIMING: TimingDefaults = {
   successThreshold: 1,
 };
 
-/** Fields every probe kind has: identity, criticality and Kubernetes-style timing. */
+/**
+ * Kubernetes' probe roles. A startup probe gates every other probe of the plane in its region
+ * until it first succeeds there; liveness and readiness are checks like any other, and a
+ * liveness probe that fails `failureThreshold` times in a row re-arms the startup gate (where
+ * Kubernetes would restart the container).
+ */
+export const ROLES = ["liveness", "readiness", "startup"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Fields every probe kind has: identity, criticality, role and Kubernetes-style timing. */
 export function probeFields(defaults: TimingDefaults) {
   return {
     name: probeNameSchema.optional().describe("Unique within the plane; defaults to the kind."),
+    role: z.enum(ROLES).optional().describe("Kubernetes role: a startup probe gates the plane's other probes until it first succeeds."),
     critical: z
       .boolean()
       .default(true)

@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { probeHttp, httpProbeSchema } from "./http.ts";
 import { grpcHealthProbeSchema, probeGrpcHealth } from "./grpc_health.ts";
+import { heartbeatProbeSchema } from "./heartbeat.ts";
+import { httpProbeSchema, probeHttp } from "./http.ts";
+import { expandTiers, httpTiersSchema, tierNames } from "./http_tiers.ts";
 import { fail } from "./outcome.ts";
 import { postgresProbeSchema, probePostgres } from "./postgres.ts";
 import { probeRedis, redisProbeSchema } from "./redis.ts";
@@ -8,19 +10,40 @@ import { probeSyncPredict, syncPredictProbeSchema } from "./sync_predict.ts";
 import { probeTcp, tcpProbeSchema } from "./tcp.ts";
 import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 
-/** Every probe kind: its config schema here, its prober in PROBERS below. */
-export const probeSchema = z.discriminatedUnion("kind", [
+/** Kinds a Prober object runs from each region: their schemas here, their probers in PROBERS below. */
+const PULLED_SCHEMAS = [
   syncPredictProbeSchema,
   httpProbeSchema,
   tcpProbeSchema,
   redisProbeSchema,
   postgresProbeSchema,
   grpcHealthProbeSchema,
-]);
+] as const;
+
+/** Every probe as the mesh runs it: the pulled kinds and `heartbeat`, which is pushed to the mesh. */
+export const probeSchema = z.discriminatedUnion("kind", [...PULLED_SCHEMAS, heartbeatProbeSchema]);
 export type ProbeConfig = z.infer<typeof probeSchema>;
 export type ProbeKind = ProbeConfig["kind"];
+export type PulledProbe = Exclude<ProbeConfig, { kind: "heartbeat" }>;
 
-const PROBERS: { [K in ProbeKind]: Prober<Extract<ProbeConfig, { kind: K }>> } = {
+/** What a config may declare: the probes, and shorthands the schema expands into probes. */
+export const declaredProbeSchema = z.discriminatedUnion("kind", [...PULLED_SCHEMAS, heartbeatProbeSchema, httpTiersSchema]);
+export type DeclaredProbe = z.infer<typeof declaredProbeSchema>;
+
+export function expandProbe(declared: DeclaredProbe): ProbeConfig[] {
+  return declared.kind === "http_tiers" ? expandTiers(declared) : [declared];
+}
+
+/** The names a declared probe will have once expanded. */
+export function declaredNames(declared: DeclaredProbe): string[] {
+  return declared.kind === "http_tiers" ? tierNames(declared) : [declared.name ?? declared.kind];
+}
+
+export function isPulled(probe: ProbeConfig): probe is PulledProbe {
+  return probe.kind !== "heartbeat";
+}
+
+const PROBERS: { [K in PulledProbe["kind"]]: Prober<Extract<PulledProbe, { kind: K }>> } = {
   sync_predict: probeSyncPredict,
   http: probeHttp,
   tcp: probeTcp,
@@ -36,9 +59,9 @@ const DEADLINE_GRACE_MS = 250;
  * Runs one probe. Whatever the probe does (throws, ignores its signal, hangs in a read), this
  * returns by the deadline plus a small grace, so one target can never hold a Prober object.
  */
-export async function runProbe(config: ProbeConfig, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runProbe(config: PulledProbe, ctx: ProbeContext): Promise<ProbeOutcome> {
   const started = Date.now();
-  const prober = PROBERS[config.kind] as Prober<ProbeConfig>;
+  const prober = PROBERS[config.kind] as Prober<PulledProbe>;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const cutOff = new Promise<ProbeOutcome>((resolve) => {
     timer = setTimeout(

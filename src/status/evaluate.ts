@@ -1,4 +1,4 @@
-import { failureClass, worse, type FailingProbe, type PlaneStatus } from "./model.ts";
+import { failureClass, PUSH_REGION, worse, type FailingProbe, type PlaneStatus } from "./model.ts";
 import type { ProbeState } from "./thresholds.ts";
 
 /** What the status of a plane is judged by: its regions, quorum, expiry and probes. */
@@ -6,7 +6,8 @@ export interface PlanePolicy {
   regions: readonly string[];
   quorum: number;
   ttlMs: number;
-  probes: ReadonlyArray<{ name: string; critical: boolean }>;
+  /** `regional: false` (heartbeats): results come from PUSH_REGION, one verdict for the plane. */
+  probes: ReadonlyArray<{ name: string; critical: boolean; regional?: boolean }>;
 }
 
 /** The latest thresholded state of one probe in one region, and when its result was taken. */
@@ -31,15 +32,16 @@ function isFresh(policy: PlanePolicy, entry: LatestState, now: number): boolean 
 /** Entries that belong to the current policy (config may have dropped a region or probe). */
 function relevant(policy: PlanePolicy, entries: readonly LatestState[]): LatestState[] {
   const regions = new Set(policy.regions);
-  const probes = new Set(policy.probes.map((p) => p.name));
-  return entries.filter((e) => regions.has(e.region) && probes.has(e.probe));
+  const regional = new Map(policy.probes.map((p) => [p.name, p.regional !== false]));
+  return entries.filter((e) => regional.has(e.probe) && (regional.get(e.probe) ? regions.has(e.region) : e.region === PUSH_REGION));
 }
 
 /**
  * The plane's status from the latest state of every (region, probe):
  * - only results younger than the TTL count; none at all is NO_VALUE;
  * - a critical probe failing in more regions than the quorum can spare breaks the plane, with
- *   the class of its failures (NO_USER > NO_ORACLE > FAILED);
+ *   the class of its failures (NO_USER > NO_ORACLE > FAILED); a pushed (non-regional) critical
+ *   probe breaks it by failing at all, since its one verdict stands for every region;
  * - any other failure (fewer regions, or a non-critical probe) is DEGRADED;
  * - a region with no fresh result counts neither way.
  */
@@ -54,7 +56,7 @@ export function evaluatePlane(policy: PlanePolicy, entries: readonly LatestState
     if (failed.length === 0) continue;
     const reasons = failed.map((e) => e.state.failReason ?? "failed");
     failing.push(...failed.map((e, i) => ({ region: e.region, probe: e.probe, reason: reasons[i]! })));
-    const breaksQuorum = failed.length > spare;
+    const breaksQuorum = probe.regional === false ? failed.length > 0 : failed.length > spare;
     status = worse(status, probe.critical && breaksQuorum ? reasons.map(failureClass).reduce<PlaneStatus>(worse, "OK") : "DEGRADED");
   }
   const newest = Math.max(...fresh.map((e) => e.at));

@@ -22,6 +22,12 @@ export function failureClass(reason: string): FailureClass {
   return "FAILED";
 }
 
+/**
+ * The region label of results that come from no region: heartbeats pushed to the mesh. Such a
+ * probe has one verdict for the whole plane, so quorum over regions does not apply to it.
+ */
+export const PUSH_REGION = "push";
+
 /** One run of one probe from one region. Times are epoch milliseconds. */
 export interface ProbeResult {
   plane: string;

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import type { PlaneConfig, ProbeConfig } from "../../src/config/schema.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import { probeContext } from "../../src/objects/prober.ts";
-import { runProbe } from "../../src/probes/index.ts";
+import { isPulled, runProbe } from "../../src/probes/index.ts";
 import type { ProbeOutcome } from "../../src/probes/types.ts";
 
 /** Runs one probe the way a Prober object does: validated config, real fetch and sockets, real deadline, secrets from env. */
@@ -11,5 +11,6 @@ export async function probe(baseUrl: string | undefined, probe: Record<string, u
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const plane: PlaneConfig = result.config.planes[0]!;
   const config: ProbeConfig = plane.probes[0]!;
+  if (!isPulled(config)) throw new Error(`${config.kind} probes are not run, they are pushed to`);
   return runProbe(config, probeContext(env, plane, config, Date.now()));
 }

@@ -85,3 +85,63 @@ describe("grpc_health config", () => {
     ]);
   });
 });
+
+describe("Kubernetes roles and tiered endpoints", () => {
+  it("refuses an unknown role", () => {
+    expect(problemsOf([{ kind: "http", url: "/x", role: "warmup" }])).toEqual([
+      { path: "planes[0].probes[0].role", message: 'Invalid option: expected one of "liveness"|"readiness"|"startup"' },
+    ]);
+  });
+
+  it("expands http_tiers into three http probes with the roles seed 003 recommends", () => {
+    const probes = parsed({ kind: "http_tiers", name: "web", livez: "/_healthz/livez/", readyz: "/_healthz/readyz/", healthz: "/_healthz/", failureThreshold: 6 });
+    expect(probes).toEqual([
+      expect.objectContaining({ kind: "http", name: "web-livez", role: "liveness", url: "/_healthz/livez/", failureThreshold: 6, periodSeconds: 10 }),
+      expect.objectContaining({ kind: "http", name: "web-readyz", role: "readiness", url: "/_healthz/readyz/", expect: { status: "200-399" } }),
+      expect.objectContaining({ kind: "http", name: "web-healthz", role: "startup", url: "/_healthz/" }),
+    ]);
+    expect(parsed({ kind: "http_tiers" }).map((p) => [p.name, (p as { url: string }).url])).toEqual([
+      ["livez", "/livez"],
+      ["readyz", "/readyz"],
+      ["healthz", "/healthz"],
+    ]);
+  });
+
+  it("keeps names unique across the expansion, and points at the declared entry", () => {
+    expect(problemsOf([{ kind: "http", name: "readyz", url: "/r" }, { kind: "http_tiers" }])).toEqual([
+      { path: "planes[0].probes[1].name", message: 'duplicate probe name "readyz": give each probe of a kind a distinct name' },
+    ]);
+  });
+
+  it("refuses a role on the set, a relative tier without baseUrl, and a bad URL", () => {
+    expect(problemsOf([{ kind: "http_tiers", role: "startup" }])).toEqual([{ path: "planes[0].probes[0]", message: 'Unrecognized key: "role"' }]);
+    expect(problemsOf([{ kind: "http_tiers", readyz: "readyz" }])).toEqual([
+      { path: "planes[0].probes[0].readyz", message: "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)" },
+    ]);
+    expect(problemsOf([{ kind: "http_tiers", livez: "http://a.test/livez" }], {})).toEqual([
+      { path: "planes[0].probes[0].readyz", message: "a relative URL needs the plane's baseUrl" },
+      { path: "planes[0].probes[0].healthz", message: "a relative URL needs the plane's baseUrl" },
+    ]);
+  });
+});
+
+describe("heartbeat config", () => {
+  it("needs a token secret by name, and a period that fits the status TTL", () => {
+    expect(
+      problemsOf([
+        { kind: "heartbeat", name: "a" },
+        { kind: "heartbeat", name: "b", tokenSecret: "T", periodSeconds: 3600 },
+        { kind: "heartbeat", name: "c", tokenSecret: "T", timeoutSeconds: 1 },
+      ]).map((p) => [p.path, p.message.slice(0, 60)]),
+    ).toEqual([
+      ["planes[0].probes[0].tokenSecret", "required"],
+      ["planes[0].probes[2]", 'Unrecognized key: "timeoutSeconds"'],
+    ]);
+    expect(problemsOf([{ kind: "heartbeat", tokenSecret: "T", periodSeconds: 100 }])).toEqual([
+      {
+        path: "planes[0].probes[0].periodSeconds",
+        message: "periodSeconds + graceSeconds (130 s) exceed the plane's statusTtlSeconds (120 s): the status would expire between heartbeats; raise statusTtlSeconds",
+      },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
+import { isPulled } from "../../probes/index.ts";
 import { evaluatePlane, nextExpiry, type LatestState } from "../../status/evaluate.ts";
-import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
+import { PUSH_REGION, type PlaneStatus, type ProbeResult, type Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
@@ -112,7 +113,9 @@ function latestStates(sql: SqlStorage): LatestState[] {
  */
 export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult): boolean {
   const probe = plane.probes.find((p) => probeName(p) === result.probe);
-  if (!probe || !plane.regions.includes(result.region as never)) return false;
+  if (!probe) return false;
+  // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
+  if (isPulled(probe) ? !plane.regions.includes(result.region as never) : result.region !== PUSH_REGION) return false;
   const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", result.region, result.probe).toArray()[0];
   if (previous && previous.at >= result.at) return false;
   const state = nextProbeState(previous && stateOf(previous), result, probe);

@@ -1,0 +1,44 @@
+import { Hono } from "hono";
+import { probeName } from "../config/schema.ts";
+import { readSecret } from "../env.ts";
+import { planeStub } from "../objects/stubs.ts";
+import type { HeartbeatProbe } from "../probes/heartbeat.ts";
+import { requireValidConfig, type AppEnv } from "./config.ts";
+import { problem } from "./problem.ts";
+
+/** Compares two secrets in constant time: their SHA-256 digests have equal length whatever the inputs. */
+async function sameSecret(presented: string, expected: string): Promise<boolean> {
+  const digest = (text: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/**
+ * `POST /api/v1/heartbeats/{plane}/{probe}` with `Authorization: Bearer <token>`: a worker or
+ * a cron job says it is alive. The token is the value of the secret the probe names; a beat
+ * reaches the plane's Plane object, which judges silence on its alarm. Nothing is stored for
+ * an unknown plane or probe, or a bad token.
+ */
+export const heartbeats = new Hono<AppEnv>();
+
+heartbeats.use("*", requireValidConfig);
+
+heartbeats.post("/:plane/:probe", async (c) => {
+  const { plane: planeId, probe: name } = c.req.param();
+  const plane = c.get("config").planes.find((p) => p.id === planeId);
+  const probe = plane?.probes.find((p): p is HeartbeatProbe => p.kind === "heartbeat" && probeName(p) === name);
+  if (!plane || !probe) {
+    return problem(c, 404, "Unknown heartbeat", `Plane "${planeId}" has no heartbeat probe "${name}".`);
+  }
+  const expected = readSecret(c.env, probe.tokenSecret);
+  if (expected === undefined) {
+    return problem(c, 503, "Heartbeat token not configured", `The secret ${probe.tokenSecret} that holds this heartbeat's token is not set.`);
+  }
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (presented === undefined || !(await sameSecret(presented, expected))) {
+    c.header("www-authenticate", 'Bearer realm="planewatch heartbeats"');
+    return problem(c, 401, "Invalid heartbeat token", "Send the heartbeat's token as `Authorization: Bearer <token>`.");
+  }
+  await planeStub(c.env, plane.id).heartbeat(plane.id, name);
+  return c.json({ plane: plane.id, probe: name, receivedAt: new Date().toISOString() }, 202);
+});
