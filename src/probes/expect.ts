@@ -127,6 +127,11 @@ export function checkBody(expect: Expect, body: string, latencyMs: number, httpS
 
 // ---- URLs and bodies ----------------------------------------------------------------------
 
+/** Where an HTTP request goes: an absolute URL, or a path joined to the plane's baseUrl. */
+export const urlOrPathSchema = z
+  .string()
+  .regex(/^(https?:\/\/[^\s]+|\/[^\s]*)$/i, "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)");
+
 /** Joins a path onto a base URL that may itself carry a path prefix. */
 export function resolveUrl(baseUrl: string | undefined, urlOrPath: string): string {
   if (/^https?:\/\//i.test(urlOrPath)) return urlOrPath;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
-import { readBytesLimited, resolveUrl } from "./expect.ts";
+import { readBytesLimited, resolveUrl, urlOrPathSchema } from "./expect.ts";
 import type { Header } from "./hpack.ts";
 import { http2Request } from "./http2.ts";
 import { fail, failFromError, pass } from "./outcome.ts";
@@ -18,9 +18,7 @@ export const grpcHealthProbeSchema = z
       .describe("grpc: native gRPC, HTTP/2 without TLS (h2c) on host:port; grpc-web: over fetch, to url."),
     host: socketTargetFields.host,
     port: socketTargetFields.port.optional().describe("Required for transport grpc."),
-    url: z
-      .string()
-      .regex(/^(https?:\/\/[^\s]+|\/[^\s]*)$/i, "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)")
+    url: urlOrPathSchema
       .optional()
       .describe("For transport grpc-web: where the gRPC services are served; default the plane's baseUrl."),
   })

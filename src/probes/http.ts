@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
 import { exchange, isExchange, judge } from "./exchange.ts";
-import { expectSchema, resolveUrl } from "./expect.ts";
+import { expectSchema, resolveUrl, urlOrPathSchema } from "./expect.ts";
 import { credentialsMissing } from "./outcome.ts";
 import type { Prober } from "./types.ts";
 
@@ -19,10 +19,7 @@ export const httpProbeSchema = z
   .object({
     kind: z.literal("http"),
     ...probeFields(KUBERNETES_TIMING),
-    url: z
-      .string()
-      .regex(/^(https?:\/\/[^\s]+|\/[^\s]*)$/i, "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)")
-      .describe("Absolute URL, or a path joined to the plane's baseUrl."),
+    url: urlOrPathSchema.describe("Absolute URL, or a path joined to the plane's baseUrl."),
     method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
     headers: z
       .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name"), headerValueSchema)

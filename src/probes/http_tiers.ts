@@ -1,10 +1,7 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, probeNameSchema, type Role } from "./common.ts";
+import { urlOrPathSchema } from "./expect.ts";
 import { httpProbeSchema, type HttpProbe } from "./http.ts";
-
-const urlOrPath = z
-  .string()
-  .regex(/^(https?:\/\/[^\s]+|\/[^\s]*)$/i, "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)");
 
 /** Which role each tier plays, as seed 003 recommends: the cheapest check for liveness, the fullest for startup. */
 const TIERS: ReadonlyArray<{ tier: "livez" | "readyz" | "healthz"; role: Role }> = [
@@ -28,9 +25,9 @@ export const httpTiersSchema = z
       .max(55)
       .optional()
       .describe('Prefix of the three probes\' names: "web" gives web-livez, web-readyz, web-healthz; without it livez, readyz, healthz.'),
-    livez: urlOrPath.default("/livez").describe("Liveness endpoint: the cheapest check."),
-    readyz: urlOrPath.default("/readyz").describe("Readiness endpoint."),
-    healthz: urlOrPath.default("/healthz").describe("The full check of every dependency: the startup probe."),
+    livez: urlOrPathSchema.default("/livez").describe("Liveness endpoint: the cheapest check."),
+    readyz: urlOrPathSchema.default("/readyz").describe("Readiness endpoint."),
+    healthz: urlOrPathSchema.default("/healthz").describe("The full check of every dependency: the startup probe."),
     headers: httpProbeSchema.shape.headers,
   })
   .strict();
