@@ -4,12 +4,14 @@ import type { AppEnv } from "./outputs/config.ts";
 import { heartbeats } from "./outputs/heartbeats.ts";
 import { problem } from "./outputs/problem.ts";
 import { routes } from "./outputs/routes.ts";
+import { webhooks } from "./webhooks/route.ts";
 
-/** The mesh's HTTP face: metrics, JSON API, heartbeat receiver, health and the status page. */
+/** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();
 
 app.route("/api/v1/heartbeats", heartbeats);
 app.route("/api/v1", api);
+app.route("/webhooks", webhooks);
 app.route("/", routes);
 
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));

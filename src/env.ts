@@ -21,6 +21,8 @@ export interface Env {
   FANOUT_WIDTH?: string;
   /** Number of Summary shards (default 4). */
   SUMMARY_SHARDS?: string;
+  /** This mesh's public address: async webhooks are sent to {PUBLIC_URL}/webhooks/async/…. */
+  PUBLIC_URL?: string;
 }
 
 /** Secrets are looked up by the name the config gives; only strings count as set. */

@@ -1,4 +1,5 @@
 import { PLANE_STATUSES } from "../status/model.ts";
+import type { CounterValue } from "../status/snapshot.ts";
 import type { PlaneView } from "./collect.ts";
 import type { MetricFamily, Sample } from "./prometheus.ts";
 
@@ -6,10 +7,17 @@ import type { MetricFamily, Sample } from "./prometheus.ts";
 const COUNTERS: Record<string, string> = {
   planewatch_probe_runs_total: "Probe runs, by outcome.",
   planewatch_history_dropped_total: "History rows dropped because D1 stayed unreachable past the outbox limit.",
+  planewatch_webhook_deliveries_total:
+    "Async webhook deliveries by outcome: matched, duplicate, late, unknown, bad_token, bad_signature, too_large, invalid, stale.",
+};
+
+/** HELP text of the gauges the Plane objects report. */
+const GAUGES: Record<string, string> = {
+  planewatch_async_pending: "Async requests submitted and not judged yet.",
 };
 
 /** Kinds that speak HTTP: they get probe_http_status_code (0 when no response came). */
-const HTTP_KINDS = new Set(["sync_predict", "http"]);
+const HTTP_KINDS = new Set(["sync_predict", "async_predict", "http"]);
 
 function gauge(name: string, help: string, samples: Sample[]): MetricFamily {
   return { name, help, type: "gauge", samples };
@@ -52,17 +60,18 @@ export function planeFamilies(views: readonly PlaneView[]): MetricFamily[] {
     ),
   ];
 
-  for (const [name, help] of Object.entries(COUNTERS)) {
-    families.push({
+  const kept = (type: "counter" | "gauge", catalog: Record<string, string>, values: (v: PlaneView) => CounterValue[]) =>
+    Object.entries(catalog).map(([name, help]) => ({
       name,
       help,
-      type: "counter",
+      type,
       samples: views.flatMap((v) =>
-        v.snapshot.counters.filter((c) => c.name === name).map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value })),
+        values(v)
+          .filter((c) => c.name === name)
+          .map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value })),
       ),
-    });
-  }
-  return families;
+    }));
+  return [...families, ...kept("counter", COUNTERS, (v) => v.snapshot.counters), ...kept("gauge", GAUGES, (v) => v.snapshot.gauges)];
 }
 
 /** Whether the config is valid: with an invalid config nothing is probed and no plane is listed. */

@@ -68,7 +68,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 // ---- response expectations ----------------------------------------------------------------
 
-const jsonPathCheckSchema = z
+export const jsonPathCheckSchema = z
   .object({
     path: jsonPathSchema,
     equals: z.json().optional().describe("The value at the path must equal this JSON value."),
@@ -144,7 +144,7 @@ export function resolveUrl(baseUrl: string | undefined, urlOrPath: string): stri
  * cannot hold the probe. Cancels the rest of the stream.
  */
 export async function readBytesLimited(
-  response: Response,
+  response: { body: ReadableStream<Uint8Array> | null },
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
@@ -186,7 +186,7 @@ export async function readBytesLimited(
 
 /** The same, decoded as UTF-8 text. */
 export async function readBodyLimited(
-  response: Response,
+  response: { body: ReadableStream<Uint8Array> | null },
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<{ text: string; truncated: boolean }> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { asyncPredictProbeSchema, probeAsyncPredict } from "./async_predict.ts";
 import { grpcHealthProbeSchema, probeGrpcHealth } from "./grpc_health.ts";
 import { heartbeatProbeSchema } from "./heartbeat.ts";
 import { httpProbeSchema, probeHttp } from "./http.ts";
@@ -13,6 +14,7 @@ import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 /** Kinds a Prober object runs from each region: their schemas here, their probers in PROBERS below. */
 const PULLED_SCHEMAS = [
   syncPredictProbeSchema,
+  asyncPredictProbeSchema,
   httpProbeSchema,
   tcpProbeSchema,
   redisProbeSchema,
@@ -45,6 +47,7 @@ export function isPulled(probe: ProbeConfig): probe is PulledProbe {
 
 const PROBERS: { [K in PulledProbe["kind"]]: Prober<Extract<PulledProbe, { kind: K }>> } = {
   sync_predict: probeSyncPredict,
+  async_predict: probeAsyncPredict,
   http: probeHttp,
   tcp: probeTcp,
   redis: probeRedis,

@@ -13,6 +13,7 @@ declare global {
       TEST_SERVERS: ServerPorts;
       REDIS_PASSWORD: string;
       TARGET_API_KEY: string;
+      TEST_WEBHOOK_SECRET: string;
     }
   }
 }

@@ -70,6 +70,7 @@ describe("plane families", () => {
       since: now - 60_000,
       expiresAt: now + 60_000,
       results: [result("weur", "sync_predict", "sync_predict", false, now - 5_000), result("wnam", "sync_predict", "sync_predict", true, now - 5_000)],
+      gauges: [],
       counters: [{ name: "planewatch_probe_runs_total", labels: { outcome: "success", probe: "sync_predict", region: "wnam" }, value: 7 }],
     },
     {
@@ -80,6 +81,7 @@ describe("plane families", () => {
       expiresAt: now - 1,
       results: [result("apac", "http", "http", true, now - 500_000)],
       counters: [],
+      gauges: [],
     },
   ];
   const views = config.config.planes.map((p, i) => viewOf(p, snapshots[i]!, now));
