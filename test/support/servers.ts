@@ -160,6 +160,41 @@ function runPostgresProgram(program: string, args: string[]): void {
   execFileSync(command, argv, { stdio: "pipe" });
 }
 
+/** A StartupMessage (protocol 3.0) for a role and database, as any PostgreSQL client sends first. */
+function startupMessage(user: string): Buffer {
+  const params = Buffer.from(`user\0${user}\0database\0postgres\0\0`);
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + params.length, 0);
+  head.writeInt32BE(196_608, 4);
+  return Buffer.concat([head, params]);
+}
+
+/** Opens a session (trust authentication) and keeps it open: it holds a smart shutdown off. */
+function openSession(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, "127.0.0.1", () => socket.write(startupMessage("postgres")));
+    let received = Buffer.alloc(0);
+    socket.on("error", reject);
+    socket.on("data", (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      // ReadyForQuery: the session is up.
+      if (received.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) resolve(socket);
+    });
+  });
+}
+
+/** What a new connection is told first: the first message's bytes. */
+function firstAnswer(port: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const socket = netConnect(port, "127.0.0.1", () => socket.write(startupMessage("planewatch")));
+    socket.once("data", (chunk) => (socket.destroy(), resolve(chunk)));
+    socket.once("error", () => resolve(Buffer.alloc(0)));
+  });
+}
+
+/** Running accepts connections; rejecting is a smart shutdown held off by an open session (new connections get 57P03); stopped is gone. */
+export type PostgresState = "running" | "rejecting" | "stopped";
+
 async function startPostgres(bin: string) {
   const dir = mkdtempSync(join(tmpdir(), "planewatch-pg-"));
   chmodSync(dir, 0o700);
@@ -169,22 +204,43 @@ async function startPostgres(bin: string) {
     chownSync(dir, uid, gid);
   }
   const data = join(dir, "data");
+  const pgCtl = join(bin, "pg_ctl");
   runPostgresProgram(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = () => runPostgresProgram(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
-  const stop = () => runPostgresProgram(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+  const start = () => runPostgresProgram(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
+  // A fast stop also finishes a smart shutdown in progress.
+  const stop = () => runPostgresProgram(pgCtl, ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
   start();
-  let running = true;
+  let state: PostgresState = "running";
+  let session: Socket | undefined;
+
+  const rejectNewConnections = async () => {
+    session = await openSession(port);
+    runPostgresProgram(pgCtl, ["-D", data, "-m", "smart", "-W", "stop"]);
+    const until = Date.now() + 30_000;
+    while (!(await firstAnswer(port)).includes("57P03")) {
+      if (Date.now() > until) throw new Error("PostgreSQL did not start rejecting connections");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   return {
     port,
-    setRunning(wanted: boolean) {
-      if (wanted === running) return;
-      (wanted ? start : stop)();
-      running = wanted;
+    async setState(wanted: PostgresState) {
+      if (wanted === state) return;
+      if (state !== "stopped") {
+        session?.destroy();
+        session = undefined;
+        stop();
+      }
+      if (wanted !== "stopped") start();
+      if (wanted === "rejecting") await rejectNewConnections();
+      state = wanted;
     },
     stop: async () => {
-      if (running) stop();
+      session?.destroy();
+      if (state !== "stopped") stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -262,25 +318,25 @@ function healthServer(health: HttpHealth): Server {
 
 /**
  * `PUT /http` with a JSON body of HttpHealth fields, `PUT /grpc/{service}/{STATUS}`,
- * `PUT /postgres/{running|stopped}`: the switches a test flips.
+ * `PUT /postgres/{running|rejecting|stopped}`: the switches a test flips.
  */
 function controlServer(switches: {
   health: HttpHealth;
   grpc: Map<string, number>;
-  postgres?: { setRunning(running: boolean): void };
+  postgres?: { setState(state: PostgresState): Promise<void> };
 }): Server {
   return createHttpServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
+    req.on("end", async () => {
       const [, what, a, b] = (req.url ?? "").split("/");
       try {
         if (req.method !== "PUT") throw new Error("PUT only");
         if (what === "http") Object.assign(switches.health, JSON.parse(body));
         else if (what === "grpc" && a !== undefined && b && b in SERVING_STATUS) {
           switches.grpc.set(decodeURIComponent(a), SERVING_STATUS[b as keyof typeof SERVING_STATUS]);
-        } else if (what === "postgres" && switches.postgres && (a === "running" || a === "stopped")) {
-          switches.postgres.setRunning(a === "running");
+        } else if (what === "postgres" && switches.postgres && (a === "running" || a === "rejecting" || a === "stopped")) {
+          await switches.postgres.setState(a);
         } else throw new Error(`unknown switch ${req.url}`);
         res.writeHead(204).end();
       } catch (error) {

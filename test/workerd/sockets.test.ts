@@ -123,6 +123,20 @@ describe.skipIf(ports.postgres === null)("postgres (Debian's PostgreSQL), as pg_
     expect(await probe(undefined, postgres())).toMatchObject({ ok: true });
   });
 
+  it("reads a server shutting down with a session still open as rejecting connections (57P03)", async () => {
+    expect((await control("/postgres/rejecting")).status).toBe(204);
+    try {
+      expect(await probe(undefined, postgres())).toMatchObject({
+        ok: false,
+        reason: "rejecting_connections",
+        message: "FATAL 57P03: the database system is shutting down",
+      });
+    } finally {
+      expect((await control("/postgres/running")).status).toBe(204);
+    }
+    expect(await probe(undefined, postgres())).toMatchObject({ ok: true });
+  });
+
   it("fails on a server that is not PostgreSQL, and on a silent one at its timeout", async () => {
     expect(await probe(undefined, postgres({ port: ports.tcpBanner }))).toMatchObject({ ok: false, reason: "unexpected_reply" });
     expect(await probe(undefined, postgres({ port: ports.tcpSilent, timeoutSeconds: 1 }))).toMatchObject({ ok: false, reason: "timeout" });
