@@ -84,6 +84,11 @@ export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): v
   );
 }
 
+/** Something the snapshot shows changed outside an evaluation: the next publish must send it. */
+export function markChanged(sql: SqlStorage): void {
+  sql.exec("UPDATE plane SET version = version + 1 WHERE id = 1");
+}
+
 export function latestResults(sql: SqlStorage): LatestResult[] {
   return sql
     .exec<LatestRow>("SELECT * FROM latest ORDER BY region, probe")
@@ -143,14 +148,15 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 
 /**
  * Applies the status rules now; records a transition when the status changes. The snapshot
- * version grows when anything in it changed (`resultsChanged`, status, expiry). Returns the
- * transition, if any, and when the evaluation can next change by itself (a result going stale).
+ * version grows when anything in it changed (`changed`: results, counters, pending requests;
+ * or the status or its expiry), so the next publish sends it. Returns the transition, if any,
+ * and when the evaluation can next change by itself (a result going stale).
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
-  resultsChanged = false,
+  changed = false,
 ): { transition: Transition | null; nextExpiry: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
@@ -169,7 +175,7 @@ export function evaluateNow(
     sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
     enqueue(sql, { kind: "transition", body: transition });
   }
-  if (resultsChanged || transition || evaluation.expiresAt !== row.expires_at) {
+  if (changed || transition || evaluation.expiresAt !== row.expires_at) {
     sql.exec(
       "UPDATE plane SET status = ?, since = ?, expires_at = ?, version = version + 1 WHERE id = 1",
       evaluation.status,
