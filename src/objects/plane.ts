@@ -136,8 +136,8 @@ export class Plane extends DurableObject<Env> {
     }
     const now = Date.now();
     const { asyncWake, changed } = await this.followAsync(plane);
-    const { nextExpiry } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now, changed));
-    const next = Math.min(asyncWake, nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
+    const { reviewAt } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now, changed));
+    const next = Math.min(asyncWake, reviewAt, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 

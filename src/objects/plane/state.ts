@@ -1,5 +1,5 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
-import { evaluatePlane, nextExpiry, type LatestState } from "../../status/evaluate.ts";
+import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
@@ -150,18 +150,17 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
  * Applies the status rules now; records a transition when the status changes. The snapshot
  * version grows when anything in it changed (`changed`: results, counters, pending requests;
  * or the status or its expiry), so the next publish sends it. Returns the transition, if any,
- * and when the evaluation can next change by itself (a result going stale).
+ * and when the evaluation can next change by itself.
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
   changed = false,
-): { transition: Transition | null; nextExpiry: number } {
+): { transition: Transition | null; reviewAt: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
-  const states = latestStates(sql);
-  const evaluation = evaluatePlane(policy, states, now);
+  const evaluation = evaluatePlane(policy, latestStates(sql), now, row.status);
   let transition: Transition | null = null;
   if (evaluation.status !== row.status) {
     transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing };
@@ -183,7 +182,7 @@ export function evaluateNow(
       evaluation.expiresAt,
     );
   }
-  return { transition, nextExpiry: nextExpiry(policy, states, now) ?? Infinity };
+  return { transition, reviewAt: evaluation.reviewAt ?? Infinity };
 }
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {
