@@ -154,8 +154,10 @@ describe("Kubernetes-style probes under wrangler dev", () => {
 
     expect((await beat()).status).toBe(202);
     expect((await status("beats")).status).toBe("OK");
-    const metrics = await (await fetch(`${mesh.url}/metrics`)).text();
-    expect(metrics).toContain('probe_success{plane="beats",region="push",probe="worker"} 1');
+    // The Plane object publishes to the scrape's Summary shards on its alarm, a moment after the beat.
+    await until("the beat in /metrics", async () =>
+      (await (await fetch(`${mesh.url}/metrics`)).text()).includes('probe_success{plane="beats",region="push",probe="worker"} 1'),
+    );
 
     const missed = await until("the next silence noticed", async () => {
       const s = await status("beats");

@@ -78,6 +78,13 @@ describe("a pushed probe in the status", () => {
     expect(evaluatePlane(policy, [...regionsPass, entry(PUSH_REGION, "cron", false)], T0).status).toBe("DEGRADED");
   });
 
+  it("counts a heartbeat as reported, coming out of NO_VALUE, once it has its one verdict", () => {
+    const onlyBeats: PlanePolicy = { ...policy, probes: [{ name: "worker", critical: true, regional: false }] };
+    expect(evaluatePlane(onlyBeats, [entry(PUSH_REGION, "worker", true)], T0, "NO_VALUE").status).toBe("OK");
+    expect(evaluatePlane(policy, [...regionsPass], T0, "NO_VALUE").status).toBe("NO_VALUE");
+    expect(evaluatePlane(policy, [...regionsPass, entry(PUSH_REGION, "worker", true)], T0, "NO_VALUE").status).toBe("OK");
+  });
+
   it("ignores a heartbeat result labelled with a region, and a regional probe labelled push", () => {
     expect(evaluatePlane(policy, [...regionsPass, entry("wnam", "worker", false), entry(PUSH_REGION, "predict", false)], T0).status).toBe("OK");
   });
