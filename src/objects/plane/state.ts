@@ -1,6 +1,6 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
 import { evaluatePlane, nextExpiry, type LatestState } from "../../status/evaluate.ts";
-import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
+import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
@@ -144,14 +144,15 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 /**
  * Applies the status rules now; records a transition when the status changes. The snapshot
  * version grows when anything in it changed (`resultsChanged`, status, expiry). Returns the
- * transition, if any, and when the evaluation can next change by itself (a result going stale).
+ * transition, if any, what fails now, and when the evaluation can next change by itself (a
+ * result going stale).
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
   resultsChanged = false,
-): { transition: Transition | null; nextExpiry: number } {
+): { transition: Transition | null; failing: FailingProbe[]; nextExpiry: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
   const states = latestStates(sql);
@@ -177,7 +178,7 @@ export function evaluateNow(
       evaluation.expiresAt,
     );
   }
-  return { transition, nextExpiry: nextExpiry(policy, states, now) ?? Infinity };
+  return { transition, failing: evaluation.failing, nextExpiry: nextExpiry(policy, states, now) ?? Infinity };
 }
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {
