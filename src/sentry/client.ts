@@ -112,8 +112,12 @@ export function createSentry(scope: SentryScope): Sentry | undefined {
     dsn: env.SENTRY_DSN,
     release: env.SENTRY_RELEASE ?? `planewatch@${pkg.version}`,
     environment: env.SENTRY_ENVIRONMENT ?? "production",
-    context: { waitUntil: (promise) => scope.waitUntil(promise) },
+    // The transport hands its sends to waitUntil; a failed send is logged already and must not
+    // fail the invocation it rides on.
+    context: { waitUntil: (promise) => scope.waitUntil(promise.catch(() => undefined)) },
     request: scope.request,
+    // Deep enough for an alert's failing results (contexts → failing → results → result).
+    normalizeDepth: 5,
     requestDataOptions: { allowedHeaders: SAFE_REQUEST_HEADERS, allowedSearchParams: SAFE_QUERY_PARAMETER },
     beforeSend: (event) => scrub(event, secretValues(env)),
     beforeBreadcrumb: (breadcrumb) => scrub(breadcrumb, secretValues(env)),

@@ -97,16 +97,16 @@ export function instrumentedObject<T extends DurableObject<Env>>(
   const methods = Base.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const method of Object.keys(entryPoints)) {
     const original = methods[method]!;
-    Object.defineProperty(Instrumented.prototype, method, {
-      configurable: true,
-      writable: true,
-      value(this: object, ...args: unknown[]) {
+    // A computed name, so stack frames (and Sentry's grouping) name the method, not the wrapper.
+    const wrapped = {
+      [method](this: object, ...args: unknown[]) {
         const { ctx, env } = scopes.get(this)!;
         const name = ctx.id.name;
         const invocation = objectInvocation(ctx, env, `${className}.${method}`, name === undefined ? {} : tagsOf(name));
         return instrumented(invocation, async () => original.apply(this, args));
       },
-    });
+    }[method];
+    Object.defineProperty(Instrumented.prototype, method, { configurable: true, writable: true, value: wrapped });
   }
   return Instrumented as unknown as ObjectClass<T>;
 }
