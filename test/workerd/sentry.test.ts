@@ -16,8 +16,10 @@ import { queueAlerts, sendAlerts, type AlertPolicy, type QueuedAlert } from "../
 import { planeStub } from "../../src/objects/stubs.ts";
 import { createSentry } from "../../src/sentry/client.ts";
 import { CRON_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
+import { captureProbeErrors } from "../../src/sentry/instrument.ts";
 import type { Transition } from "../../src/status/model.ts";
 import { checkInsIn, eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
+import { until as eventually } from "../support/until.ts";
 
 const SINK = new URL(env.SENTRY_DSN!).origin;
 
@@ -26,14 +28,8 @@ async function received(): Promise<ReceivedEnvelope[]> {
 }
 
 /** Sending is fire-and-forget: poll the stand-in until what is expected has come. */
-async function until<T>(what: string, find: (envelopes: ReceivedEnvelope[]) => T | undefined): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const found = find(await received());
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`the Sentry stand-in never received ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(what: string, find: (envelopes: ReceivedEnvelope[]) => T | undefined): Promise<T> {
+  return eventually(`the Sentry stand-in to receive ${what}`, async () => find(await received()), { timeoutMs: 15_000 });
 }
 
 describe("errors of every entry point reach Sentry, and the entry point fails as before", () => {
@@ -117,6 +113,35 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     expect(error).toBeInstanceOf(TypeError);
     const event = await until("the RPC error", (all) => eventsIn(all).find((e) => e.tags?.entry_point === "Plane.report"));
     expect(event).toMatchObject({ tags: { plane: "good" }, exception: { values: [{ type: "TypeError" }] } });
+  });
+});
+
+describe("a probe that throws", () => {
+  it("is reported with its plane, region and probe: the runner made it a result, but it is a bug", async () => {
+    const result = {
+      plane: "good",
+      region: "apac",
+      probe: "thrower",
+      kind: "http",
+      at: Date.now(),
+      ok: false,
+      reason: "probe_error",
+      latencyMs: 1,
+      httpStatus: null,
+      message: "Cannot read properties of undefined (reading 'x')",
+    };
+    captureProbeErrors({ env, waitUntil: () => {}, entryPoint: "Prober.alarm" }, [{ ...result, probe: "fine", reason: "timeout" }, result]);
+    const events = await until("the probe error", (all) => {
+      const found = eventsIn(all).filter((e) => e.tags?.probe === "thrower" || e.tags?.probe === "fine");
+      return found.length > 0 ? found : undefined;
+    });
+    expect(events).toEqual([
+      expect.objectContaining({
+        level: "error",
+        message: "probe thrower (http) threw: Cannot read properties of undefined (reading 'x')",
+        tags: expect.objectContaining({ entry_point: "Prober.alarm", plane: "good", region: "apac", probe: "thrower", kind: "http" }),
+      }),
+    ]);
   });
 });
 
