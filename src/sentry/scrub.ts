@@ -19,8 +19,8 @@ const SENSITIVE_KEY = /^(?:authorization|proxy-authorization|cookies?|set-cookie
 /** The credential after an HTTP auth scheme, wherever such a header was copied into text. */
 const AUTH_SCHEME_CREDENTIAL = /\b(Api-Key|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
-/** The token path segment of webhook URLs: /webhooks/async/{plane}/{token}. */
-const WEBHOOK_TOKEN = /(\/webhooks\/async\/[^/\s?#"']+\/)[^/\s?#"']+/g;
+/** The token path segment of webhook URLs: /webhooks/async/{plane}/{token}, not the route's `:token`. */
+const WEBHOOK_TOKEN = /(\/webhooks\/async\/[^/\s?#"']+\/)(?!:)[^/\s?#"']+/g;
 
 /** Query parameters that carry credentials (?token=…, &api_key=…, &sig=…). */
 const SENSITIVE_QUERY = /([?&][^=&#\s"']*(?:token|secret|signature|sig|password|api[-_]?key|auth)[^=&#\s"']*=)[^&#\s"']*/gi;

@@ -78,7 +78,13 @@ describe("scrub", () => {
 
   it("leaves ordinary text, ids and non-plain objects alone", () => {
     const when = new Date(0);
-    const event = { event_id: "0123456789abcdef0123456789abcdef", message: "Basic checks pass", at: when, level: "error" };
+    const event = {
+      event_id: "0123456789abcdef0123456789abcdef",
+      message: "Basic checks pass",
+      route: "/webhooks/async/:plane/:token",
+      at: when,
+      level: "error",
+    };
     const scrubbed = scrub(event, ["ab", key]);
     expect(scrubbed).toEqual(event);
     expect(scrubbed.at).toBe(when);

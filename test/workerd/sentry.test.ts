@@ -11,6 +11,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { queueAlerts, sendAlerts, type AlertPolicy, type QueuedAlert } from "../../src/objects/plane/alerts.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
@@ -66,6 +67,34 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     expect(event!.request!.query_string).toBe("limit=5");
     expect(envelope.raw).not.toContain(key);
     expect(envelope.raw).not.toContain("abc123");
+  });
+
+  it("fetch: a webhook delivery that fails is reported without the token in its URL", async () => {
+    const token = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+    const unreachable = {
+      idFromName() {
+        throw new Error("Durable Objects unavailable");
+      },
+    } as unknown as Env["PLANE"];
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`http://mesh/webhooks/async/good/${token}`, {
+        method: "POST",
+        headers: { "x-baseten-signature": "v1=0123456789abcdef", "content-type": "application/json" },
+        body: "{}",
+      }),
+      { ...env, PLANE: unreachable, SENTRY_RELEASE: "workerd-webhook" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(500);
+    const envelope = await until("the webhook error", (all) => all.find((e) => eventsIn([e]).some((ev) => ev.release === "workerd-webhook")));
+    expect(eventsIn([envelope])[0]).toMatchObject({
+      tags: { entry_point: "fetch", route: "/webhooks/async/:plane/:token", plane: "good" },
+      request: { url: "http://mesh/webhooks/async/good/[Filtered]" },
+    });
+    expect(envelope.raw).not.toContain(token);
+    expect(envelope.raw).not.toContain("0123456789abcdef");
   });
 
   it("scheduled: a run that throws checks in as an error, reports the exception, and still rejects", async () => {
