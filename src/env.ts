@@ -23,6 +23,14 @@ export interface Env {
   SUMMARY_SHARDS?: string;
   /** This mesh's public address: async webhooks are sent to {PUBLIC_URL}/webhooks/async/…. */
   PUBLIC_URL?: string;
+  /** Where alerts and errors go (a secret or a variable); unset, Sentry is off. */
+  SENTRY_DSN?: string;
+  /** The release events carry (default planewatch@<package version>). */
+  SENTRY_RELEASE?: string;
+  /** The environment events carry (default production). */
+  SENTRY_ENVIRONMENT?: string;
+  /** Minutes between reminders while a plane stays in an alerting status (default 30; 0: none). */
+  ALERT_REMINDER_MINUTES?: string;
 }
 
 /** Secrets are looked up by the name the config gives; only strings count as set. */
