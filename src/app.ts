@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { logError } from "./lib/log.ts";
 import { api } from "./outputs/api.ts";
 import type { AppEnv } from "./outputs/config.ts";
 import { problem } from "./outputs/problem.ts";
@@ -16,7 +17,7 @@ app.route("/", routes);
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
 
 app.onError((error, c) => {
-  console.error(`planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
+  logError(c.env, `planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
   captureError(
     {
       env: c.env,

@@ -1,5 +1,6 @@
 import { app } from "./app.ts";
 import type { Env } from "./env.ts";
+import { logError } from "./lib/log.ts";
 import { Dispatcher as DispatcherObject } from "./objects/dispatcher.ts";
 import { Plane as PlaneObject } from "./objects/plane.ts";
 import { Prober as ProberObject } from "./objects/prober.ts";
@@ -32,7 +33,7 @@ export default {
           const report = await runCron(env);
           console.log(`planewatch: cron ticked ${report.ticked} probers`);
         } catch (error) {
-          console.error(`planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
+          logError(env, `planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
           throw error;
         }
       }),

@@ -3,6 +3,7 @@ import { findPlane } from "../config/load.ts";
 import type { PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import { logError } from "../lib/log.ts";
 import { pollAsyncStatus } from "../probes/async_predict.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";
@@ -209,7 +210,7 @@ export class Plane extends DurableObject<Env> {
     try {
       await summaryStubFor(this.env, row.plane).put(this.snapshot());
     } catch (error) {
-      console.error(`planewatch: publishing ${row.plane} failed, will retry: ${String(error)}`);
+      logError(this.env, `planewatch: publishing ${row.plane} failed, will retry: ${String(error)}`);
       return now + PUBLISH_RETRY_MS;
     }
     this.sql.exec("UPDATE plane SET published_version = ? WHERE id = 1 AND published_version < ?", row.version, row.version);

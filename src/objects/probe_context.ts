@@ -1,6 +1,7 @@
 import { connect } from "cloudflare:sockets";
 import type { PlaneConfig, ProbeConfig } from "../config/schema.ts";
-import { readSecret, type Env } from "../env.ts";
+import { readSecret, secretValues, type Env } from "../env.ts";
+import { scrub } from "../lib/scrub.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
 
 function secretRef(env: Env, name: string | undefined): SecretRef | undefined {
@@ -26,6 +27,7 @@ export function probeContext(
     webhookSecret: secretRef(env, plane.webhookSecret),
     webhookEndpoint,
     secret: (name) => readSecret(env, name),
+    redact: (text) => scrub(text, secretValues(env)),
     deadline: started + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: (input, init) => fetch(input, init),

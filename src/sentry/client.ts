@@ -1,17 +1,13 @@
 import { Toucan } from "toucan-js";
-import bundledConfig from "../../config/planes.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
-import { readSecret, type Env } from "../env.ts";
-import { scrub, secretNamesIn } from "./scrub.ts";
+import { secretValues, type Env } from "../env.ts";
+import { scrub } from "../lib/scrub.ts";
 
 export type Sentry = Toucan;
 export type SentryEvent = Parameters<Toucan["captureEvent"]>[0];
 
 /** Sentry is never waited for longer than this: an envelope still unanswered by then is given up. */
 export const SENTRY_TIMEOUT_MS = 5_000;
-
-/** Environment variables whose name says they hold a credential, secret-named in config or not. */
-const SECRET_LIKE_NAME = /(?:KEY|SECRET|TOKEN|PASSWORD|DSN)$/;
 
 /** Request headers an event may carry; everything else (Authorization, cookies, signatures) stays out. */
 const SAFE_REQUEST_HEADERS = ["accept", "content-type", "content-length", "user-agent", "cf-ray", "cf-ipcountry"];
@@ -26,39 +22,6 @@ export interface SentryScope {
   request?: Request;
   /** Told, for every envelope Sentry answered or failed to, its event id (if any) and whether Sentry took it. */
   onAnswer?: (eventId: string | undefined, accepted: boolean) => void;
-}
-
-/** The config the mesh runs, as raw JSON: an invalid config still names secrets. */
-function rawConfig(env: Env): unknown {
-  if (env.PLANES_CONFIG === undefined) return bundledConfig;
-  try {
-    return JSON.parse(env.PLANES_CONFIG);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The parts of the DSN that authenticate: its public key (and a legacy secret key). */
-function dsnCredentials(dsn: string): string[] {
-  try {
-    const url = new URL(dsn);
-    return [url.username, url.password].filter((part) => part !== "");
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Every secret value this Worker holds: those the config names (any `secret`/`…Secret` field),
- * those whose variable name says credential, and the DSN's own credentials.
- */
-export function secretValues(env: Env): string[] {
-  const names = new Set([
-    ...secretNamesIn(rawConfig(env)),
-    ...Object.keys(env).filter((name) => SECRET_LIKE_NAME.test(name)),
-  ]);
-  const values = [...names].flatMap((name) => readSecret(env, name) ?? []);
-  return [...values, ...dsnCredentials(env.SENTRY_DSN ?? "")];
 }
 
 /** The event id of a serialized envelope: its header line holds it (check-ins have none). */

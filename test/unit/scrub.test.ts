@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FILTERED, scrub, secretNamesIn } from "../../src/sentry/scrub.ts";
+import { FILTERED, scrub, secretNamesIn } from "../../src/lib/scrub.ts";
 
 describe("secretNamesIn", () => {
   it("finds every secret name a config refers to, whatever the probe kind calls its field", () => {
