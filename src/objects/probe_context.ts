@@ -1,6 +1,7 @@
 import { connect } from "cloudflare:sockets";
 import type { PlaneConfig } from "../config/schema.ts";
-import { readSecret, type Env } from "../env.ts";
+import { readSecret, secretValues, type Env } from "../env.ts";
+import { scrub } from "../lib/scrub.ts";
 import type { PulledProbe } from "../probes/index.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
 
@@ -27,6 +28,7 @@ export function probeContext(
     webhookSecret: secretRef(env, plane.webhookSecret),
     webhookEndpoint,
     secret: (name) => readSecret(env, name),
+    redact: (text) => scrub(text, secretValues(env)),
     deadline: started + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: (input, init) => fetch(input, init),

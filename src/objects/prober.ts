@@ -4,6 +4,7 @@ import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { isPulled, runProbe, type PulledProbe } from "../probes/index.ts";
+import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import type { Submission } from "./plane/pending.ts";
@@ -67,6 +68,7 @@ export class Prober extends DurableObject<Env> {
     const gate = this.gate();
     const due = runnable(probes, gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
+    captureProbeErrors(objectInvocation(this.ctx, this.env, "Prober.alarm", identity), results);
     if (results.length > 0 || submissions.length > 0) {
       await planeStub(this.env, plane.id).report(plane.id, results, submissions);
     }

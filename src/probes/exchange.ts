@@ -41,8 +41,11 @@ export function isExchange(value: Exchange | ProbeOutcome): value is Exchange {
   return "body" in value;
 }
 
-/** Status first, then the body: the verdict of a response against its expectations. */
-export function judge(expect: Expect, ex: Exchange): ProbeOutcome {
+/**
+ * Status first, then the body: the verdict of a response against its expectations. What the
+ * body says is checked as it came; what a message quotes of it is redacted first.
+ */
+export function judge(expect: Expect, ex: Exchange, redact: (text: string) => string): ProbeOutcome {
   if (!statusMatches(ex.status, expect.status)) {
     return fail("unexpected_status", `status ${ex.status}, expected ${expect.status}`, ex.latencyMs, ex.status);
   }
@@ -50,5 +53,5 @@ export function judge(expect: Expect, ex: Exchange): ProbeOutcome {
   if (bodyChecked && ex.truncated) {
     return fail("body_too_large", "body exceeds maxBodyBytes; not checked", ex.latencyMs, ex.status);
   }
-  return checkBody(expect, ex.body, ex.latencyMs, ex.status) ?? pass(ex.latencyMs, `status ${ex.status}`, ex.status);
+  return checkBody(expect, ex.body, ex.latencyMs, ex.status, redact) ?? pass(ex.latencyMs, `status ${ex.status}`, ex.status);
 }

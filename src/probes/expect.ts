@@ -90,13 +90,22 @@ export function expectSchema(defaultStatus: StatusSpec) {
 }
 export type Expect = z.infer<ReturnType<typeof expectSchema>>;
 
-function excerpt(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text === undefined ? "undefined" : text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/** Checks a body against the expectations; null when it satisfies them. */
-export function checkBody(expect: Expect, body: string, latencyMs: number, httpStatus: number): ProbeOutcome | null {
+/**
+ * Checks a body against the expectations; null when it satisfies them. A failure quotes a
+ * little of what it saw, redacted before it is cut (so no part of a secret survives the cut).
+ */
+export function checkBody(
+  expect: Expect,
+  body: string,
+  latencyMs: number,
+  httpStatus: number,
+  redact: (text: string) => string = (text) => text,
+): ProbeOutcome | null {
+  const excerpt = (value: unknown): string => {
+    const json = typeof value === "string" ? value : JSON.stringify(value);
+    const text = json === undefined ? "undefined" : redact(json);
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  };
   if (expect.bodyContains !== undefined && !body.includes(expect.bodyContains)) {
     return fail("body_mismatch", `body does not contain ${excerpt(expect.bodyContains)}`, latencyMs, httpStatus);
   }

@@ -48,5 +48,5 @@ export const probeHttp: Prober<HttpProbe> = async (config, ctx) => {
     { method: config.method, headers, body: config.body },
     config.maxBodyBytes,
   );
-  return isExchange(ex) ? judge(config.expect, ex) : ex;
+  return isExchange(ex) ? judge(config.expect, ex, ctx.redact) : ex;
 };

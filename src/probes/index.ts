@@ -73,12 +73,14 @@ export async function runProbe(config: PulledProbe, ctx: ProbeContext): Promise<
     );
   });
   try {
-    return await Promise.race([
+    const outcome = await Promise.race([
       prober(config, ctx).catch((error: unknown) =>
         fail("probe_error", error instanceof Error ? error.message : String(error), Date.now() - started),
       ),
       cutOff,
     ]);
+    // Messages reach the API, D1 and Sentry: no secret may be in one, whatever the probe quoted.
+    return { ...outcome, message: ctx.redact(outcome.message) };
   } finally {
     clearTimeout(timer);
   }

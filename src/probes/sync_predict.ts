@@ -41,5 +41,5 @@ export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) =>
   if (ex.status === 404 || ex.body.includes("MODEL_DOES_NOT_EXIST")) {
     return fail("model_not_found", `the health-check model does not exist (${ex.status})`, ex.latencyMs, ex.status);
   }
-  return judge(config.expect, ex);
+  return judge(config.expect, ex, ctx.redact);
 };

@@ -24,6 +24,8 @@ export interface ProbeContext {
   webhookEndpoint(): Promise<string>;
   /** Reads a Worker secret by name; undefined when it is not set. */
   secret(name: string): string | undefined;
+  /** Removes every secret value and credential-shaped text: applied to what a target sends back before it is quoted. */
+  redact(text: string): string;
   /** Absolute time (epoch ms) by which the probe must have returned. */
   deadline: number;
   /** Aborted at the deadline. */

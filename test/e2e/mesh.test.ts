@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
 import { expositionProblems } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
+import { until as eventually } from "../support/until.ts";
 
 const API_KEY = "e2e-demo-key";
 /** The hanging plane's probes give up after this; the others must not wait for it. */
@@ -57,14 +58,8 @@ function settled(s: Record<string, PlaneJson>, plane: string, status: string): b
   return p?.status === status && Object.values(p.regions).every((r) => r.probes.sync_predict !== undefined);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\n${mesh.logs().slice(-4000)}`);
+function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, probe, { context: () => mesh.logs().slice(-4000) });
 }
 
 function setFaults(plane: string, faults: Record<string, unknown>) {

@@ -209,7 +209,6 @@ async function startPostgres(bin: string) {
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const start = () => runPostgresProgram(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
-  // A fast stop also finishes a smart shutdown in progress.
   const stop = () => runPostgresProgram(pgCtl, ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
   start();
   let state: PostgresState = "running";
@@ -225,22 +224,30 @@ async function startPostgres(bin: string) {
     }
   };
 
+  /** From any state to stopped. A smart shutdown ends by itself once its last session does. */
+  const toStopped = async () => {
+    if (state === "running") stop();
+    if (state !== "rejecting") return;
+    session?.destroy();
+    session = undefined;
+    const until = Date.now() + 30_000;
+    while (existsSync(join(data, "postmaster.pid"))) {
+      if (Date.now() > until) throw new Error("PostgreSQL did not finish its smart shutdown");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
   return {
     port,
     async setState(wanted: PostgresState) {
       if (wanted === state) return;
-      if (state !== "stopped") {
-        session?.destroy();
-        session = undefined;
-        stop();
-      }
+      await toStopped();
       if (wanted !== "stopped") start();
-      if (wanted === "rejecting") await rejectNewConnections();
       state = wanted;
+      if (wanted === "rejecting") await rejectNewConnections();
     },
     stop: async () => {
-      session?.destroy();
-      if (state !== "stopped") stop();
+      await toStopped();
       rmSync(dir, { recursive: true, force: true });
     },
   };

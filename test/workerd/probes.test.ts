@@ -84,6 +84,18 @@ describe("http", () => {
     });
   });
 
+  it("never quotes a secret a target echoes back", async () => {
+    const outcome = await probe(base, {
+      kind: "http",
+      url: "/echo-headers",
+      headers: { authorization: { secret: "TARGET_API_KEY", prefix: "Bearer " } },
+      expect: { json: { expected: "something else" } },
+    });
+    expect(outcome).toMatchObject({ ok: false, reason: "body_mismatch" });
+    expect(outcome.message).toContain('"authorization":"Bearer [Filtered]"');
+    expect(outcome.message).not.toContain(env.TARGET_API_KEY);
+  });
+
   it("reads at most maxBodyBytes of a flood", async () => {
     expect(await probe(base, { kind: "http", url: "/big", maxBodyBytes: 1024, expect: { bodyContains: "y" } })).toMatchObject({
       ok: false,
