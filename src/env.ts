@@ -21,6 +21,12 @@ export interface Env {
   FANOUT_WIDTH?: string;
   /** Number of Summary shards (default 4). */
   SUMMARY_SHARDS?: string;
+  /** Bounds of the probe latency histogram in seconds, comma-separated (default 0.005 … 30). */
+  LATENCY_BUCKETS?: string;
+  /** Secret: when set, /metrics and /federate want `Authorization: Bearer <it>`. */
+  METRICS_TOKEN?: string;
+  /** Secret: when set, the JSON API (/api/v1, but for its documentation) wants `Authorization: Bearer <it>`. */
+  API_READ_TOKEN?: string;
 }
 
 /** Secrets are looked up by the name the config gives; only strings count as set. */

@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
 import type { Env } from "../env.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
+import { HISTOGRAM_SCHEMA, readHistograms } from "./plane/histogram.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import { ensurePlaneRow, evaluateNow, latestResults, planeRow, recentTransitions, recordResult, STATE_SCHEMA } from "./plane/state.ts";
 import { summaryStubFor } from "./stubs.ts";
@@ -25,7 +27,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA);
   }
 
   /** Results of one round of probes from one region. Results older than what is stored are ignored. */
@@ -33,9 +35,12 @@ export class Plane extends DurableObject<Env> {
     const plane = findPlane(this.env, planeId);
     if (!plane) return;
     const now = Date.now();
+    // Refused bounds (readiness says why) freeze the histogram rather than change its buckets.
+    const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
+    const bounds = buckets.ok ? buckets.bounds : null;
     this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
-      const recorded = results.filter((result) => recordResult(this.sql, plane, result));
+      const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
       evaluateNow(this.sql, plane, now, recorded.length > 0);
     });
     await this.publish(now);
@@ -80,6 +85,7 @@ export class Plane extends DurableObject<Env> {
       expiresAt: row.expires_at,
       results: latestResults(this.sql),
       counters: readCounters(this.sql),
+      histograms: readHistograms(this.sql),
     };
   }
 

@@ -11,6 +11,17 @@ export interface CounterValue {
   value: number;
 }
 
+/** Cumulative latency histogram of one (region, probe), kept by the Plane object. */
+export interface LatencyHistogram {
+  region: string;
+  probe: string;
+  /** Observations at or below each bound (seconds), ascending; `+Inf` is `count`. */
+  buckets: Array<{ le: number; count: number }>;
+  /** Sum of the observed latencies, in seconds. */
+  sum: number;
+  count: number;
+}
+
 /**
  * Everything the outputs need about one plane, published by its Plane object to a Summary
  * shard. `version` grows with every change so an older snapshot never replaces a newer one.
@@ -23,9 +34,10 @@ export interface PlaneSnapshot {
   expiresAt: number | null;
   results: LatestResult[];
   counters: CounterValue[];
+  histograms: LatencyHistogram[];
 }
 
 /** A plane that has never reported: nothing known yet. */
 export function emptySnapshot(plane: string): PlaneSnapshot {
-  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [] };
+  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], histograms: [] };
 }

@@ -85,6 +85,62 @@ describe("cron to status, history and metrics", () => {
     expect(expositionProblems(text)).toEqual([]);
   });
 
+  it("keeps the probe latency as a cumulative histogram", async () => {
+    const text = await (await exports.default.fetch("http://mesh/metrics")).text();
+    expect(text).toContain("# TYPE planewatch_probe_duration_seconds histogram");
+    expect(text).toContain('planewatch_probe_duration_seconds_bucket{plane="good",region="wnam",probe="healthz",le="+Inf"} 1');
+    expect(text).toContain('planewatch_probe_duration_seconds_count{plane="good",region="wnam",probe="healthz"} 1');
+  });
+
+  it("federates only the series matching one of the match[] selectors", async () => {
+    const match = ["workload_plane_health_status{plane=~\"good|broken\",status=\"FAILED\"}", '{__name__="probe_success",plane="keyless"}'];
+    const res = await exports.default.fetch(`http://mesh/federate?${match.map((m) => `match[]=${encodeURIComponent(m)}`).join("&")}`);
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const samples = (await res.text()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(samples).toEqual([
+      'workload_plane_health_status{plane="good",status="FAILED"} 0',
+      'workload_plane_health_status{plane="broken",status="FAILED"} 1',
+      'probe_success{plane="keyless",region="enam",probe="sync_predict"} 0',
+    ]);
+  });
+
+  it("refuses a missing or bad selector with a 400 that says what is wrong", async () => {
+    const missing = await exports.default.fetch("http://mesh/federate");
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get("content-type")).toBe("application/problem+json");
+    expect(await missing.json()).toMatchObject({ title: "Missing selector" });
+    const bad = await exports.default.fetch(`http://mesh/federate?match[]=up&match[]=${encodeURIComponent('{plane=~"(a)\\\\1"}')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      title: "Invalid selector",
+      problems: [{ selector: '{plane=~"(a)\\\\1"}', message: expect.stringMatching(/backreferences/) }],
+    });
+  });
+
+  it("serves OpenMetrics to a scraper that asks for it", async () => {
+    const res = await exports.default.fetch("http://mesh/metrics", { headers: { accept: "application/openmetrics-text; version=1.0.0" } });
+    expect(res.headers.get("content-type")).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    const text = await res.text();
+    expect(text).toContain("# TYPE planewatch_probe_runs counter\n");
+    expect(text).toContain('planewatch_probe_runs_total{plane="broken",outcome="failure",probe="sync_predict",region="weur"} 1');
+    expect(text.endsWith("# EOF\n")).toBe(true);
+    expect(expositionProblems(text)).toEqual([]);
+  });
+
+  it("wants the bearer token on /metrics and /federate when METRICS_TOKEN is set", async () => {
+    const guarded = { ...env, METRICS_TOKEN: "s3cret" };
+    const call = (path: string, authorization?: string) =>
+      worker.fetch(new Request(`http://mesh${path}`, { headers: authorization ? { authorization } : {} }), guarded, createExecutionContext());
+    for (const path of ["/metrics", "/federate?match[]=up"]) {
+      const none = await call(path);
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBe('Bearer realm="planewatch"');
+      expect((await call(path, "Bearer wrong")).status).toBe(401);
+      expect((await call(path, "Bearer s3cret")).status).toBe(200);
+    }
+    expect((await call("/healthz/livez")).status).toBe(200);
+  });
+
   it("a second tick leaves armed Prober alarms alone, and a run only runs what is due", async () => {
     await cron();
     await runProbersAndPlanes();

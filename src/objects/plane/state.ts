@@ -4,6 +4,7 @@ import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
+import { observeLatency } from "./histogram.ts";
 import { enqueue } from "./outbox.ts";
 
 /** The plane's status and the latest result of every (region, probe), in the Plane object's storage. */
@@ -108,9 +109,10 @@ function latestStates(sql: SqlStorage): LatestState[] {
 
 /**
  * Stores a result unless the config does not know it or a newer one is stored (a re-sent
- * report), counts it and queues it for D1. Says whether it stored it.
+ * report), counts it, observes its latency (unless the bounds are refused: null) and queues it
+ * for D1. Says whether it stored it.
  */
-export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult): boolean {
+export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult, latencyBounds: readonly number[] | null): boolean {
   const probe = plane.probes.find((p) => probeName(p) === result.probe);
   if (!probe || !plane.regions.includes(result.region as never)) return false;
   const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", result.region, result.probe).toArray()[0];
@@ -134,6 +136,7 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
     state.failReason,
   );
   increment(sql, "planewatch_probe_runs_total", { region: result.region, probe: result.probe, outcome: result.ok ? "success" : "failure" });
+  if (latencyBounds) observeLatency(sql, result.region, result.probe, result.latencyMs / 1000, latencyBounds);
   enqueue(sql, { kind: "result", body: result });
   return true;
 }
