@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { api } from "./outputs/api.ts";
+import { api } from "./outputs/api/index.ts";
 import type { AppEnv } from "./outputs/config.ts";
 import { problem } from "./outputs/problem.ts";
 import { routes } from "./outputs/routes.ts";
@@ -7,7 +7,7 @@ import { routes } from "./outputs/routes.ts";
 /** The mesh's HTTP face: metrics, JSON API, health and the status page. */
 export const app = new Hono<AppEnv>();
 
-app.route("/api/v1", api);
+app.route("/", api);
 app.route("/", routes);
 
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
