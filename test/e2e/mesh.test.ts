@@ -2,15 +2,13 @@
  * The mesh as a user runs it: a real `wrangler dev` with the plane simulator, the cron fired
  * over HTTP, the outputs read by a real promtool and a real Chromium.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
-import { expositionProblems } from "../support/exposition.ts";
+import { simulatorPlane } from "../support/config.ts";
+import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
+import { until as waitUntil } from "../support/wait.ts";
 
 const API_KEY = "e2e-demo-key";
 /** The hanging plane's probes give up after this; the others must not wait for it. */
@@ -25,24 +23,7 @@ interface PlaneJson {
 let mesh: RunningMesh;
 
 function planesConfig(simulator: string) {
-  const probes = (timeoutSeconds = 5) => [
-    {
-      kind: "sync_predict",
-      input: { text: "ping" },
-      expect: { json: { status: "ok", echo: { text: "ping" } } },
-      periodSeconds: 5,
-      timeoutSeconds,
-    },
-    { kind: "http", name: "readyz", url: "/healthz/readyz", periodSeconds: 5, timeoutSeconds },
-  ];
-  const plane = (id: string, timeout?: number) => ({
-    id,
-    baseUrl: `${simulator}/planes/${id}`,
-    apiKeySecret: "DEMO_API_KEY",
-    regions: ["wnam", "weur", "apac"],
-    probes: probes(timeout),
-  });
-  return { planes: [plane("healthy"), plane("failing"), plane("hanging", HANG_TIMEOUT_S)] };
+  return { planes: [simulatorPlane(simulator, "healthy"), simulatorPlane(simulator, "failing"), simulatorPlane(simulator, "hanging", HANG_TIMEOUT_S)] };
 }
 
 async function statuses(): Promise<Record<string, PlaneJson>> {
@@ -57,15 +38,7 @@ function settled(s: Record<string, PlaneJson>, plane: string, status: string): b
   return p?.status === status && Object.values(p.regions).every((r) => r.probes.sync_predict !== undefined);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\n${mesh.logs().slice(-4000)}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { logs: () => mesh.logs() });
 
 function setFaults(plane: string, faults: Record<string, unknown>) {
   return fetch(`${mesh.simulatorUrl}/planes/${plane}/faults`, { method: "PUT", body: JSON.stringify(faults) });
@@ -119,11 +92,7 @@ describe("the mesh under wrangler dev", () => {
     const text = await (await fetch(`${mesh.url}/metrics`)).text();
     expect(text).toContain('workload_plane_health_status{plane="failing",status="FAILED"} 1');
     expect(expositionProblems(text)).toEqual([]);
-    const file = join(mkdtempSync(join(tmpdir(), "planewatch-metrics-")), "metrics.txt");
-    writeFileSync(file, text);
-    // promtool exits non-zero on format errors; lint findings on our names would be printed.
-    const out = execFileSync("sh", ["-c", `"${promtool}" check metrics < "${file}" 2>&1`], { encoding: "utf8" });
-    expect(out.trim()).toBe("");
+    expect(promtoolFindings(promtool, text)).toBe("");
   });
 
   it("keeps the history in D1, readable through the API", async () => {

@@ -10,6 +10,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
+import { invalidConfigProblemSchema } from "../../src/outputs/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
 import { expositionProblems } from "../support/exposition.ts";
@@ -255,7 +256,10 @@ describe("an invalid config", () => {
     const res = await call("/api/v1/status");
     expect(res.status).toBe(503);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await res.json()).toMatchObject({ title: "Invalid configuration", problems: [{ path: "planes[0].regions[0]" }, {}] });
+    const body = await res.json();
+    expect(body).toMatchObject({ title: "Invalid configuration", problems: [{ path: "planes[0].regions[0]" }, {}] });
+    // As the OpenAPI document describes it.
+    expect(invalidConfigProblemSchema.safeParse(body).error).toBeUndefined();
     expect(await (await call("/metrics")).text()).toBe(
       "# HELP planewatch_config_valid 1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).\n# TYPE planewatch_config_valid gauge\nplanewatch_config_valid 0\n",
     );

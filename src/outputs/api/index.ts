@@ -40,7 +40,7 @@ function openApiDocument() {
       version: "1",
       description:
         "Status, history, uptime and transitions of the planes planewatch probes, and a live stream of transitions. " +
-        "Errors are `application/problem+json` (RFC 9457). Reads carry an `ETag` (answer `If-None-Match` gets 304) and " +
+        "Errors are `application/problem+json` (RFC 9457). Reads carry an `ETag` (a matching `If-None-Match` gets 304) and " +
         "`Cache-Control`; CORS allows any origin.",
     },
   });
