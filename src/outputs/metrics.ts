@@ -1,6 +1,7 @@
 import { PLANE_STATUSES } from "../status/model.ts";
+import type { LatestResult } from "../status/snapshot.ts";
 import type { PlaneView } from "./collect.ts";
-import { formatBound, type MetricFamily, type Sample } from "./prometheus.ts";
+import { formatBound, lazySamples, type MetricFamily, type Sample } from "./prometheus.ts";
 
 /**
  * HELP text of the counters the Plane objects keep, by family name (their series, and the
@@ -14,83 +15,88 @@ const COUNTERS: Record<string, string> = {
 /** Kinds that speak HTTP: they get probe_http_status_code (0 when no response came). */
 const HTTP_KINDS = new Set(["sync_predict", "http"]);
 
-function gauge(name: string, help: string, samples: Sample[], unit?: string): MetricFamily {
-  return { name, help, type: "gauge", samples, ...(unit === undefined ? {} : { unit }) };
+const INF = formatBound(Infinity);
+
+/** A family whose samples are made, plane by plane, only while the exposition is written. */
+function family(
+  name: string,
+  type: MetricFamily["type"],
+  help: string,
+  views: readonly PlaneView[],
+  samplesOf: (v: PlaneView) => Iterable<Sample>,
+  unit?: string,
+): MetricFamily {
+  return {
+    name,
+    help,
+    type,
+    ...(unit === undefined ? {} : { unit }),
+    samples: lazySamples(function* () {
+      for (const v of views) yield* samplesOf(v);
+    }),
+  };
+}
+
+/** One gauge sample per fresh (region, probe) result of a plane; `value` null leaves a result out. */
+function* perProbe(v: PlaneView, value: (r: LatestResult) => number | null): Generator<Sample> {
+  for (const r of v.fresh) {
+    const x = value(r);
+    if (x !== null) yield { labels: { plane: v.plane.id, region: r.region, probe: r.probe }, value: x };
+  }
 }
 
 /** Each (region, probe) histogram of a plane as `_bucket` (with `+Inf`), `_sum` and `_count` samples. */
-function latencySamples(v: PlaneView): Sample[] {
-  return v.snapshot.histograms.flatMap((h) => {
+function* latencySamples(v: PlaneView): Generator<Sample> {
+  for (const h of v.snapshot.histograms) {
     const labels = { plane: v.plane.id, region: h.region, probe: h.probe };
-    return [
-      ...h.buckets.map((b): Sample => ({ suffix: "_bucket", labels: { ...labels, le: formatBound(b.le) }, value: b.count })),
-      { suffix: "_bucket", labels: { ...labels, le: formatBound(Infinity) }, value: h.count },
-      { suffix: "_sum", labels, value: h.sum },
-      { suffix: "_count", labels, value: h.count },
-    ];
-  });
+    for (const [i, bound] of h.bounds.entries()) yield { suffix: "_bucket", labels: { ...labels, le: formatBound(bound) }, value: h.counts[i]! };
+    yield { suffix: "_bucket", labels: { ...labels, le: INF }, value: h.count };
+    yield { suffix: "_sum", labels, value: h.sum };
+    yield { suffix: "_count", labels, value: h.count };
+  }
 }
 
 /** The metric families of every plane, from their views. Families stay contiguous by construction. */
 export function planeFamilies(views: readonly PlaneView[]): MetricFamily[] {
-  const perProbe = (v: PlaneView, value: (r: PlaneView["fresh"][number]) => number | null): Sample[] =>
-    v.fresh.flatMap((r) => {
-      const x = value(r);
-      return x === null ? [] : [{ labels: { plane: v.plane.id, region: r.region, probe: r.probe }, value: x }];
-    });
-
-  const families: MetricFamily[] = [
-    gauge(
-      "workload_plane_health_status",
-      "Status of the workload plane: 1 for the current status, 0 for the others.",
-      views.flatMap((v) => PLANE_STATUSES.map((status) => ({ labels: { plane: v.plane.id, status }, value: v.status === status ? 1 : 0 }))),
+  return [
+    family("workload_plane_health_status", "gauge", "Status of the workload plane: 1 for the current status, 0 for the others.", views, (v) =>
+      PLANE_STATUSES.map((status) => ({ labels: { plane: v.plane.id, status }, value: v.status === status ? 1 : 0 })),
     ),
-    gauge(
+    family(
       "planewatch_plane_status_since_timestamp_seconds",
+      "gauge",
       "When the plane entered its current status (Unix time).",
-      views.filter((v) => v.snapshot.since > 0).map((v) => ({ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 })),
+      views,
+      (v) => (v.snapshot.since > 0 ? [{ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 }] : []),
       "seconds",
     ),
-    gauge("probe_success", "Whether the latest run of the probe succeeded.", views.flatMap((v) => perProbe(v, (r) => (r.ok ? 1 : 0)))),
-    gauge(
-      "probe_duration_seconds",
-      "How long the latest run of the probe took.",
-      views.flatMap((v) => perProbe(v, (r) => r.latencyMs / 1000)),
-      "seconds",
+    family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", views, (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
+    family("probe_duration_seconds", "gauge", "How long the latest run of the probe took.", views, (v) => perProbe(v, (r) => r.latencyMs / 1000), "seconds"),
+    family("probe_http_status_code", "gauge", "HTTP status code of the latest run of the probe, 0 when no response came.", views, (v) =>
+      perProbe(v, (r) => (HTTP_KINDS.has(r.kind) ? (r.httpStatus ?? 0) : null)),
     ),
-    gauge(
-      "probe_http_status_code",
-      "HTTP status code of the latest run of the probe, 0 when no response came.",
-      views.flatMap((v) => perProbe(v, (r) => (HTTP_KINDS.has(r.kind) ? (r.httpStatus ?? 0) : null))),
-    ),
-    gauge(
+    family(
       "planewatch_probe_last_run_timestamp_seconds",
+      "gauge",
       "When the latest run of the probe started (Unix time).",
-      views.flatMap((v) => perProbe(v, (r) => r.at / 1000)),
+      views,
+      (v) => perProbe(v, (r) => r.at / 1000),
       "seconds",
     ),
-    {
-      name: "planewatch_probe_duration_seconds",
-      help: "How long probe runs took, every run since the plane was first probed.",
-      type: "histogram",
-      unit: "seconds",
-      samples: views.flatMap(latencySamples),
-    },
-  ];
-
-  for (const [name, help] of Object.entries(COUNTERS)) {
-    families.push({
-      name,
-      help,
-      type: "counter",
-      samples: views.flatMap((v) =>
-        v.snapshot.counters
-          .filter((c) => c.name === `${name}_total`)
-          .map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value })),
+    family(
+      "planewatch_probe_duration_seconds",
+      "histogram",
+      "How long probe runs took, every run since the plane was first probed.",
+      views,
+      latencySamples,
+      "seconds",
+    ),
+    ...Object.entries(COUNTERS).map(([name, help]) =>
+      family(name, "counter", help, views, (v) =>
+        v.snapshot.counters.filter((c) => c.name === `${name}_total`).map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value })),
       ),
-    });
-  }
-  return families;
+    ),
+  ];
 }
 
 /**
@@ -98,8 +104,11 @@ export function planeFamilies(views: readonly PlaneView[]): MetricFamily[] {
  * plane. Pure, so the cost of a scrape can be measured on synthetic planes.
  */
 export function scrapeFamilies(views: readonly PlaneView[] | null): MetricFamily[] {
-  const valid = gauge("planewatch_config_valid", "1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).", [
-    { labels: {}, value: views === null ? 0 : 1 },
-  ]);
+  const valid: MetricFamily = {
+    name: "planewatch_config_valid",
+    help: "1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).",
+    type: "gauge",
+    samples: [{ labels: {}, value: views === null ? 0 : 1 }],
+  };
   return [valid, ...(views === null ? [] : planeFamilies(views))];
 }

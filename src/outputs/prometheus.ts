@@ -25,7 +25,13 @@ export interface MetricFamily {
   type: "gauge" | "counter" | "histogram";
   /** OpenMetrics unit; the name must end in `_<unit>`. */
   unit?: string;
-  samples: Sample[];
+  /** Iterated as the exposition is written, so a scrape never holds all its samples at once. */
+  samples: Iterable<Sample>;
+}
+
+/** Samples produced afresh each time they are iterated. */
+export function lazySamples(produce: () => Iterable<Sample>): Iterable<Sample> {
+  return { [Symbol.iterator]: () => produce()[Symbol.iterator]() };
 }
 
 /** The name of a sample's series, as it is stored and matched by `__name__`. */
@@ -63,31 +69,60 @@ export function formatLabels(labels: Record<string, string>): string {
   return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
 }
 
+/** Lines per chunk of a streamed exposition. */
+const CHUNK_LINES = 2_000;
+
 /**
- * Renders families: one HELP and TYPE (and UNIT in OpenMetrics) per family, before its samples,
- * each family contiguous, families without samples left out; OpenMetrics ends with `# EOF`.
- * No timestamps: every value is read live at the scrape, so the scraper's own scrape time is
- * the right one (see README "Federation"). Callers keep (name, labels) unique.
+ * Writes families in chunks of lines: one HELP and TYPE (and UNIT in OpenMetrics) per family,
+ * before its samples, each family contiguous, families without samples left out; OpenMetrics
+ * ends with `# EOF`. No timestamps: every value is read live at the scrape, so the scraper's
+ * own scrape time is the right one (see README "Federation"). Callers keep (name, labels) unique.
  */
-export function render(families: readonly MetricFamily[], format: ExpositionFormat): string {
-  const lines: string[] = [];
+export function* renderChunks(families: Iterable<MetricFamily>, format: ExpositionFormat): Generator<string> {
+  let lines: string[] = [];
   for (const family of families) {
-    if (family.samples.length === 0) continue;
     // Text 0.0.4 names a counter's metadata after its series; OpenMetrics after the family.
     const metaName = format === "text" && family.type === "counter" ? `${family.name}_total` : family.name;
-    lines.push(`# HELP ${metaName} ${escapeHelp(family.help, format)}`, `# TYPE ${metaName} ${family.type}`);
-    if (format === "openmetrics" && family.unit !== undefined) lines.push(`# UNIT ${metaName} ${family.unit}`);
-    for (const s of family.samples) lines.push(`${seriesName(family, s)}${formatLabels(s.labels)} ${formatValue(s.value)}`);
+    let header: string[] | null = [`# HELP ${metaName} ${escapeHelp(family.help, format)}`, `# TYPE ${metaName} ${family.type}`];
+    if (format === "openmetrics" && family.unit !== undefined) header.push(`# UNIT ${metaName} ${family.unit}`);
+    for (const s of family.samples) {
+      if (header) lines.push(...header), (header = null);
+      lines.push(`${seriesName(family, s)}${formatLabels(s.labels)} ${formatValue(s.value)}`);
+      if (lines.length >= CHUNK_LINES) {
+        yield `${lines.join("\n")}\n`;
+        lines = [];
+      }
+    }
   }
   if (format === "openmetrics") lines.push("# EOF");
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+}
+
+/** The whole exposition as one string. */
+export function render(families: Iterable<MetricFamily>, format: ExpositionFormat): string {
+  return [...renderChunks(families, format)].join("");
+}
+
+/** The exposition as a response body, written as the scraper reads it. */
+export function renderStream(families: Iterable<MetricFamily>, format: ExpositionFormat): ReadableStream<Uint8Array> {
+  const chunks = renderChunks(families, format);
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    pull(controller) {
+      const next = chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
 }
 
 /** Keeps the samples that match any of the selectors (a union, as `/federate` does). */
 export function selectSamples(families: readonly MetricFamily[], selectors: readonly Matcher[][]): MetricFamily[] {
   return families.map((family) => ({
     ...family,
-    samples: family.samples.filter((s) => selectors.some((m) => selectorMatches(m, seriesName(family, s), s.labels))),
+    samples: lazySamples(function* () {
+      for (const s of family.samples) if (selectors.some((m) => selectorMatches(m, seriesName(family, s), s.labels))) yield s;
+    }),
   }));
 }
 

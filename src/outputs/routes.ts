@@ -8,7 +8,7 @@ import type { AppEnv } from "./config.ts";
 import { scrapeFamilies } from "./metrics.ts";
 import { STATUS_PAGE } from "./page.ts";
 import { problem } from "./problem.ts";
-import { CONTENT_TYPES, negotiateFormat, render, selectSamples } from "./prometheus.ts";
+import { CONTENT_TYPES, negotiateFormat, renderStream, selectSamples } from "./prometheus.ts";
 import { parseSelector, type Matcher } from "./selector.ts";
 
 export const routes = new Hono<AppEnv>();
@@ -21,7 +21,7 @@ async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promis
   const loaded = loadConfig(c.env);
   const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, Date.now()) : null);
   const format = negotiateFormat(c.req.header("accept"));
-  const body = render(selectors === null ? families : selectSamples(families, selectors), format);
+  const body = renderStream(selectors === null ? families : selectSamples(families, selectors), format);
   return c.body(body, 200, { "content-type": CONTENT_TYPES[format] });
 }
 

@@ -15,8 +15,10 @@ export interface CounterValue {
 export interface LatencyHistogram {
   region: string;
   probe: string;
-  /** Observations at or below each bound (seconds), ascending; `+Inf` is `count`. */
-  buckets: Array<{ le: number; count: number }>;
+  /** Bucket bounds in seconds, ascending; `+Inf` is implied. Plain number arrays keep the snapshot small. */
+  bounds: number[];
+  /** Observations at or below each bound (cumulative); the `+Inf` bucket is `count`. */
+  counts: number[];
   /** Sum of the observed latencies, in seconds. */
   sum: number;
   count: number;

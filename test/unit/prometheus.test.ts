@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { viewOf } from "../../src/outputs/collect.ts";
 import { planeFamilies } from "../../src/outputs/metrics.ts";
-import { escapeLabelValue, formatBound, formatValue, negotiateFormat, render, selectSamples, type MetricFamily } from "../../src/outputs/prometheus.ts";
+import {
+  escapeLabelValue,
+  formatBound,
+  formatValue,
+  lazySamples,
+  negotiateFormat,
+  render,
+  renderChunks,
+  selectSamples,
+  type MetricFamily,
+} from "../../src/outputs/prometheus.ts";
 import { parseSelector } from "../../src/outputs/selector.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import type { PlaneSnapshot } from "../../src/status/snapshot.ts";
@@ -55,6 +65,26 @@ describe("text format 0.0.4", () => {
       ].join("\n"),
     );
     expect(expositionProblems(text)).toEqual([]);
+  });
+});
+
+describe("streaming", () => {
+  it("writes a large exposition in chunks, each family's HELP and TYPE once, its samples made afresh for each scrape", () => {
+    const big: MetricFamily = {
+      name: "g",
+      help: "g",
+      type: "gauge",
+      samples: lazySamples(function* () {
+        for (let i = 0; i < 4500; i++) yield { labels: { i: String(i) }, value: i };
+      }),
+    };
+    const chunks = [...renderChunks([big], "openmetrics")];
+    expect(chunks).toHaveLength(3);
+    const text = chunks.join("");
+    expect(text.match(/^# TYPE g gauge$/gm)).toHaveLength(1);
+    expect(text.split("\n")).toHaveLength(4504);
+    expect(expositionProblems(text)).toEqual([]);
+    expect(render([big], "openmetrics")).toBe(text);
   });
 });
 
@@ -166,7 +196,7 @@ describe("plane families", () => {
       results: [result("weur", "sync_predict", "sync_predict", false, now - 5_000), result("wnam", "sync_predict", "sync_predict", true, now - 5_000)],
       counters: [{ name: "planewatch_probe_runs_total", labels: { outcome: "success", probe: "sync_predict", region: "wnam" }, value: 7 }],
       histograms: [
-        { region: "wnam", probe: "sync_predict", buckets: [{ le: 0.1, count: 2 }, { le: 1, count: 6 }], sum: 3.5, count: 7 },
+        { region: "wnam", probe: "sync_predict", bounds: [0.1, 1], counts: [2, 6], sum: 3.5, count: 7 },
       ],
     },
     {

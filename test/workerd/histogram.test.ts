@@ -19,11 +19,8 @@ describe("the latency histogram in the Plane object", () => {
       {
         region: "wnam",
         probe: "sync_predict",
-        buckets: [
-          { le: 0.1, count: 1 },
-          { le: 0.5, count: 3 },
-          { le: 1, count: 3 },
-        ],
+        bounds: [0.1, 0.5, 1],
+        counts: [1, 3, 3],
         sum: 42.65,
         count: 5,
       },
@@ -32,11 +29,8 @@ describe("the latency histogram in the Plane object", () => {
       {
         region: "wnam",
         probe: "sync_predict",
-        buckets: [
-          { le: 0.25, count: 1 },
-          { le: 0.5, count: 4 },
-          { le: 5, count: 2 },
-        ],
+        bounds: [0.25, 0.5, 5],
+        counts: [1, 4, 2],
         sum: 45.85,
         count: 7,
       },

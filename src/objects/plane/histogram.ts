@@ -47,11 +47,8 @@ export function readHistograms(sql: SqlStorage): LatencyHistogram[] {
   return sql
     .exec<{ region: string; probe: string; sum: number; count: number }>("SELECT * FROM latency_totals ORDER BY region, probe")
     .toArray()
-    .map((t) => ({
-      region: t.region,
-      probe: t.probe,
-      buckets: buckets.filter((b) => b.region === t.region && b.probe === t.probe).map((b) => ({ le: b.le, count: b.count })),
-      sum: t.sum,
-      count: t.count,
-    }));
+    .map((t) => {
+      const own = buckets.filter((b) => b.region === t.region && b.probe === t.probe);
+      return { region: t.region, probe: t.probe, bounds: own.map((b) => b.le), counts: own.map((b) => b.count), sum: t.sum, count: t.count };
+    });
 }
