@@ -2,9 +2,9 @@
  * The mesh as a user runs it: a real `wrangler dev` with the plane simulator, the cron fired
  * over HTTP, the outputs read by a real promtool and a real Chromium.
  */
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
+import { launchChromium } from "../support/browser.ts";
 import { simulatorPlane } from "../support/config.ts";
 import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
@@ -108,12 +108,8 @@ describe("the mesh under wrangler dev", () => {
   });
 
   it("renders the status page in Chromium, with the runbook of a failing plane", async (ctx) => {
-    const browser = systemProgram("chromium", ["/usr/bin/chromium"]);
-    if (!browser) return ctx.skip("chromium is not installed");
-    const instance = await chromium.launch({
-      executablePath: browser,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const instance = await launchChromium();
+    if (!instance) return ctx.skip("chromium is not installed");
     try {
       const page = await instance.newPage();
       await page.goto(mesh.url);

@@ -8,6 +8,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
+import { launchChromium } from "../support/browser.ts";
 import { simulatorPlane } from "../support/config.ts";
 import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { startPrometheus } from "../support/prometheus.ts";
@@ -293,5 +294,37 @@ describe("the event stream", () => {
     const later = transitions(resumed.events);
     expect(later.some((t) => t.from !== "OK" && t.to === "OK")).toBe(true);
     expect(later.every((t) => t.id > broke.id && t.plane === "healthy")).toBe(true);
+  });
+});
+
+describe("pages for people", () => {
+  it("the status page asks for the read token once, then shows the planes", async (ctx) => {
+    const browser = await launchChromium();
+    if (!browser) return ctx.skip("chromium is not installed");
+    try {
+      const page = await browser.newPage();
+      await page.goto(mesh.url);
+      await page.locator("#token input").fill(READ_TOKEN);
+      await page.locator("#token button").click();
+      await page.locator('[data-plane="failing"][data-status="FAILED"]').waitFor();
+      expect(await page.locator("#token").isHidden()).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("the API reference renders offline, every endpoint linked to its section", async (ctx) => {
+    const browser = await launchChromium();
+    if (!browser) return ctx.skip("chromium is not installed");
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${mesh.url}/api/v1/docs`);
+      const links = await page.locator("ul a").evaluateAll((as) => as.map((a) => a.getAttribute("href")!));
+      expect(links.length).toBe(9);
+      for (const href of links) expect(await page.locator(href).count(), href).toBe(1);
+      expect(await page.locator("#schema-TransitionRecord h3").textContent()).toBe("TransitionRecord");
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -4,8 +4,7 @@ import { lastTransitionId, transitionsSince } from "../../storage/history.ts";
 import { collectPlanes } from "../collect.ts";
 import { unknownPlane, type AppEnv } from "../config.ts";
 import { transitionJson } from "./history.ts";
-import { errors, invalidRequest, READ_SECURITY } from "./http.ts";
-import { iso } from "./planes.ts";
+import { errors, invalidRequest, iso, READ_SECURITY } from "./http.ts";
 import { eventsHeadersSchema, eventsQuerySchema, type statusEventSchema } from "./schemas.ts";
 
 /**

@@ -3,9 +3,8 @@ import type { Context } from "hono";
 import { readResults, readTransitions, type TransitionRecord } from "../../storage/history.ts";
 import { requirePlane, unknownPlane, type AppEnv } from "../config.ts";
 import { problem } from "../problem.ts";
-import { cacheFor, errors, invalidRequest, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
+import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
 import { BAD_CURSOR, decodeCursor, pageOf, resultKeySchema, transitionKeySchema } from "./paging.ts";
-import { iso } from "./planes.ts";
 import {
   historyPageSchema,
   historyQuerySchema,

@@ -4,6 +4,9 @@ import type { AppEnv } from "../config.ts";
 import { problem } from "../problem.ts";
 import { invalidConfigProblemSchema, invalidRequestProblemSchema, problemSchema } from "./schemas.ts";
 
+/** Times in answers: RFC 3339 in UTC. */
+export const iso = (ms: number) => new Date(ms).toISOString();
+
 /** Error answers every route may document, as RFC 9457 problems. */
 const ERRORS = {
   400: {

@@ -6,10 +6,8 @@ import { RUNBOOK } from "../../status/runbook.ts";
 import { readUptime } from "../../storage/uptime.ts";
 import { collectPlanes, viewOf, type PlaneView } from "../collect.ts";
 import { requirePlane, type AppEnv } from "../config.ts";
-import { cacheFor, errors, invalidRequest, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
+import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
 import { planeDetailSchema, planeParamsSchema, planeSummarySchema, statusListSchema, uptimeSchema } from "./schemas.ts";
-
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A plane as the API shows it: status, expiry, and per region the status and latest results. */
 export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSummarySchema> {
