@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testPlanesConfig } from "./test/support/config.ts";
-import { TARGET_API_KEY } from "./test/support/target.ts";
+import { TARGET_API_KEY, TEST_WEBHOOK_SECRET } from "./test/support/target.ts";
 
 export default defineConfig({
   test: {
@@ -17,12 +17,16 @@ export default defineConfig({
                 TEST_TARGET_PORT: inject("targetPort"),
                 PLANES_CONFIG: JSON.stringify(testPlanesConfig(inject("targetPort"))),
                 TARGET_API_KEY,
+                TEST_WEBHOOK_SECRET,
+                PUBLIC_URL: "http://mesh.test",
               },
             },
           })),
         ],
         test: {
           name: "workers",
+          // Generous: the machines are small and shared; no test asserts speed.
+          testTimeout: 30_000,
           include: ["test/unit/**/*.test.ts", "test/workerd/**/*.test.ts"],
           globalSetup: ["test/support/global-target.ts"],
           setupFiles: ["test/support/apply-migrations.ts"],

@@ -16,14 +16,16 @@ if (!Number.isFinite(tickSeconds) || tickSeconds < 1) {
   process.exit(2);
 }
 
-// The demo planes and the simulator share a key made up for this run: no secret in any file.
+// The demo planes and the simulator share an API key and a webhook secret made up for this
+// run: no secret in any file.
 const demoKey = randomBytes(16).toString("hex");
+const demoWebhookSecret = randomBytes(16).toString("hex");
 const mesh = await startMesh({
   port: Number(process.env.PORT ?? 8787),
   simulatorPort: 8788,
   persistDir: join(ROOT, ".wrangler", "state"),
-  vars: { DEMO_API_KEY: demoKey },
-  simulatorVars: { SIM_API_KEY: demoKey },
+  vars: { DEMO_API_KEY: demoKey, DEMO_WEBHOOK_SECRET: demoWebhookSecret },
+  simulatorVars: { SIM_API_KEY: demoKey, SIM_WEBHOOK_SECRET: demoWebhookSecret },
   output: "inherit",
 });
 

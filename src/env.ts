@@ -21,6 +21,8 @@ export interface Env {
   FANOUT_WIDTH?: string;
   /** Number of Summary shards (default 4). */
   SUMMARY_SHARDS?: string;
+  /** This mesh's public address: async webhooks are sent to {PUBLIC_URL}/webhooks/async/…. */
+  PUBLIC_URL?: string;
   /** Bounds of the probe latency histogram in seconds, comma-separated (default 0.005 … 30). */
   LATENCY_BUCKETS?: string;
   /** Secret: when set, /metrics and /federate want `Authorization: Bearer <it>`. */

@@ -9,7 +9,7 @@ export const regionSchema = z.enum(REGIONS);
 export type Region = z.infer<typeof regionSchema>;
 
 /** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
-const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict"]);
+const KINDS_NEEDING_BASE_URL = new Set<ProbeConfig["kind"]>(["sync_predict", "async_predict"]);
 
 export const planeSchema = z
   .object({
@@ -25,6 +25,9 @@ export const planeSchema = z
     apiKeySecret: secretNameSchema
       .optional()
       .describe("Name of the Worker secret holding the probe identity's API key. Unset secret: NO_USER."),
+    webhookSecret: secretNameSchema
+      .optional()
+      .describe("Name of the Worker secret holding the secret async webhooks are signed with (X-BASETEN-SIGNATURE)."),
     regions: z
       .array(regionSchema)
       .min(1)

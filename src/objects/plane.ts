@@ -1,25 +1,48 @@
 import { DurableObject } from "cloudflare:workers";
 import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
+import type { PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
+import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import { pollAsyncStatus } from "../probes/async_predict.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
+import type { Ticket } from "../webhooks/token.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
 import { HISTOGRAM_SCHEMA, readHistograms } from "./plane/histogram.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
+import {
+  asyncProbeOf,
+  dueForPoll,
+  nextAsyncWake,
+  openRequest,
+  pastDeadline,
+  PENDING_SCHEMA,
+  pendingCount,
+  pendingRow,
+  recordPoll,
+  recordSubmission,
+  settle,
+  type Submission,
+} from "./plane/pending.ts";
 import { ensurePlaneRow, evaluateNow, latestResults, planeRow, recentTransitions, recordResult, STATE_SCHEMA } from "./plane/state.ts";
+import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./plane/webhook.ts";
+import { probeContext } from "./probe_context.ts";
 import { summaryStubFor } from "./stubs.ts";
 
 /** Reports arriving within this window share one D1 batch. */
 const FLUSH_DELAY_MS = 2_000;
 /** After a failed publish to the Summary shard. */
 const PUBLISH_RETRY_MS = 15_000;
+/** Counters of webhook deliveries reach the Summary within this long; a flood shares one publish. */
+const COUNTER_PUBLISH_DELAY_MS = 5_000;
 
 /**
  * One per plane. Receives every region's results, applies thresholds, quorum, precedence and
  * expiry (src/status, pure), records transitions, keeps cumulative counters, and queues
- * history for D1 in an outbox so that a D1 outage loses nothing. Publishes a snapshot to its
- * Summary shard whenever something changed. Its storage is split by concern in ./plane/.
+ * history for D1 in an outbox so that a D1 outage loses nothing. Matches async webhooks to the
+ * requests its probes submitted. Publishes a snapshot to its Summary shard whenever something
+ * changed. Its storage is split by concern in ./plane/.
  */
 export class Plane extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -27,24 +50,58 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA);
   }
 
-  /** Results of one round of probes from one region. Results older than what is stored are ignored. */
-  async report(planeId: string, results: ProbeResult[]): Promise<void> {
+  /**
+   * One round of probes from one region: final results, and the async requests it submitted
+   * (whose results come later). A re-sent result is ignored.
+   */
+  async report(planeId: string, results: ProbeResult[], submissions: Submission[] = []): Promise<void> {
     const plane = findPlane(this.env, planeId);
     if (!plane) return;
     const now = Date.now();
-    // Refused bounds (readiness says why) freeze the histogram rather than change its buckets.
-    const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
-    const bounds = buckets.ok ? buckets.bounds : null;
+    const bounds = this.latencyBounds();
     this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
+      for (const submission of submissions) recordSubmission(this.sql, submission, now);
       const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
       evaluateNow(this.sql, plane, now, recorded.length > 0);
     });
     await this.publish(now);
-    await this.wakeBy(now + FLUSH_DELAY_MS);
+    await this.wakeBy(submissions.length > 0 ? now : now + FLUSH_DELAY_MS);
+  }
+
+  /** Opens an async request about to be submitted: its webhook token, and its deadline on the alarm. */
+  async openAsync(planeId: string, region: string, probe: string, submittedAt: number, deadline: number): Promise<Ticket> {
+    ensurePlaneRow(this.sql, planeId, submittedAt);
+    const ticket = await openRequest(this.sql, planeId, { region, probe, submittedAt, deadline });
+    await this.wakeBy(deadline);
+    return ticket;
+  }
+
+  /** A webhook delivery for this plane, as the receiver read it. */
+  async webhook(planeId: string, token: string, delivery: Delivery): Promise<WebhookAnswer> {
+    const plane = findPlane(this.env, planeId);
+    if (!plane) return { status: 401, outcome: "unknown", message: "no such plane" };
+    const now = Date.now();
+    ensurePlaneRow(this.sql, planeId, now);
+    const checked = await checkDelivery(this.sql, this.env, plane, token, delivery, now);
+    const { answer, settled } = this.ctx.storage.transactionSync(() => {
+      const matched = "outcome" in checked ? { answer: checked, settled: false } : matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
+      countDelivery(this.sql, matched.answer.outcome);
+      evaluateNow(this.sql, plane, now, true);
+      return matched;
+    });
+    // A settled request changes the status: publish it now. A mere count waits, so a flood of
+    // junk costs one publish, not one per delivery.
+    if (settled) {
+      await this.publish(now);
+      await this.wakeBy(now + FLUSH_DELAY_MS);
+    } else {
+      await this.wakeBy(now + COUNTER_PUBLISH_DELAY_MS);
+    }
+    return answer;
   }
 
   /** The plane as it is now, with recent transitions. */
@@ -70,9 +127,35 @@ export class Plane extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
+    const asyncWake = await this.followAsync(plane);
     const { nextExpiry } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now));
-    const next = Math.min(nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
+    const next = Math.min(asyncWake, nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Polls the status of accepted async requests that are due, and settles those past their deadline. */
+  private async followAsync(plane: PlaneConfig): Promise<number> {
+    await mapLimit(dueForPoll(this.sql, Date.now()), MAX_CONNECTIONS, async (row) => {
+      const probe = asyncProbeOf(plane, row.probe);
+      if (!probe || row.request_id === null) return;
+      const poll = await pollAsyncStatus(probe, probeContext(this.env, plane, probe, Date.now()), row.request_id);
+      this.ctx.storage.transactionSync(() => {
+        recordPoll(this.sql, row.nonce, poll, Date.now() + probe.pollIntervalSeconds * 1000);
+        const current = pendingRow(this.sql, row.nonce);
+        if (current) settle(this.sql, plane, current, Date.now(), this.latencyBounds());
+      });
+    });
+    this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      for (const row of pastDeadline(this.sql, now)) settle(this.sql, plane, row, now, this.latencyBounds());
+    });
+    return nextAsyncWake(this.sql);
+  }
+
+  /** The histogram's bounds; refused bounds (readiness says why) freeze it rather than change its buckets. */
+  private latencyBounds(): readonly number[] | null {
+    const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
+    return buckets.ok ? buckets.bounds : null;
   }
 
   private snapshot(): PlaneSnapshot {
@@ -85,6 +168,7 @@ export class Plane extends DurableObject<Env> {
       expiresAt: row.expires_at,
       results: latestResults(this.sql),
       counters: readCounters(this.sql),
+      gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
       histograms: readHistograms(this.sql),
     };
   }

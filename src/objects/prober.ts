@@ -1,12 +1,12 @@
-import { connect } from "cloudflare:sockets";
 import { DurableObject } from "cloudflare:workers";
 import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig, type ProbeConfig } from "../config/schema.ts";
-import { readSecret, type Env } from "../env.ts";
+import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { runProbe } from "../probes/index.ts";
-import type { ProbeContext } from "../probes/types.ts";
 import type { ProbeResult } from "../status/model.ts";
+import type { Submission } from "./plane/pending.ts";
+import { probeContext } from "./probe_context.ts";
 import { planeStub } from "./stubs.ts";
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
@@ -16,20 +16,6 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NOT NULL);
 `;
-
-/** The I/O a probe gets in the Workers runtime, for one plane and one run. */
-export function probeContext(env: Env, plane: PlaneConfig, probe: ProbeConfig, started: number): ProbeContext {
-  const timeoutMs = probe.timeoutSeconds * 1000;
-  return {
-    baseUrl: plane.baseUrl,
-    apiKey: plane.apiKeySecret ? { secretName: plane.apiKeySecret, value: readSecret(env, plane.apiKeySecret) } : undefined,
-    secret: (name) => readSecret(env, name),
-    deadline: started + timeoutMs,
-    signal: AbortSignal.timeout(timeoutMs),
-    fetch: (input, init) => fetch(input, init),
-    connect,
-  };
-}
 
 /**
  * One per (plane, region), created with the region as its location hint, so the plane is
@@ -64,8 +50,10 @@ export class Prober extends DurableObject<Env> {
     const now = Date.now();
     const schedule = this.schedule(plane, now);
     const due = plane.probes.filter((p) => schedule.get(probeName(p))! <= now + DUE_SLACK_MS);
-    const results = await this.run(plane, identity.region, due);
-    if (results.length > 0) await planeStub(this.env, plane.id).report(plane.id, results);
+    const { results, submissions } = await this.run(plane, identity.region, due);
+    if (results.length > 0 || submissions.length > 0) {
+      await planeStub(this.env, plane.id).report(plane.id, results, submissions);
+    }
 
     const after = Date.now();
     for (const probe of due) {
@@ -98,14 +86,39 @@ export class Prober extends DurableObject<Env> {
     return schedule;
   }
 
-  private async run(plane: PlaneConfig, region: string, probes: ProbeConfig[]): Promise<ProbeResult[]> {
-    const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe): Promise<ProbeResult> => {
+  /**
+   * Runs probes, at most six at a time. An async probe opens its request with the Plane object
+   * (which will judge it) just before submitting; its submission, accepted or not, is reported
+   * with the round so the Plane object knows the request id or can forget the request.
+   */
+  private async run(
+    plane: PlaneConfig,
+    region: string,
+    probes: ProbeConfig[],
+  ): Promise<{ results: ProbeResult[]; submissions: Submission[] }> {
+    const results: ProbeResult[] = [];
+    const submissions: Submission[] = [];
+    const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe) => {
+      const name = probeName(probe);
       const started = Date.now();
-      const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started));
-      return {
+      let nonce: string | undefined;
+      const webhookEndpoint = async () => {
+        if (!this.env.PUBLIC_URL) throw new Error("PUBLIC_URL is not set: the platform would have no address to call back");
+        const deadline = started + (probe.kind === "async_predict" ? probe.deadlineSeconds : probe.timeoutSeconds) * 1000;
+        const ticket = await planeStub(this.env, plane.id).openAsync(plane.id, region, name, started, deadline);
+        nonce = ticket.nonce;
+        return `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/webhooks/async/${plane.id}/${ticket.token}`;
+      };
+      const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started, webhookEndpoint));
+      const accepted = outcome.ok && outcome.requestId !== undefined;
+      if (nonce !== undefined) {
+        submissions.push({ nonce, requestId: accepted ? outcome.requestId! : null, httpStatus: outcome.httpStatus ?? null });
+      }
+      if (accepted) return;
+      results.push({
         plane: plane.id,
         region,
-        probe: probeName(probe),
+        probe: name,
         kind: probe.kind,
         at: started,
         ok: outcome.ok,
@@ -113,12 +126,10 @@ export class Prober extends DurableObject<Env> {
         latencyMs: outcome.latencyMs,
         httpStatus: outcome.httpStatus ?? null,
         message: outcome.message,
-      };
+      });
     });
-    // runProbe never rejects; a rejection here would be a bug in the shell, so let the alarm retry.
-    return settled.map((s) => {
-      if (s.status === "rejected") throw s.reason;
-      return s.value;
-    });
+    // runProbe never rejects; a rejection here is a bug in this shell: let the alarm retry.
+    for (const s of settled) if (s.status === "rejected") throw s.reason;
+    return { results, submissions };
   }
 }

@@ -1,5 +1,5 @@
 import { PLANE_STATUSES } from "../status/model.ts";
-import type { LatestResult } from "../status/snapshot.ts";
+import type { CounterValue, LatestResult } from "../status/snapshot.ts";
 import type { PlaneView } from "./collect.ts";
 import { formatBound, lazySamples, type MetricFamily, type Sample } from "./prometheus.ts";
 
@@ -10,10 +10,17 @@ import { formatBound, lazySamples, type MetricFamily, type Sample } from "./prom
 const COUNTERS: Record<string, string> = {
   planewatch_probe_runs: "Probe runs, by outcome.",
   planewatch_history_dropped: "History rows dropped because D1 stayed unreachable past the outbox limit.",
+  planewatch_webhook_deliveries:
+    "Async webhook deliveries by outcome: matched, duplicate, late, unknown, bad_token, bad_signature, too_large, invalid, stale.",
+};
+
+/** HELP text of the gauges the Plane objects report. */
+const GAUGES: Record<string, string> = {
+  planewatch_async_pending: "Async requests submitted and not judged yet.",
 };
 
 /** Kinds that speak HTTP: they get probe_http_status_code (0 when no response came). */
-const HTTP_KINDS = new Set(["sync_predict", "http"]);
+const HTTP_KINDS = new Set(["sync_predict", "async_predict", "http"]);
 
 const INF = formatBound(Infinity);
 
@@ -91,12 +98,14 @@ export function planeFamilies(views: readonly PlaneView[]): MetricFamily[] {
       latencySamples,
       "seconds",
     ),
-    ...Object.entries(COUNTERS).map(([name, help]) =>
-      family(name, "counter", help, views, (v) =>
-        v.snapshot.counters.filter((c) => c.name === `${name}_total`).map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value })),
-      ),
-    ),
+    ...Object.entries(COUNTERS).map(([name, help]) => family(name, "counter", help, views, (v) => kept(v, v.snapshot.counters, `${name}_total`))),
+    ...Object.entries(GAUGES).map(([name, help]) => family(name, "gauge", help, views, (v) => kept(v, v.snapshot.gauges, name))),
   ];
+}
+
+/** The values a Plane object keeps under one name, labelled with the plane. */
+function kept(v: PlaneView, values: readonly CounterValue[], name: string): Sample[] {
+  return values.filter((c) => c.name === name).map((c) => ({ labels: { plane: v.plane.id, ...c.labels }, value: c.value }));
 }
 
 /**

@@ -47,7 +47,7 @@ routes.get("/federate", (c) => {
 
 routes.get("/healthz/livez", (c) => c.text("ok"));
 
-/** Ready when the config and the latency buckets are valid and D1 and the Durable Objects answer. */
+/** Ready when the config and the latency buckets are valid, D1 and the Durable Objects answer, and webhooks have an address. */
 routes.get("/healthz/readyz", async (c) => {
   const loaded = loadConfig(c.env);
   const config = loaded.ok ? { ok: true, source: loaded.source } : { ok: false, source: loaded.source, problems: loaded.problems };
@@ -65,8 +65,11 @@ routes.get("/healthz/readyz", async (c) => {
     check(() => c.env.DB.prepare("SELECT 1 FROM results LIMIT 1").all()),
     check(() => Promise.all(allSummaryStubs(c.env).map((s) => s.ping()))),
   ]);
-  const ok = config.ok && latency.ok && d1.ok && durableObjects.ok;
-  return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects } }, ok ? 200 : 503);
+  // Async probes give the platform a webhook address on this mesh: without PUBLIC_URL they cannot run.
+  const asyncProbes = loaded.ok && loaded.config.planes.some((p) => p.probes.some((probe) => probe.kind === "async_predict"));
+  const webhooks = !asyncProbes || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
+  const ok = config.ok && latency.ok && d1.ok && durableObjects.ok && webhooks.ok;
+  return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects, webhooks } }, ok ? 200 : 503);
 });
 
 routes.get("/", (c) => c.html(STATUS_PAGE));

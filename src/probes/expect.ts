@@ -68,7 +68,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 // ---- response expectations ----------------------------------------------------------------
 
-const jsonPathCheckSchema = z
+export const jsonPathCheckSchema = z
   .object({
     path: jsonPathSchema,
     equals: z.json().optional().describe("The value at the path must equal this JSON value."),
@@ -139,7 +139,7 @@ export function resolveUrl(baseUrl: string | undefined, urlOrPath: string): stri
  * cannot hold the probe. Cancels the rest of the stream.
  */
 export async function readBodyLimited(
-  response: Response,
+  response: { body: ReadableStream<Uint8Array> | null },
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<{ text: string; truncated: boolean }> {

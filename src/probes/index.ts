@@ -1,16 +1,18 @@
 import { z } from "zod";
+import { asyncPredictProbeSchema, probeAsyncPredict } from "./async_predict.ts";
 import { probeHttp, httpProbeSchema } from "./http.ts";
 import { fail } from "./outcome.ts";
 import { probeSyncPredict, syncPredictProbeSchema } from "./sync_predict.ts";
 import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 
 /** Every probe kind: its config schema here, its prober in PROBERS below. */
-export const probeSchema = z.discriminatedUnion("kind", [syncPredictProbeSchema, httpProbeSchema]);
+export const probeSchema = z.discriminatedUnion("kind", [syncPredictProbeSchema, asyncPredictProbeSchema, httpProbeSchema]);
 export type ProbeConfig = z.infer<typeof probeSchema>;
 export type ProbeKind = ProbeConfig["kind"];
 
 const PROBERS: { [K in ProbeKind]: Prober<Extract<ProbeConfig, { kind: K }>> } = {
   sync_predict: probeSyncPredict,
+  async_predict: probeAsyncPredict,
   http: probeHttp,
 };
 

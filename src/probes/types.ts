@@ -1,7 +1,7 @@
 import type { connect } from "cloudflare:sockets";
 
-/** The plane's API key as the probe sees it: which secret holds it, and its value if that secret is set. */
-export interface ApiKey {
+/** A secret the plane's config names, as the probe sees it: its name, and its value if it is set. */
+export interface SecretRef {
   secretName: string;
   value: string | undefined;
 }
@@ -14,7 +14,14 @@ export interface ProbeContext {
   /** Base URL of the plane; relative probe URLs resolve against it. */
   baseUrl: string | undefined;
   /** Set when the plane declares `apiKeySecret`. */
-  apiKey: ApiKey | undefined;
+  apiKey: SecretRef | undefined;
+  /** Set when the plane declares `webhookSecret` (async webhooks are signed with it). */
+  webhookSecret: SecretRef | undefined;
+  /**
+   * Opens a webhook endpoint for one async request: a URL on this mesh that the platform calls
+   * back, tied to this plane, region and probe run. Throws when the mesh has no public URL.
+   */
+  webhookEndpoint(): Promise<string>;
   /** Reads a Worker secret by name; undefined when it is not set. */
   secret(name: string): string | undefined;
   /** Absolute time (epoch ms) by which the probe must have returned. */
@@ -32,6 +39,8 @@ export interface ProbeOutcome {
   latencyMs: number;
   httpStatus?: number;
   message: string;
+  /** Set by an async probe whose request was accepted: its verdict comes later, with the webhook. */
+  requestId?: string;
 }
 
 /** The one signature every probe kind has: its config and a context in, an outcome out. */

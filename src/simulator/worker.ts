@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { faultsSchema, type Faults } from "./faults.ts";
+import { faultsSchema, modelOutput, type Faults } from "./faults.ts";
 import type { SimulatedPlane } from "./plane.ts";
 
 export { SimulatedPlane } from "./plane.ts";
@@ -14,6 +14,8 @@ export interface SimulatorEnv {
   SIM_API_KEY?: string;
   /** Faults planes start with: { "<plane>": { … } }. */
   SIM_FAULTS?: string;
+  /** The secret async webhooks are signed with (X-BASETEN-SIGNATURE); unset sends them unsigned. */
+  SIM_WEBHOOK_SECRET?: string;
 }
 
 type SimContext = Context<{ Bindings: SimulatorEnv }>;
@@ -58,6 +60,8 @@ simulator.get("/", (c) =>
     simulator: "planewatch plane simulator",
     endpoints: [
       "POST /planes/:plane/predict",
+      "POST /planes/:plane/async_predict",
+      "GET /planes/:plane/async_request/:id",
       "GET /planes/:plane/healthz/livez | /healthz/readyz | /healthz",
       "GET | PUT | DELETE /planes/:plane/faults",
     ],
@@ -81,28 +85,58 @@ simulator.delete("/planes/:plane/faults", async (c) => {
   return c.json({});
 });
 
-simulator.post("/planes/:plane/predict", async (c) => {
-  const key = c.env.SIM_API_KEY;
-  const faults = await faultsOf(c);
+/** What every inference call goes through: delay, identity, model presence, injected status. */
+async function gate(c: SimContext, faults: Faults): Promise<Response | null> {
   await delay(faults);
+  const key = c.env.SIM_API_KEY;
   if (faults.unauthorized || (key !== undefined && c.req.header("authorization") !== `Api-Key ${key}`)) {
     return c.json({ error: "invalid API key" }, 401);
   }
-  if (faults.modelMissing) {
-    return c.json({ error: { code: "MODEL_DOES_NOT_EXIST", message: "model not found" } }, 404);
-  }
+  if (faults.modelMissing) return c.json({ error: { code: "MODEL_DOES_NOT_EXIST", message: "model not found" } }, 404);
   if (faults.status !== undefined) return c.json({ error: `injected status ${faults.status}` }, faults.status as 500);
+  return null;
+}
+
+async function readJson(c: SimContext): Promise<{ ok: true; value: unknown } | { ok: false }> {
   const raw = await c.req.text();
-  let input: unknown;
+  if (raw.length > MAX_INPUT_BYTES) return { ok: false };
   try {
-    if (raw.length > MAX_INPUT_BYTES) throw new Error("too large");
-    input = JSON.parse(raw);
+    return { ok: true, value: JSON.parse(raw) };
   } catch {
-    return c.json({ error: { code: "MODEL_INVALID_INPUT", message: "input must be JSON of at most 256 KiB" } }, 400);
+    return { ok: false };
   }
-  const output = faults.wrongBody ? { status: "degraded", echo: null } : { status: "ok", echo: input };
+}
+
+const invalidInput = (c: SimContext) =>
+  c.json({ error: { code: "MODEL_INVALID_INPUT", message: "input must be JSON of at most 256 KiB" } }, 400);
+
+simulator.post("/planes/:plane/predict", async (c) => {
+  const faults = await faultsOf(c);
+  const refused = await gate(c, faults);
+  if (refused) return refused;
+  const input = await readJson(c);
+  if (!input.ok) return invalidInput(c);
+  const output = modelOutput(input.value, faults);
   if (faults.slowBody) return c.body(slowBody(JSON.stringify(output)), 200, { "content-type": "application/json" });
   return c.json(output);
+});
+
+simulator.post("/planes/:plane/async_predict", async (c) => {
+  const faults = await faultsOf(c);
+  const refused = await gate(c, faults);
+  if (refused) return refused;
+  const body = await readJson(c);
+  const request = body.ok ? (body.value as { model_input?: unknown; webhook_endpoint?: unknown }) : undefined;
+  if (!request || request.model_input === undefined || typeof request.webhook_endpoint !== "string") return invalidInput(c);
+  const id = await planeObject(c).submit(c.req.param("plane"), request.model_input, request.webhook_endpoint);
+  return c.json({ request_id: id }, 201);
+});
+
+simulator.get("/planes/:plane/async_request/:id", async (c) => {
+  const refused = await gate(c, { ...(await faultsOf(c)), status: undefined });
+  if (refused) return refused;
+  const state = await planeObject(c).request(c.req.param("id"));
+  return state ? c.json(state) : c.json({ error: "no such request" }, 404);
 });
 
 simulator.get("/planes/:plane/healthz/livez", async (c) => {

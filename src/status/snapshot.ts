@@ -4,7 +4,7 @@ import type { ProbeState } from "./thresholds.ts";
 /** The latest result of one probe in one region, with its thresholded state. */
 export type LatestResult = Omit<ProbeResult, "plane"> & { state: ProbeState };
 
-/** A cumulative counter kept by the Plane object (survives restarts, never goes backwards). */
+/** A counter (cumulative: survives restarts, never goes backwards) or gauge kept by the Plane object. */
 export interface CounterValue {
   name: string;
   labels: Record<string, string>;
@@ -36,10 +36,11 @@ export interface PlaneSnapshot {
   expiresAt: number | null;
   results: LatestResult[];
   counters: CounterValue[];
+  gauges: CounterValue[];
   histograms: LatencyHistogram[];
 }
 
 /** A plane that has never reported: nothing known yet. */
 export function emptySnapshot(plane: string): PlaneSnapshot {
-  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], histograms: [] };
+  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], gauges: [], histograms: [] };
 }

@@ -13,6 +13,23 @@ export function testPlanesConfig(targetPort: number) {
       },
       { id: "broken", baseUrl: `${base}/fail`, apiKeySecret: "TARGET_API_KEY", regions: ["wnam", "weur"], probes: [predict] },
       { id: "keyless", baseUrl: `${base}/ok`, apiKeySecret: "UNSET_SECRET", regions: ["enam"], probes: [predict] },
+      // Async requests are opened and reported by the tests themselves; the target answers their status.
+      ...["async-a", "async-b"].map((id) => ({
+        id,
+        baseUrl: `${base}/async`,
+        webhookSecret: "TEST_WEBHOOK_SECRET",
+        regions: ["wnam", "weur"],
+        probes: [
+          {
+            kind: "async_predict",
+            input: { text: "ping" },
+            expect: { output: { status: "ok" } },
+            periodSeconds: 3600,
+            initialDelaySeconds: 3600,
+            pollIntervalSeconds: 0.2,
+          },
+        ],
+      })),
     ],
   };
 }

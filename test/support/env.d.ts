@@ -10,6 +10,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       TEST_TARGET_PORT: number;
       TARGET_API_KEY: string;
+      TEST_WEBHOOK_SECRET: string;
     }
   }
 }

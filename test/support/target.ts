@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export const TARGET_API_KEY = "target-test-key";
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret";
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -48,9 +49,17 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
+/** An async platform whose every request has completed and had its webhook taken. */
+const ASYNC_STATUS_PATH = "/async/async_request/";
+
 export function startTarget(): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    const route = ROUTES[`${req.method} ${req.url?.split("?")[0]}`];
+    const path = req.url?.split("?")[0] ?? "";
+    if (req.method === "GET" && path.startsWith(ASYNC_STATUS_PATH)) {
+      const id = decodeURIComponent(path.slice(ASYNC_STATUS_PATH.length));
+      return json(res, 200, { request_id: id, status: "SUCCEEDED", webhook_status: "SUCCEEDED" });
+    }
+    const route = ROUTES[`${req.method} ${path}`];
     if (!route) return json(res, 404, { error: "no such route" });
     void route(req, res);
   });

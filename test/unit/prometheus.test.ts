@@ -194,6 +194,7 @@ describe("plane families", () => {
       since: now - 60_000,
       expiresAt: now + 60_000,
       results: [result("weur", "sync_predict", "sync_predict", false, now - 5_000), result("wnam", "sync_predict", "sync_predict", true, now - 5_000)],
+      gauges: [],
       counters: [{ name: "planewatch_probe_runs_total", labels: { outcome: "success", probe: "sync_predict", region: "wnam" }, value: 7 }],
       histograms: [
         { region: "wnam", probe: "sync_predict", bounds: [0.1, 1], counts: [2, 6], sum: 3.5, count: 7 },
@@ -207,6 +208,7 @@ describe("plane families", () => {
       expiresAt: now - 1,
       results: [result("apac", "http", "http", true, now - 500_000)],
       counters: [],
+      gauges: [],
       histograms: [],
     },
   ];

@@ -42,12 +42,19 @@ describe("cron to status, history and metrics", () => {
   });
 
   it("creates one Prober object per (plane, region)", async () => {
-    expect(await listDurableObjectIds(env.PROBER)).toHaveLength(6);
+    expect(await listDurableObjectIds(env.PROBER)).toHaveLength(10);
   });
 
   it("gives each plane its status", async () => {
     const body = await api<StatusBody>("/api/v1/status");
-    expect(Object.fromEntries(body.planes.map((p) => [p.id, p.status]))).toEqual({ good: "OK", broken: "FAILED", keyless: "NO_USER" });
+    expect(Object.fromEntries(body.planes.map((p) => [p.id, p.status]))).toEqual({
+      good: "OK",
+      broken: "FAILED",
+      keyless: "NO_USER",
+      // Their async probes wait an hour before the first run: the tests drive them directly.
+      "async-a": "NO_VALUE",
+      "async-b": "NO_VALUE",
+    });
     const good = body.planes.find((p) => p.id === "good")!;
     expect(Object.keys(good.regions)).toEqual(["wnam", "weur", "apac"]);
     expect(good.regions.weur!.probes.sync_predict).toMatchObject({ ok: true, reason: "ok" });
@@ -191,12 +198,18 @@ describe("expiry and outages", () => {
     }
   });
 
-  it("ignores a result older than the one it has (a re-sent report)", async () => {
+  it("keeps an older result in the history without letting it replace the latest, and ignores a re-sent one", async () => {
     const stub = planeStub(env, "keyless");
     const now = Date.now();
     await stub.report("keyless", [result("keyless", "enam", now)]);
     await stub.report("keyless", [result("keyless", "enam", now - 1_000, false)]);
+    await stub.report("keyless", [result("keyless", "enam", now, false)]);
     expect((await stub.detail("keyless")).snapshot.status).toBe("OK");
+    await runDurableObjectAlarm(stub);
+    const { results } = await env.DB.prepare("SELECT ok FROM results WHERE plane = 'keyless' AND at IN (?, ?) ORDER BY at")
+      .bind(now - 1_000, now)
+      .all();
+    expect(results).toEqual([{ ok: 0 }, { ok: 1 }]);
   });
 
   it("publishes every new result, even one that changes neither status nor expiry", async () => {
@@ -267,5 +280,13 @@ describe("an invalid config", () => {
 
   it("makes the cron refuse to probe", async () => {
     await expect(worker.scheduled(createScheduledController(), broken)).rejects.toThrow(/invalid/);
+  });
+});
+
+describe("readiness of async probes", () => {
+  it("fails without PUBLIC_URL, which the platform's webhooks need", async () => {
+    const res = await worker.fetch(new Request("http://mesh/healthz/readyz"), { ...env, PUBLIC_URL: undefined }, createExecutionContext());
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ checks: { webhooks: { ok: false, error: expect.stringMatching(/PUBLIC_URL/) } } });
   });
 });

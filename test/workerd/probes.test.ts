@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { PlaneConfig, ProbeConfig } from "../../src/config/schema.ts";
 import { validateConfig } from "../../src/config/validate.ts";
-import { probeContext } from "../../src/objects/prober.ts";
+import { probeContext } from "../../src/objects/probe_context.ts";
 import { runProbe } from "../../src/probes/index.ts";
 import type { ProbeOutcome } from "../../src/probes/types.ts";
 

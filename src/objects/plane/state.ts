@@ -108,33 +108,36 @@ function latestStates(sql: SqlStorage): LatestState[] {
 }
 
 /**
- * Stores a result unless the config does not know it or a newer one is stored (a re-sent
- * report), counts it, observes its latency (unless the bounds are refused: null) and queues it
- * for D1. Says whether it stored it.
+ * Records a result: counts it, observes its latency (unless the bounds are refused: null) and
+ * queues it for D1, and makes it the latest of its (region, probe) unless a newer one is there
+ * (async results can settle out of order). A result with the time of the stored one is a
+ * re-sent report and is ignored. Says whether it recorded it.
  */
 export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult, latencyBounds: readonly number[] | null): boolean {
   const probe = plane.probes.find((p) => probeName(p) === result.probe);
   if (!probe || !plane.regions.includes(result.region as never)) return false;
   const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", result.region, result.probe).toArray()[0];
-  if (previous && previous.at >= result.at) return false;
-  const state = nextProbeState(previous && stateOf(previous), result, probe);
-  sql.exec(
-    `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    result.region,
-    result.probe,
-    result.kind,
-    result.at,
-    result.ok ? 1 : 0,
-    result.reason,
-    result.latencyMs,
-    result.httpStatus,
-    result.message,
-    state.verdict,
-    state.successes,
-    state.failures,
-    state.failReason,
-  );
+  if (previous && previous.at === result.at) return false;
+  if (!previous || previous.at < result.at) {
+    const state = nextProbeState(previous && stateOf(previous), result, probe);
+    sql.exec(
+      `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      result.region,
+      result.probe,
+      result.kind,
+      result.at,
+      result.ok ? 1 : 0,
+      result.reason,
+      result.latencyMs,
+      result.httpStatus,
+      result.message,
+      state.verdict,
+      state.successes,
+      state.failures,
+      state.failReason,
+    );
+  }
   increment(sql, "planewatch_probe_runs_total", { region: result.region, probe: result.probe, outcome: result.ok ? "success" : "failure" });
   if (latencyBounds) observeLatency(sql, result.region, result.probe, result.latencyMs / 1000, latencyBounds);
   enqueue(sql, { kind: "result", body: result });

@@ -1,0 +1,213 @@
+import { probeName, type PlaneConfig } from "../../config/schema.ts";
+import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
+import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
+import { issueTicket, type Ticket } from "../../webhooks/token.ts";
+import { recordResult } from "./state.ts";
+
+/**
+ * Async requests a Plane object is waiting on: opened (ticket issued) just before the submit,
+ * given their request id by the submit answer or the webhook (whichever comes first), then
+ * judged when the webhook and the polled status complete, or at the deadline. Judged requests
+ * leave a tombstone for an hour so a repeated or late webhook is recognised, and changes nothing.
+ */
+export const PENDING_SCHEMA = `
+CREATE TABLE IF NOT EXISTS webhook_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS async_pending (
+  nonce TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  probe TEXT NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  request_id TEXT,
+  http_status INTEGER,
+  webhook TEXT,
+  statuses TEXT NOT NULL DEFAULT '[]',
+  webhook_status TEXT,
+  status_error TEXT,
+  poll_error TEXT,
+  next_poll INTEGER
+);
+CREATE TABLE IF NOT EXISTS async_done (
+  nonce TEXT PRIMARY KEY,
+  done_at INTEGER NOT NULL,
+  had_webhook INTEGER NOT NULL
+);`;
+
+/** Bounds what a misbehaving platform or prober can make one plane hold. */
+const MAX_PENDING = 1_000;
+const TOMBSTONE_MS = 3_600_000;
+
+export type PendingRow = {
+  nonce: string;
+  region: string;
+  probe: string;
+  submitted_at: number;
+  deadline: number;
+  request_id: string | null;
+  http_status: number | null;
+  webhook: string | null;
+  statuses: string;
+  webhook_status: string | null;
+  status_error: string | null;
+  poll_error: string | null;
+  next_poll: number | null;
+};
+
+/** The plane's own key for webhook tokens, made on first use; it never leaves the object. */
+export function webhookKey(sql: SqlStorage): Uint8Array {
+  const row = sql.exec<{ key: ArrayBuffer }>("SELECT key FROM webhook_key").toArray()[0];
+  if (row) return new Uint8Array(row.key);
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  sql.exec("INSERT INTO webhook_key (id, key) VALUES (1, ?)", key.buffer);
+  return key;
+}
+
+export function pendingCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending").one().n;
+}
+
+export async function openRequest(
+  sql: SqlStorage,
+  plane: string,
+  request: { region: string; probe: string; submittedAt: number; deadline: number },
+): Promise<Ticket> {
+  if (pendingCount(sql) >= MAX_PENDING) throw new Error(`${MAX_PENDING} async requests already pending`);
+  const ticket = await issueTicket(webhookKey(sql), plane);
+  sql.exec(
+    "INSERT INTO async_pending (nonce, region, probe, submitted_at, deadline) VALUES (?, ?, ?, ?, ?)",
+    ticket.nonce,
+    request.region,
+    request.probe,
+    request.submittedAt,
+    request.deadline,
+  );
+  return ticket;
+}
+
+export interface Submission {
+  nonce: string;
+  /** The accepted request's id, or null when the submit failed (its result is reported as usual). */
+  requestId: string | null;
+  httpStatus: number | null;
+}
+
+/** Records what the submit answered; polling starts now. */
+export function recordSubmission(sql: SqlStorage, submission: Submission, now: number): void {
+  if (submission.requestId === null) {
+    sql.exec("DELETE FROM async_pending WHERE nonce = ?", submission.nonce);
+    return;
+  }
+  // A webhook that came first already set the request id; if the two disagree, the webhook was not ours.
+  sql.exec(
+    `UPDATE async_pending SET request_id = ?, http_status = ?, next_poll = ?,
+       webhook = CASE WHEN request_id IS NULL OR request_id = ? THEN webhook ELSE NULL END
+     WHERE nonce = ?`,
+    submission.requestId,
+    submission.httpStatus,
+    now,
+    submission.requestId,
+    submission.nonce,
+  );
+}
+
+export function pendingRow(sql: SqlStorage, nonce: string): PendingRow | undefined {
+  return sql.exec<PendingRow>("SELECT * FROM async_pending WHERE nonce = ?", nonce).toArray()[0];
+}
+
+/** Whether a judged request had its webhook (else it timed out, and a webhook now is late). */
+export function tombstone(sql: SqlStorage, nonce: string): { hadWebhook: boolean } | undefined {
+  const row = sql.exec<{ had_webhook: number }>("SELECT had_webhook FROM async_done WHERE nonce = ?", nonce).toArray()[0];
+  return row && { hadWebhook: row.had_webhook === 1 };
+}
+
+export function recordWebhook(sql: SqlStorage, nonce: string, requestId: string, check: WebhookCheck): void {
+  sql.exec("UPDATE async_pending SET webhook = ?, request_id = ? WHERE nonce = ?", JSON.stringify(check), requestId, nonce);
+}
+
+export function recordPoll(sql: SqlStorage, nonce: string, poll: StatusPoll | { failure: string }, nextPoll: number): void {
+  const row = pendingRow(sql, nonce);
+  if (!row) return;
+  if ("failure" in poll) {
+    sql.exec("UPDATE async_pending SET poll_error = ?, next_poll = ? WHERE nonce = ?", poll.failure, nextPoll, nonce);
+    return;
+  }
+  const statuses = appendStatus(JSON.parse(row.statuses) as string[], poll.status);
+  sql.exec(
+    "UPDATE async_pending SET statuses = ?, webhook_status = ?, status_error = coalesce(status_error, ?), poll_error = NULL, next_poll = ? WHERE nonce = ?",
+    JSON.stringify(statuses),
+    poll.webhookStatus,
+    poll.error === null ? null : JSON.stringify(poll.error),
+    nextPoll,
+    nonce,
+  );
+}
+
+function observation(row: PendingRow): AsyncObservation {
+  return {
+    submittedAt: row.submitted_at,
+    deadline: row.deadline,
+    webhook: row.webhook === null ? null : (JSON.parse(row.webhook) as WebhookCheck),
+    statuses: JSON.parse(row.statuses) as string[],
+    webhookStatus: row.webhook_status,
+    statusError: row.status_error === null ? null : (JSON.parse(row.status_error) as AsyncObservation["statusError"]),
+    pollError: row.poll_error,
+  };
+}
+
+/**
+ * Judges a pending request now; once it is decided, records its result (at the submit time,
+ * latency up to the webhook, observed into the histogram's `latencyBounds`) and leaves a
+ * tombstone in its place. Run it in a transaction: the result and the removal land together,
+ * so an alarm that runs twice cannot count it twice. Says whether it settled.
+ */
+export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, latencyBounds: readonly number[] | null): boolean {
+  const probe = asyncProbeOf(plane, row.probe);
+  const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
+  if (probe && !verdict.done) return false;
+  if (probe && verdict.done) {
+    recordResult(sql, plane, {
+      plane: plane.id,
+      region: row.region,
+      probe: row.probe,
+      kind: "async_predict",
+      at: row.submitted_at,
+      ok: verdict.ok,
+      reason: verdict.reason,
+      latencyMs: verdict.latencyMs,
+      httpStatus: row.http_status,
+      message: verdict.message,
+    }, latencyBounds);
+  }
+  close(sql, row, now);
+  return true;
+}
+
+function close(sql: SqlStorage, row: PendingRow, now: number): void {
+  sql.exec("DELETE FROM async_pending WHERE nonce = ?", row.nonce);
+  sql.exec("INSERT OR REPLACE INTO async_done (nonce, done_at, had_webhook) VALUES (?, ?, ?)", row.nonce, now, row.webhook === null ? 0 : 1);
+  sql.exec("DELETE FROM async_done WHERE done_at < ?", now - TOMBSTONE_MS);
+}
+
+export function dueForPoll(sql: SqlStorage, now: number): PendingRow[] {
+  return sql.exec<PendingRow>("SELECT * FROM async_pending WHERE request_id IS NOT NULL AND next_poll <= ? ORDER BY next_poll", now).toArray();
+}
+
+export function pastDeadline(sql: SqlStorage, now: number): PendingRow[] {
+  return sql.exec<PendingRow>("SELECT * FROM async_pending WHERE deadline <= ?", now).toArray();
+}
+
+export function nextAsyncWake(sql: SqlStorage): number {
+  const row = sql
+    .exec<{ next: number | null }>("SELECT min(min(deadline, coalesce(next_poll, deadline))) AS next FROM async_pending")
+    .one();
+  return row.next ?? Infinity;
+}
+
+/** The async probe of the plane a pending request belongs to (gone if the config dropped it). */
+export function asyncProbeOf(plane: PlaneConfig, probe: string): AsyncPredictProbe | undefined {
+  const found = plane.probes.find((p) => probeName(p) === probe);
+  return found?.kind === "async_predict" ? found : undefined;
+}

@@ -1,0 +1,119 @@
+import type { PlaneConfig } from "../../config/schema.ts";
+import { readSecret, type Env } from "../../env.ts";
+import { checkWebhook, webhookBodySchema, type WebhookBody } from "../../probes/async_predict.ts";
+import { verifySignature } from "../../webhooks/signature.ts";
+import { verifyTicket } from "../../webhooks/token.ts";
+import { increment } from "./counters.ts";
+import { asyncProbeOf, pendingRow, recordWebhook, settle, tombstone, webhookKey } from "./pending.ts";
+
+/** How each delivery ended, as counted in planewatch_webhook_deliveries_total{outcome}. */
+export type WebhookOutcome =
+  | "matched"
+  | "duplicate"
+  | "late"
+  | "unknown"
+  | "bad_token"
+  | "bad_signature"
+  | "too_large"
+  | "invalid"
+  | "stale";
+
+export interface WebhookAnswer {
+  status: 200 | 400 | 401 | 413;
+  outcome: WebhookOutcome;
+  message: string;
+}
+
+/** What the receiver passes on: the raw body (null when it was over the limit) and the headers that matter. */
+export interface Delivery {
+  body: string | null;
+  signature: string | null;
+  requestIdHeader: string | null;
+}
+
+/** A webhook's `time` older (or further ahead) than this is refused: a replay, or a clock gone wrong. */
+const MAX_AGE_MS = 300_000;
+
+function answer(status: WebhookAnswer["status"], outcome: WebhookOutcome, message: string): WebhookAnswer {
+  return { status, outcome, message };
+}
+
+export function countDelivery(sql: SqlStorage, outcome: WebhookOutcome): void {
+  increment(sql, "planewatch_webhook_deliveries_total", { outcome });
+}
+
+/**
+ * Everything about a delivery that needs no pending state: size, token, signature, shape, age.
+ * Returns the token's nonce and the parsed body, or the refusal.
+ */
+export async function checkDelivery(
+  sql: SqlStorage,
+  env: Env,
+  plane: PlaneConfig,
+  token: string,
+  delivery: Delivery,
+  now: number,
+): Promise<{ nonce: string; body: WebhookBody } | WebhookAnswer> {
+  if (delivery.body === null) return answer(413, "too_large", "the webhook body is over 264 KiB");
+  const nonce = await verifyTicket(webhookKey(sql), plane.id, token);
+  if (nonce === null) return answer(401, "bad_token", "this webhook URL was not issued by this plane");
+  if (plane.webhookSecret !== undefined) {
+    const secret = readSecret(env, plane.webhookSecret);
+    if (secret === undefined) {
+      return answer(401, "bad_signature", `the mesh cannot check signatures: secret ${plane.webhookSecret} is not set`);
+    }
+    if (!(await verifySignature(delivery.body, delivery.signature, secret))) {
+      return answer(401, "bad_signature", "X-BASETEN-SIGNATURE has no v1= value that matches the body under the plane's webhook secret");
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(delivery.body);
+  } catch {
+    return answer(400, "invalid", "the webhook body is not JSON");
+  }
+  const parsed = webhookBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return answer(400, "invalid", `the webhook body is not an async_request_completed event: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const body = parsed.data;
+  if (delivery.requestIdHeader !== null && delivery.requestIdHeader !== body.request_id) {
+    return answer(400, "invalid", "X-BASETEN-REQUEST-ID and the body's request_id differ");
+  }
+  if (Math.abs(now - Date.parse(body.time)) > MAX_AGE_MS) {
+    return answer(400, "stale", `the webhook's time ${body.time} is more than 300 s from now`);
+  }
+  return { nonce, body };
+}
+
+/**
+ * Matches a checked webhook to its pending request (run in a transaction). A duplicate, a late
+ * or an unknown delivery is answered 200, so the platform stops retrying, and changes nothing.
+ * Says whether the request settled.
+ */
+export function matchWebhook(
+  sql: SqlStorage,
+  plane: PlaneConfig,
+  { nonce, body }: { nonce: string; body: WebhookBody },
+  now: number,
+  latencyBounds: readonly number[] | null,
+): { answer: WebhookAnswer; settled: boolean } {
+  const done = tombstone(sql, nonce);
+  if (done) {
+    return done.hadWebhook
+      ? { answer: answer(200, "duplicate", "already received"), settled: false }
+      : { answer: answer(200, "late", "the request was already judged at its deadline"), settled: false };
+  }
+  const row = pendingRow(sql, nonce);
+  if (!row || (row.request_id !== null && row.request_id !== body.request_id)) {
+    return { answer: answer(200, "unknown", "no pending request with this id"), settled: false };
+  }
+  if (row.webhook !== null) return { answer: answer(200, "duplicate", "already received"), settled: false };
+  if (now >= row.deadline) return { answer: answer(200, "late", "the request's deadline has passed"), settled: false };
+  const probe = asyncProbeOf(plane, row.probe);
+  const check = probe ? checkWebhook(probe, body) : { ok: false, reason: "probe_removed", message: "the probe left the config" };
+  recordWebhook(sql, nonce, body.request_id, { at: now, ...check });
+  const settled = settle(sql, plane, pendingRow(sql, nonce)!, now, latencyBounds);
+  return { answer: answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`), settled };
+}

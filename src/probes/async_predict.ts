@@ -1,0 +1,168 @@
+import { z } from "zod";
+import { errorReason } from "../status/async.ts";
+import { INFERENCE_TIMING, probeFields } from "./common.ts";
+import { exchange, isExchange } from "./exchange.ts";
+import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./expect.ts";
+import { credentialsMissing, fail } from "./outcome.ts";
+import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
+
+/** The platform's limit on an async request's payload. */
+export const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+/** Submit and status answers are small JSON documents. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+export const asyncPredictProbeSchema = z
+  .object({
+    kind: z.literal("async_predict"),
+    ...probeFields(INFERENCE_TIMING),
+    path: z.string().regex(/^\/\S*$/, "expected a path starting with /").default("/async_predict"),
+    statusPath: z
+      .string()
+      .regex(/^\/\S*$/, "expected a path starting with /")
+      .default("/async_request")
+      .describe("The request's status is read from {baseUrl}{statusPath}/{request_id}."),
+    input: z
+      .json()
+      .refine((v) => JSON.stringify(v).length <= MAX_ASYNC_PAYLOAD_BYTES - 1024, "the model input must leave the request under 256 KiB")
+      .describe("The model input, sent as model_input."),
+    expect: z
+      .object({
+        submitStatus: statusSpecSchema.default("200-299"),
+        output: z.json().optional().describe("The webhook's data must equal this value."),
+        outputPaths: z.array(jsonPathCheckSchema).optional().describe("Checks on the webhook's data."),
+      })
+      .strict()
+      .default({ submitStatus: "200-299" }),
+    deadlineSeconds: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe("The webhook must arrive and the status complete within this long of the submit."),
+    pollIntervalSeconds: z.number().min(0.2).max(60).default(5).describe("How often the status is polled."),
+    priority: z.number().int().min(0).max(2).optional(),
+    maxTimeInQueueSeconds: z.number().int().min(10).max(72 * 3600).optional(),
+    inferenceRetryConfig: z.record(z.string(), z.json()).optional(),
+  })
+  .strict();
+export type AsyncPredictProbe = z.infer<typeof asyncPredictProbeSchema>;
+
+function authorization(ctx: ProbeContext): Headers | ProbeOutcome {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (ctx.apiKey) {
+    if (ctx.apiKey.value === undefined) return credentialsMissing(ctx.apiKey.secretName);
+    headers.set("authorization", `Api-Key ${ctx.apiKey.value}`);
+  }
+  return headers;
+}
+
+/**
+ * Submits `POST {base}/async_predict` with a webhook endpoint on this mesh. An accepted
+ * request is not a verdict: the outcome carries its `requestId`, and the Plane object judges
+ * it when the webhook and the status have been seen, or at the deadline.
+ */
+export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) => {
+  const headers = authorization(ctx);
+  if (!(headers instanceof Headers)) return headers;
+  if (ctx.webhookSecret && ctx.webhookSecret.value === undefined) return credentialsMissing(ctx.webhookSecret.secretName);
+  let endpoint: string;
+  try {
+    endpoint = await ctx.webhookEndpoint();
+  } catch (error) {
+    return fail("webhook_unavailable", error instanceof Error ? error.message : String(error), 0);
+  }
+  const body = {
+    model_input: config.input,
+    webhook_endpoint: endpoint,
+    priority: config.priority,
+    max_time_in_queue_seconds: config.maxTimeInQueueSeconds,
+    inference_retry_config: config.inferenceRetryConfig,
+  };
+  const ex = await exchange(ctx, resolveUrl(ctx.baseUrl, config.path), { method: "POST", headers, body: JSON.stringify(body) }, MAX_REPLY_BYTES);
+  if (!isExchange(ex)) return ex;
+  if (ex.status === 401 || ex.status === 403) {
+    return fail("unauthorized", `the plane refused the probe identity (${ex.status})`, ex.latencyMs, ex.status);
+  }
+  if (ex.status === 404 || ex.body.includes("MODEL_DOES_NOT_EXIST")) {
+    return fail("model_not_found", `the health-check model does not exist (${ex.status})`, ex.latencyMs, ex.status);
+  }
+  if (!statusMatches(ex.status, config.expect.submitStatus)) {
+    return fail("unexpected_status", `submit answered ${ex.status}, expected ${config.expect.submitStatus}`, ex.latencyMs, ex.status);
+  }
+  const reply = z.object({ request_id: z.string().min(1).max(200) }).safeParse(safeJson(ex.body));
+  if (!reply.success) return fail("invalid_submit_reply", "submit answer has no request_id", ex.latencyMs, ex.status);
+  return {
+    ok: true,
+    reason: "submitted",
+    latencyMs: ex.latencyMs,
+    httpStatus: ex.status,
+    message: `request ${reply.data.request_id} submitted`,
+    requestId: reply.data.request_id,
+  };
+};
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const asyncErrorSchema = z.object({ code: z.string().max(100), message: z.string().max(2000) });
+
+const statusReplySchema = z.object({
+  status: z.string().max(40),
+  webhook_status: z.string().max(40),
+  errors: z.array(asyncErrorSchema).nullable().optional(),
+});
+
+export interface StatusPoll {
+  status: string;
+  webhookStatus: string;
+  error: { code: string; message: string } | null;
+}
+
+/** One look at `GET {base}{statusPath}/{request_id}`. */
+export async function pollAsyncStatus(
+  config: AsyncPredictProbe,
+  ctx: ProbeContext,
+  requestId: string,
+): Promise<StatusPoll | { failure: string }> {
+  const headers = authorization(ctx);
+  if (!(headers instanceof Headers)) return { failure: headers.message };
+  const url = resolveUrl(ctx.baseUrl, `${config.statusPath}/${encodeURIComponent(requestId)}`);
+  const ex = await exchange(ctx, url, { method: "GET", headers }, MAX_REPLY_BYTES);
+  if (!isExchange(ex)) return { failure: `${ex.reason}: ${ex.message}` };
+  if (ex.status < 200 || ex.status > 299) return { failure: `status endpoint answered ${ex.status}` };
+  const reply = statusReplySchema.safeParse(safeJson(ex.body));
+  if (!reply.success) return { failure: "status endpoint answer has no status and webhook_status" };
+  return { status: reply.data.status, webhookStatus: reply.data.webhook_status, error: reply.data.errors?.[0] ?? null };
+}
+
+// ---- the webhook ---------------------------------------------------------------------------
+
+/** What the platform POSTs to the webhook endpoint when a request completes. */
+export const webhookBodySchema = z.object({
+  request_id: z.string().min(1).max(200),
+  model_id: z.string().max(200).optional(),
+  deployment_id: z.string().max(200).optional(),
+  type: z.literal("async_request_completed"),
+  time: z.iso.datetime({ offset: true }),
+  data: z.json().nullable(),
+  errors: z.array(asyncErrorSchema).nullable().default([]),
+});
+export type WebhookBody = z.infer<typeof webhookBodySchema>;
+
+/**
+ * The webhook against the expectation: an error code fails it (MODEL_DOES_NOT_EXIST reads
+ * NO_ORACLE, any other code is the reason), and the data must match `expect`.
+ */
+export function checkWebhook(config: AsyncPredictProbe, body: WebhookBody): { ok: boolean; reason: string; message: string } {
+  const error = body.errors?.[0];
+  if (error) return { ok: false, reason: errorReason(error.code), message: `${error.code}: ${error.message}`.slice(0, 300) };
+  const { output, outputPaths } = config.expect;
+  const mismatch = checkBody({ status: 200, json: output, jsonPaths: outputPaths }, JSON.stringify(body.data), 0, 200);
+  if (mismatch) return { ok: false, reason: "webhook_payload_mismatch", message: mismatch.message };
+  return { ok: true, reason: "ok", message: "webhook payload as expected" };
+}

@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { planeStub } from "../objects/stubs.ts";
+import { requireValidConfig, type AppEnv } from "../outputs/config.ts";
+import { problem } from "../outputs/problem.ts";
+import { MAX_ASYNC_PAYLOAD_BYTES } from "../probes/async_predict.ts";
+import { readBodyLimited } from "../probes/expect.ts";
+
+/** A little over the platform's 256 KiB payload limit, for the envelope around the model output. */
+export const MAX_WEBHOOK_BYTES = MAX_ASYNC_PAYLOAD_BYTES + 8 * 1024;
+/** A sender that trickles its body is cut off. */
+const BODY_TIMEOUT_MS = 10_000;
+
+export const webhooks = new Hono<AppEnv>();
+
+webhooks.use("*", requireValidConfig);
+
+/**
+ * The async webhook receiver: reads at most MAX_WEBHOOK_BYTES and hands the raw body to the
+ * plane's object, which checks token, signature, shape and age, then matches the request.
+ */
+webhooks.post("/async/:plane/:token", async (c) => {
+  const planeId = c.req.param("plane");
+  if (!c.get("config").planes.some((p) => p.id === planeId)) {
+    return problem(c, 404, "Unknown plane", `No plane "${planeId}" is configured.`);
+  }
+  const declared = Number(c.req.header("content-length") ?? 0);
+  const read =
+    declared > MAX_WEBHOOK_BYTES
+      ? { text: "", truncated: true }
+      : await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES, AbortSignal.timeout(BODY_TIMEOUT_MS)).catch(() => null);
+  if (read === null) return problem(c, 400, "Body not received", "The webhook body did not arrive in time.");
+  const answer = await planeStub(c.env, planeId).webhook(planeId, c.req.param("token"), {
+    body: read.truncated ? null : read.text,
+    signature: c.req.header("x-baseten-signature") ?? null,
+    requestIdHeader: c.req.header("x-baseten-request-id") ?? null,
+  });
+  if (answer.status === 200) return c.json({ outcome: answer.outcome, message: answer.message });
+  const titles = { 400: "Invalid webhook", 401: "Webhook not authenticated", 413: "Webhook too large" } as const;
+  return problem(c, answer.status, titles[answer.status], answer.message, { outcome: answer.outcome });
+});
