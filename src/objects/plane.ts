@@ -20,22 +20,34 @@ import {
   PENDING_SCHEMA,
   pendingCount,
   pendingRow,
+  pruneTombstones,
   recordPoll,
   recordSubmission,
   settle,
   type Submission,
 } from "./plane/pending.ts";
-import { ensurePlaneRow, evaluateNow, latestResults, planeRow, recentTransitions, recordResult, STATE_SCHEMA } from "./plane/state.ts";
+import {
+  ensurePlaneRow,
+  evaluateNow,
+  latestResults,
+  markChanged,
+  planeRow,
+  recentTransitions,
+  recordResult,
+  STATE_SCHEMA,
+} from "./plane/state.ts";
 import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./plane/webhook.ts";
 import { probeContext } from "./probe_context.ts";
 import { summaryStubFor } from "./stubs.ts";
 
-/** Reports arriving within this window share one D1 batch. */
-const FLUSH_DELAY_MS = 2_000;
+/**
+ * Snapshot and history leave the object on its alarm, this long after a change: a burst
+ * (regions reporting together, a flood of webhooks) shares one publish and one D1 batch. The
+ * object itself always answers with the current status.
+ */
+const SIDE_EFFECT_DELAY_MS = 1_000;
 /** After a failed publish to the Summary shard. */
 const PUBLISH_RETRY_MS = 15_000;
-/** Counters of webhook deliveries reach the Summary within this long; a flood shares one publish. */
-const COUNTER_PUBLISH_DELAY_MS = 5_000;
 
 /**
  * One per plane. Receives every region's results, applies thresholds, quorum, precedence and
@@ -66,16 +78,17 @@ export class Plane extends DurableObject<Env> {
       ensurePlaneRow(this.sql, planeId, now);
       for (const submission of submissions) recordSubmission(this.sql, submission, now);
       const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
-      evaluateNow(this.sql, plane, now, recorded.length > 0);
+      evaluateNow(this.sql, plane, now, recorded.length > 0 || submissions.length > 0);
     });
-    await this.publish(now);
-    await this.wakeBy(submissions.length > 0 ? now : now + FLUSH_DELAY_MS);
+    // New submissions are polled at once; the rest waits for the burst to end.
+    await this.wakeBy(submissions.length > 0 ? now : now + SIDE_EFFECT_DELAY_MS);
   }
 
   /** Opens an async request about to be submitted: its webhook token, and its deadline on the alarm. */
   async openAsync(planeId: string, region: string, probe: string, submittedAt: number, deadline: number): Promise<Ticket> {
     ensurePlaneRow(this.sql, planeId, submittedAt);
     const ticket = await openRequest(this.sql, planeId, { region, probe, submittedAt, deadline });
+    markChanged(this.sql);
     await this.wakeBy(deadline);
     return ticket;
   }
@@ -87,20 +100,18 @@ export class Plane extends DurableObject<Env> {
     const now = Date.now();
     ensurePlaneRow(this.sql, planeId, now);
     const checked = await checkDelivery(this.sql, this.env, plane, token, delivery, now);
-    const { answer, settled } = this.ctx.storage.transactionSync(() => {
-      const matched = "outcome" in checked ? { answer: checked, settled: false } : matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
-      countDelivery(this.sql, matched.answer.outcome);
+    const answer = this.ctx.storage.transactionSync(() => {
+      if ("outcome" in checked) {
+        countDelivery(this.sql, checked.outcome);
+        markChanged(this.sql);
+        return checked;
+      }
+      const matched = matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
+      countDelivery(this.sql, matched.outcome);
       evaluateNow(this.sql, plane, now, true);
       return matched;
     });
-    // A settled request changes the status: publish it now. A mere count waits, so a flood of
-    // junk costs one publish, not one per delivery.
-    if (settled) {
-      await this.publish(now);
-      await this.wakeBy(now + FLUSH_DELAY_MS);
-    } else {
-      await this.wakeBy(now + COUNTER_PUBLISH_DELAY_MS);
-    }
+    await this.wakeBy(now + SIDE_EFFECT_DELAY_MS);
     return answer;
   }
 
@@ -127,15 +138,19 @@ export class Plane extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
-    const asyncWake = await this.followAsync(plane);
-    const { nextExpiry } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now));
-    const next = Math.min(asyncWake, nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
+    const { asyncWake, changed } = await this.followAsync(plane);
+    const { reviewAt } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now, changed));
+    const next = Math.min(asyncWake, reviewAt, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 
-  /** Polls the status of accepted async requests that are due, and settles those past their deadline. */
-  private async followAsync(plane: PlaneConfig): Promise<number> {
-    await mapLimit(dueForPoll(this.sql, Date.now()), MAX_CONNECTIONS, async (row) => {
+  /**
+   * Polls the status of accepted async requests that are due, and settles those past their
+   * deadline. Says whether anything changed, and when it is next due.
+   */
+  private async followAsync(plane: PlaneConfig): Promise<{ asyncWake: number; changed: boolean }> {
+    const due = dueForPoll(this.sql, Date.now());
+    await mapLimit(due, MAX_CONNECTIONS, async (row) => {
       const probe = asyncProbeOf(plane, row.probe);
       if (!probe || row.request_id === null) return;
       const poll = await pollAsyncStatus(probe, probeContext(this.env, plane, probe, Date.now()), row.request_id);
@@ -145,11 +160,12 @@ export class Plane extends DurableObject<Env> {
         if (current) settle(this.sql, plane, current, Date.now(), this.latencyBounds());
       });
     });
-    this.ctx.storage.transactionSync(() => {
+    const expired = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
-      for (const row of pastDeadline(this.sql, now)) settle(this.sql, plane, row, now, this.latencyBounds());
+      pruneTombstones(this.sql, now);
+      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now, this.latencyBounds()));
     });
-    return nextAsyncWake(this.sql);
+    return { asyncWake: nextAsyncWake(this.sql), changed: due.length > 0 || expired.length > 0 };
   }
 
   /** The histogram's bounds; refused bounds (readiness says why) freeze it rather than change its buckets. */

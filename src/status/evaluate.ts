@@ -22,7 +22,16 @@ export interface Evaluation {
   /** When the status turns NO_VALUE if no new result arrives; null once it has. */
   expiresAt: number | null;
   failing: FailingProbe[];
+  /** The next moment the evaluation can change on its own (a result going stale, a settling window ending). */
+  reviewAt: number | null;
 }
+
+/**
+ * Coming out of NO_VALUE, regions report one after the other: a verdict that more reports could
+ * still change (OK, DEGRADED) waits this long for every region, so the status does not pass
+ * through DEGRADED on its way to OK or FAILED.
+ */
+export const SETTLE_MS = 30_000;
 
 function isFresh(policy: PlanePolicy, entry: LatestState, now: number): boolean {
   return now - entry.at < policy.ttlMs;
@@ -41,11 +50,18 @@ function relevant(policy: PlanePolicy, entries: readonly LatestState[]): LatestS
  * - a critical probe failing in more regions than the quorum can spare breaks the plane, with
  *   the class of its failures (NO_USER > NO_ORACLE > FAILED);
  * - any other failure (fewer regions, or a non-critical probe) is DEGRADED;
- * - a region with no fresh result counts neither way.
+ * - a region with no fresh result counts neither way;
+ * - coming out of NO_VALUE (`previous`), OK or DEGRADED waits until every region has reported
+ *   every critical probe, or SETTLE_MS after the first fresh result; a break shows at once.
  */
-export function evaluatePlane(policy: PlanePolicy, entries: readonly LatestState[], now: number): Evaluation {
+export function evaluatePlane(
+  policy: PlanePolicy,
+  entries: readonly LatestState[],
+  now: number,
+  previous: PlaneStatus = "OK",
+): Evaluation {
   const fresh = relevant(policy, entries).filter((e) => isFresh(policy, e, now));
-  if (fresh.length === 0) return { status: "NO_VALUE", expiresAt: null, failing: [] };
+  if (fresh.length === 0) return { status: "NO_VALUE", expiresAt: null, failing: [], reviewAt: null };
   const spare = policy.regions.length - policy.quorum;
   let status: PlaneStatus = "OK";
   const failing: FailingProbe[] = [];
@@ -57,8 +73,20 @@ export function evaluatePlane(policy: PlanePolicy, entries: readonly LatestState
     const breaksQuorum = failed.length > spare;
     status = worse(status, probe.critical && breaksQuorum ? reasons.map(failureClass).reduce<PlaneStatus>(worse, "OK") : "DEGRADED");
   }
-  const newest = Math.max(...fresh.map((e) => e.at));
-  return { status, expiresAt: newest + policy.ttlMs, failing };
+  const times = fresh.map((e) => e.at);
+  const expiresAt = Math.max(...times) + policy.ttlMs;
+  const staleAt = Math.min(...times) + policy.ttlMs;
+  const settledAt = Math.min(...times) + SETTLE_MS;
+  if (previous === "NO_VALUE" && (status === "OK" || status === "DEGRADED") && now < settledAt && !complete(policy, fresh)) {
+    return { status: "NO_VALUE", expiresAt, failing, reviewAt: Math.min(staleAt, settledAt) };
+  }
+  return { status, expiresAt, failing, reviewAt: staleAt };
+}
+
+/** Every critical probe has a fresh result from every region. */
+function complete(policy: PlanePolicy, fresh: readonly LatestState[]): boolean {
+  const seen = new Set(fresh.map((e) => `${e.region}/${e.probe}`));
+  return policy.probes.filter((p) => p.critical).every((p) => policy.regions.every((r) => seen.has(`${r}/${p.name}`)));
 }
 
 /** A region's own view: the same rules without the quorum. */
@@ -70,14 +98,6 @@ export function evaluateRegion(policy: PlanePolicy, entries: readonly LatestStat
     .filter((e) => e.state.verdict === "fail")
     .map((e): PlaneStatus => (critical.has(e.probe) ? failureClass(e.state.failReason ?? "failed") : "DEGRADED"))
     .reduce(worse, "OK");
-}
-
-/** The next moment the evaluation can change on its own: the earliest fresh result going stale. */
-export function nextExpiry(policy: PlanePolicy, entries: readonly LatestState[], now: number): number | null {
-  const times = relevant(policy, entries)
-    .filter((e) => isFresh(policy, e, now))
-    .map((e) => e.at + policy.ttlMs);
-  return times.length === 0 ? null : Math.min(...times);
 }
 
 /** What a reader of a stored status sees: NO_VALUE once it has expired, whoever stored it. */

@@ -18,7 +18,7 @@ export function fromBase64url(text: string): Uint8Array | null {
   }
 }
 
-export function hmacKey(secret: Uint8Array | string, usages: Array<"sign" | "verify"> = ["sign", "verify"]): Promise<CryptoKey> {
+export function hmacKey(secret: Uint8Array | string): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, usages);
+  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }

@@ -1,4 +1,4 @@
-import { base64url, fromBase64url, hmacKey } from "./encoding.ts";
+import { base64url, fromBase64url } from "./encoding.ts";
 
 /**
  * The `{token}` of a webhook URL `/webhooks/async/{plane}/{token}`: a random nonce naming one
@@ -15,18 +15,19 @@ function signed(plane: string, nonce: string): Uint8Array {
   return new TextEncoder().encode(`${plane}:${nonce}`);
 }
 
-export async function issueTicket(key: Uint8Array, plane: string): Promise<Ticket> {
+/** `key`: an HMAC-SHA256 key for sign and verify (see hmacKey). */
+export async function issueTicket(key: CryptoKey, plane: string): Promise<Ticket> {
   const nonce = base64url(crypto.getRandomValues(new Uint8Array(16)));
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(key, ["sign"]), signed(plane, nonce));
+  const mac = await crypto.subtle.sign("HMAC", key, signed(plane, nonce));
   return { nonce, token: `${nonce}.${base64url(mac)}` };
 }
 
 /** The nonce of a genuine token of this plane, or null for a forged or malformed one. */
-export async function verifyTicket(key: Uint8Array, plane: string, token: string): Promise<string | null> {
+export async function verifyTicket(key: CryptoKey, plane: string, token: string): Promise<string | null> {
   const [nonce, mac, extra] = token.split(".");
   if (!nonce || !mac || extra !== undefined || nonce.length > 64) return null;
   const bytes = fromBase64url(mac);
   if (!bytes || bytes.length !== 32) return null;
-  const ok = await crypto.subtle.verify("HMAC", await hmacKey(key, ["verify"]), bytes, signed(plane, nonce));
+  const ok = await crypto.subtle.verify("HMAC", key, bytes, signed(plane, nonce));
   return ok ? nonce : null;
 }

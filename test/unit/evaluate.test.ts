@@ -3,7 +3,7 @@ import {
   effectiveStatus,
   evaluatePlane,
   evaluateRegion,
-  nextExpiry,
+  SETTLE_MS,
   type LatestState,
   type PlanePolicy,
 } from "../../src/status/evaluate.ts";
@@ -36,7 +36,8 @@ function allRegions(probe: string, verdicts: Array<boolean | string>): LatestSta
   return policy.regions.map((r, i) => entry(r, probe, verdicts[i]!));
 }
 
-const status = (entries: LatestState[], p = policy): PlaneStatus => evaluatePlane(p, entries, NOW).status;
+const status = (entries: LatestState[], p = policy, previous: PlaneStatus = "OK"): PlaneStatus =>
+  evaluatePlane(p, entries, NOW, previous).status;
 
 describe("plane status", () => {
   it("is OK when every probe passes everywhere", () => {
@@ -90,7 +91,7 @@ describe("plane status", () => {
   });
 
   it("is NO_VALUE with no result within the TTL, and says when it expires otherwise", () => {
-    expect(evaluatePlane(policy, [], NOW)).toEqual({ status: "NO_VALUE", expiresAt: null, failing: [] });
+    expect(evaluatePlane(policy, [], NOW)).toEqual({ status: "NO_VALUE", expiresAt: null, failing: [], reviewAt: null });
     expect(status(allRegions("predict", [false, false, false]).map((e) => ({ ...e, at: NOW - 120_000 })))).toBe("NO_VALUE");
     const evaluation = evaluatePlane(policy, [entry("wnam", "predict", true, 30_000), entry("weur", "predict", true, 5_000)], NOW);
     expect(evaluation.expiresAt).toBe(NOW - 5_000 + 120_000);
@@ -100,11 +101,35 @@ describe("plane status", () => {
     expect(status([entry("sam", "predict", false), entry("wnam", "gone", false), entry("wnam", "predict", true)])).toBe("OK");
   });
 
-  it("wakes for the earliest fresh result going stale", () => {
-    expect(nextExpiry(policy, [entry("wnam", "predict", true, 30_000), entry("weur", "predict", true, 5_000)], NOW)).toBe(
+  it("asks to be reviewed when the earliest fresh result goes stale", () => {
+    expect(evaluatePlane(policy, [entry("wnam", "predict", true, 30_000), entry("weur", "predict", true, 5_000)], NOW).reviewAt).toBe(
       NOW - 30_000 + 120_000,
     );
-    expect(nextExpiry(policy, [entry("wnam", "predict", true, 500_000)], NOW)).toBeNull();
+    expect(evaluatePlane(policy, [entry("wnam", "predict", true, 500_000)], NOW).reviewAt).toBeNull();
+  });
+});
+
+describe("coming out of NO_VALUE", () => {
+  const onlyPredict = { ...policy, probes: [{ name: "predict", critical: true }] };
+
+  it("waits for every region before OK or DEGRADED, and says when it stops waiting", () => {
+    const first = [entry("wnam", "predict", true, 1_000)];
+    const waiting = evaluatePlane(onlyPredict, first, NOW, "NO_VALUE");
+    expect(waiting.status).toBe("NO_VALUE");
+    expect(waiting.reviewAt).toBe(NOW - 1_000 + SETTLE_MS);
+    expect(status([...first, entry("weur", "predict", false, 500)], onlyPredict, "NO_VALUE")).toBe("NO_VALUE");
+    expect(status(allRegions("predict", [true, false, true]), onlyPredict, "NO_VALUE")).toBe("DEGRADED");
+    expect(status(allRegions("predict", [true, true, true]), onlyPredict, "NO_VALUE")).toBe("OK");
+  });
+
+  it("shows a break at once", () => {
+    expect(status([entry("wnam", "predict", "unauthorized"), entry("weur", "predict", "unauthorized")], onlyPredict, "NO_VALUE")).toBe(
+      "NO_USER",
+    );
+  });
+
+  it("gives up waiting for a silent region after the settling window", () => {
+    expect(status([entry("wnam", "predict", true, SETTLE_MS), entry("weur", "predict", true, 100)], onlyPredict, "NO_VALUE")).toBe("OK");
   });
 });
 

@@ -217,6 +217,7 @@ describe("expiry and outages", () => {
     const at = Date.now() + 1_000; // newer than anything stored
     await stub.report("good", [result("good", "wnam", at)]);
     await stub.report("good", [result("good", "weur", at - 500)]);
+    await runDurableObjectAlarm(stub); // publishes, a second after the burst
     const good = (await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "good")!;
     expect(good.regions.weur!.probes.sync_predict).toMatchObject({ at: new Date(at - 500).toISOString() });
   });

@@ -1,6 +1,7 @@
 import { probeName, type PlaneConfig } from "../../config/schema.ts";
 import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
 import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
+import { hmacKey } from "../../webhooks/encoding.ts";
 import { issueTicket, type Ticket } from "../../webhooks/token.ts";
 import { recordResult } from "./state.ts";
 
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS async_done (
   nonce TEXT PRIMARY KEY,
   done_at INTEGER NOT NULL,
   had_webhook INTEGER NOT NULL
-);`;
+);
+CREATE INDEX IF NOT EXISTS async_done_at ON async_done (done_at);`;
 
 /** Bounds what a misbehaving platform or prober can make one plane hold. */
 const MAX_PENDING = 1_000;
@@ -56,8 +58,20 @@ export type PendingRow = {
   next_poll: number | null;
 };
 
+/** Per object (its storage), the imported token key: read and imported once per instance. */
+const tokenKeys = new WeakMap<SqlStorage, Promise<CryptoKey>>();
+
 /** The plane's own key for webhook tokens, made on first use; it never leaves the object. */
-export function webhookKey(sql: SqlStorage): Uint8Array {
+export function webhookKey(sql: SqlStorage): Promise<CryptoKey> {
+  let key = tokenKeys.get(sql);
+  if (!key) {
+    key = hmacKey(loadOrMakeKey(sql));
+    tokenKeys.set(sql, key);
+  }
+  return key;
+}
+
+function loadOrMakeKey(sql: SqlStorage): Uint8Array {
   const row = sql.exec<{ key: ArrayBuffer }>("SELECT key FROM webhook_key").toArray()[0];
   if (row) return new Uint8Array(row.key);
   const key = crypto.getRandomValues(new Uint8Array(32));
@@ -75,7 +89,7 @@ export async function openRequest(
   request: { region: string; probe: string; submittedAt: number; deadline: number },
 ): Promise<Ticket> {
   if (pendingCount(sql) >= MAX_PENDING) throw new Error(`${MAX_PENDING} async requests already pending`);
-  const ticket = await issueTicket(webhookKey(sql), plane);
+  const ticket = await issueTicket(await webhookKey(sql), plane);
   sql.exec(
     "INSERT INTO async_pending (nonce, region, probe, submitted_at, deadline) VALUES (?, ?, ?, ?, ?)",
     ticket.nonce,
@@ -188,6 +202,10 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
 function close(sql: SqlStorage, row: PendingRow, now: number): void {
   sql.exec("DELETE FROM async_pending WHERE nonce = ?", row.nonce);
   sql.exec("INSERT OR REPLACE INTO async_done (nonce, done_at, had_webhook) VALUES (?, ?, ?)", row.nonce, now, row.webhook === null ? 0 : 1);
+}
+
+/** Forgets tombstones older than an hour: a webhook for those reads as unknown. */
+export function pruneTombstones(sql: SqlStorage, now: number): void {
   sql.exec("DELETE FROM async_done WHERE done_at < ?", now - TOMBSTONE_MS);
 }
 

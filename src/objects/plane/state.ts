@@ -1,5 +1,5 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
-import { evaluatePlane, nextExpiry, type LatestState } from "../../status/evaluate.ts";
+import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
@@ -85,6 +85,11 @@ export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): v
   );
 }
 
+/** Something the snapshot shows changed outside an evaluation: the next publish must send it. */
+export function markChanged(sql: SqlStorage): void {
+  sql.exec("UPDATE plane SET version = version + 1 WHERE id = 1");
+}
+
 export function latestResults(sql: SqlStorage): LatestResult[] {
   return sql
     .exec<LatestRow>("SELECT * FROM latest ORDER BY region, probe")
@@ -146,19 +151,19 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 
 /**
  * Applies the status rules now; records a transition when the status changes. The snapshot
- * version grows when anything in it changed (`resultsChanged`, status, expiry). Returns the
- * transition, if any, and when the evaluation can next change by itself (a result going stale).
+ * version grows when anything in it changed (`changed`: results, counters, pending requests;
+ * or the status or its expiry), so the next publish sends it. Returns the transition, if any,
+ * and when the evaluation can next change by itself.
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
-  resultsChanged = false,
-): { transition: Transition | null; nextExpiry: number } {
+  changed = false,
+): { transition: Transition | null; reviewAt: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
-  const states = latestStates(sql);
-  const evaluation = evaluatePlane(policy, states, now);
+  const evaluation = evaluatePlane(policy, latestStates(sql), now, row.status);
   let transition: Transition | null = null;
   if (evaluation.status !== row.status) {
     transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing };
@@ -172,7 +177,7 @@ export function evaluateNow(
     sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
     enqueue(sql, { kind: "transition", body: transition });
   }
-  if (resultsChanged || transition || evaluation.expiresAt !== row.expires_at) {
+  if (changed || transition || evaluation.expiresAt !== row.expires_at) {
     sql.exec(
       "UPDATE plane SET status = ?, since = ?, expires_at = ?, version = version + 1 WHERE id = 1",
       evaluation.status,
@@ -180,7 +185,7 @@ export function evaluateNow(
       evaluation.expiresAt,
     );
   }
-  return { transition, nextExpiry: nextExpiry(policy, states, now) ?? Infinity };
+  return { transition, reviewAt: evaluation.reviewAt ?? Infinity };
 }
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {

@@ -55,7 +55,7 @@ export async function checkDelivery(
   now: number,
 ): Promise<{ nonce: string; body: WebhookBody } | WebhookAnswer> {
   if (delivery.body === null) return answer(413, "too_large", "the webhook body is over 264 KiB");
-  const nonce = await verifyTicket(webhookKey(sql), plane.id, token);
+  const nonce = await verifyTicket(await webhookKey(sql), plane.id, token);
   if (nonce === null) return answer(401, "bad_token", "this webhook URL was not issued by this plane");
   if (plane.webhookSecret !== undefined) {
     const secret = readSecret(env, plane.webhookSecret);
@@ -88,9 +88,9 @@ export async function checkDelivery(
 }
 
 /**
- * Matches a checked webhook to its pending request (run in a transaction). A duplicate, a late
- * or an unknown delivery is answered 200, so the platform stops retrying, and changes nothing.
- * Says whether the request settled.
+ * Matches a checked webhook to its pending request, and settles the request if it is now
+ * decided (run in a transaction). A duplicate, a late or an unknown delivery is answered 200,
+ * so the platform stops retrying, and changes nothing.
  */
 export function matchWebhook(
   sql: SqlStorage,
@@ -98,22 +98,20 @@ export function matchWebhook(
   { nonce, body }: { nonce: string; body: WebhookBody },
   now: number,
   latencyBounds: readonly number[] | null,
-): { answer: WebhookAnswer; settled: boolean } {
+): WebhookAnswer {
   const done = tombstone(sql, nonce);
   if (done) {
     return done.hadWebhook
-      ? { answer: answer(200, "duplicate", "already received"), settled: false }
-      : { answer: answer(200, "late", "the request was already judged at its deadline"), settled: false };
+      ? answer(200, "duplicate", "already received")
+      : answer(200, "late", "the request was already judged at its deadline");
   }
   const row = pendingRow(sql, nonce);
-  if (!row || (row.request_id !== null && row.request_id !== body.request_id)) {
-    return { answer: answer(200, "unknown", "no pending request with this id"), settled: false };
-  }
-  if (row.webhook !== null) return { answer: answer(200, "duplicate", "already received"), settled: false };
-  if (now >= row.deadline) return { answer: answer(200, "late", "the request's deadline has passed"), settled: false };
+  if (!row || (row.request_id !== null && row.request_id !== body.request_id)) return answer(200, "unknown", "no pending request with this id");
+  if (row.webhook !== null) return answer(200, "duplicate", "already received");
+  if (now >= row.deadline) return answer(200, "late", "the request's deadline has passed");
   const probe = asyncProbeOf(plane, row.probe);
   const check = probe ? checkWebhook(probe, body) : { ok: false, reason: "probe_removed", message: "the probe left the config" };
   recordWebhook(sql, nonce, body.request_id, { at: now, ...check });
-  const settled = settle(sql, plane, pendingRow(sql, nonce)!, now, latencyBounds);
-  return { answer: answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`), settled };
+  settle(sql, plane, pendingRow(sql, nonce)!, now, latencyBounds);
+  return answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`);
 }
