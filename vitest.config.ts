@@ -19,6 +19,8 @@ export default defineConfig({
                 TARGET_API_KEY,
                 TEST_WEBHOOK_SECRET,
                 PUBLIC_URL: "http://mesh.test",
+                SENTRY_DSN: inject("sentryDsn"),
+                SENTRY_ENVIRONMENT: "workerd-test",
               },
             },
           })),

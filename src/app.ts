@@ -3,6 +3,7 @@ import { api } from "./outputs/api/index.ts";
 import type { AppEnv } from "./outputs/config.ts";
 import { problem } from "./outputs/problem.ts";
 import { routes } from "./outputs/routes.ts";
+import { captureError } from "./sentry/instrument.ts";
 import { webhooks } from "./webhooks/route.ts";
 
 /** The mesh's HTTP face: metrics, JSON API, webhook receiver, health and the status page. */
@@ -16,5 +17,16 @@ app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} 
 
 app.onError((error, c) => {
   console.error(`planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
+  captureError(
+    {
+      env: c.env,
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      request: c.req.raw,
+      entryPoint: "fetch",
+      // The API names the plane `:id`, the webhook receiver `:plane`.
+      tags: { route: c.req.routePath, plane: c.req.param("id") ?? c.req.param("plane") },
+    },
+    error,
+  );
   return problem(c, 500, "Internal error", "The request failed inside planewatch; the error was logged.");
 });

@@ -29,6 +29,14 @@ export interface Env {
   METRICS_TOKEN?: string;
   /** Secret: when set, the JSON API (/api/v1, but for its documentation) wants `Authorization: Bearer <it>`. */
   API_READ_TOKEN?: string;
+  /** Where alerts and errors go (a secret or a variable); unset, Sentry is off. */
+  SENTRY_DSN?: string;
+  /** The release events carry (default planewatch@<package version>). */
+  SENTRY_RELEASE?: string;
+  /** The environment events carry (default production). */
+  SENTRY_ENVIRONMENT?: string;
+  /** Minutes between reminders while a plane stays in an alerting status (default 30; 0: none). */
+  ALERT_REMINDER_MINUTES?: string;
 }
 
 /** Secrets are looked up by the name the config gives; only strings count as set. */

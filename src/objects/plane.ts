@@ -5,9 +5,12 @@ import type { PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { pollAsyncStatus } from "../probes/async_predict.ts";
+import { alertEvent } from "../sentry/alert-event.ts";
+import { deliverEvents } from "../sentry/client.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import type { Ticket } from "../webhooks/token.ts";
+import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
 import { HISTOGRAM_SCHEMA, readHistograms } from "./plane/histogram.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
@@ -54,7 +57,8 @@ const PUBLISH_RETRY_MS = 15_000;
  * expiry (src/status, pure), records transitions, keeps cumulative counters, and queues
  * history for D1 in an outbox so that a D1 outage loses nothing. Matches async webhooks to the
  * requests its probes submitted. Publishes a snapshot to its Summary shard whenever something
- * changed. Its storage is split by concern in ./plane/.
+ * changed, and alerts Sentry of transitions from a queue of its own. Its storage is split by
+ * concern in ./plane/.
  */
 export class Plane extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -62,7 +66,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA);
   }
 
   /**
@@ -78,7 +82,7 @@ export class Plane extends DurableObject<Env> {
       ensurePlaneRow(this.sql, planeId, now);
       for (const submission of submissions) recordSubmission(this.sql, submission, now);
       const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
-      evaluateNow(this.sql, plane, now, recorded.length > 0 || submissions.length > 0);
+      this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
     });
     // New submissions are polled at once; the rest waits for the burst to end.
     await this.wakeBy(submissions.length > 0 ? now : now + SIDE_EFFECT_DELAY_MS);
@@ -108,7 +112,7 @@ export class Plane extends DurableObject<Env> {
       }
       const matched = matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
       countDelivery(this.sql, matched.outcome);
-      evaluateNow(this.sql, plane, now, true);
+      this.evaluate(plane, now, true);
       return matched;
     });
     await this.wakeBy(now + SIDE_EFFECT_DELAY_MS);
@@ -119,7 +123,7 @@ export class Plane extends DurableObject<Env> {
   async detail(planeId: string): Promise<{ snapshot: PlaneSnapshot; transitions: Transition[] }> {
     if (!planeRow(this.sql)) return { snapshot: emptySnapshot(planeId), transitions: [] };
     const plane = findPlane(this.env, planeId);
-    if (plane) this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, Date.now()));
+    if (plane) this.ctx.storage.transactionSync(() => this.evaluate(plane, Date.now()));
     return { snapshot: this.snapshot(), transitions: recentTransitions(this.sql, planeId) };
   }
 
@@ -139,9 +143,28 @@ export class Plane extends DurableObject<Env> {
     }
     const now = Date.now();
     const { asyncWake, changed } = await this.followAsync(plane);
-    const { reviewAt } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now, changed));
-    const next = Math.min(asyncWake, reviewAt, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+    const { reviewAt } = this.ctx.storage.transactionSync(() => this.evaluate(plane, now, changed));
+    const next = Math.min(
+      asyncWake,
+      reviewAt,
+      await this.publish(now),
+      await flushOutbox(this.sql, this.env.DB, now),
+      await sendAlerts(this.sql, alertPolicy(this.env), (alerts) => this.deliver(alerts), now),
+    );
+    // A report during this run's awaits may have asked for an earlier wake-up: keep it.
+    if (Number.isFinite(next)) await this.wakeBy(next);
+  }
+
+  /** Evaluates now, and queues the alert it calls for; inside the caller's transaction. */
+  private evaluate(plane: PlaneConfig, now: number, changed = false): ReturnType<typeof evaluateNow> {
+    const evaluation = evaluateNow(this.sql, plane, now, changed);
+    queueAlerts(this.sql, alertPolicy(this.env), plane.id, evaluation, now);
+    return evaluation;
+  }
+
+  private deliver(alerts: QueuedAlert[]): Promise<Set<string>> {
+    const scope = { env: this.env, waitUntil: (promise: Promise<unknown>) => this.ctx.waitUntil(promise) };
+    return deliverEvents(scope, alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) })));
   }
 
   /**

@@ -4,6 +4,7 @@ import { probeName, type PlaneConfig, type ProbeConfig } from "../config/schema.
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { runProbe } from "../probes/index.ts";
+import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import type { Submission } from "./plane/pending.ts";
 import { probeContext } from "./probe_context.ts";
@@ -51,6 +52,7 @@ export class Prober extends DurableObject<Env> {
     const schedule = this.schedule(plane, now);
     const due = plane.probes.filter((p) => schedule.get(probeName(p))! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
+    captureProbeErrors(objectInvocation(this.ctx, this.env, "Prober.alarm", identity), results);
     if (results.length > 0 || submissions.length > 0) {
       await planeStub(this.env, plane.id).report(plane.id, results, submissions);
     }

@@ -8,7 +8,7 @@ import { launchChromium } from "../support/browser.ts";
 import { simulatorPlane } from "../support/config.ts";
 import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
-import { until as waitUntil } from "../support/wait.ts";
+import { until as eventually } from "../support/until.ts";
 
 const API_KEY = "e2e-demo-key";
 /** The hanging plane's probes give up after this; the others must not wait for it. */
@@ -38,7 +38,9 @@ function settled(s: Record<string, PlaneJson>, plane: string, status: string): b
   return p?.status === status && Object.values(p.regions).every((r) => r.probes.sync_predict !== undefined);
 }
 
-const until = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { logs: () => mesh.logs() });
+function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, probe, { context: () => mesh.logs().slice(-4000) });
+}
 
 function setFaults(plane: string, faults: Record<string, unknown>) {
   return fetch(`${mesh.simulatorUrl}/planes/${plane}/faults`, { method: "PUT", body: JSON.stringify(faults) });

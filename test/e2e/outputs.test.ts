@@ -14,7 +14,7 @@ import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { startPrometheus } from "../support/prometheus.ts";
 import { collectEvents, type ServerSentEvent } from "../support/sse.ts";
 import { systemProgram } from "../support/system.ts";
-import { until as waitUntil } from "../support/wait.ts";
+import { until as eventually } from "../support/until.ts";
 
 const API_KEY = "e2e-outputs-key";
 const METRICS_TOKEN = "metrics-e2e-token";
@@ -25,7 +25,7 @@ const OPENMETRICS = "application/openmetrics-text; version=1.0.0";
 let mesh: RunningMesh;
 
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number) =>
-  waitUntil(what, probe, { timeoutMs, logs: () => mesh.logs() });
+  eventually(what, probe, { timeoutMs, context: () => mesh.logs().slice(-4000) });
 
 async function planeStatus(plane: string): Promise<string | undefined> {
   const body = (await (await fetch(`${mesh.url}/api/v1/planes/${plane}`, { headers: READ })).json()) as { status?: string };

@@ -5,6 +5,7 @@ import {
   listDurableObjectIds,
   runDurableObjectAlarm,
   runInDurableObject,
+  waitOnExecutionContext,
 } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -13,10 +14,13 @@ import { planeStub } from "../../src/objects/stubs.ts";
 import { invalidConfigProblemSchema } from "../../src/outputs/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
+import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { expositionProblems } from "../support/exposition.ts";
 
 async function cron(): Promise<void> {
-  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
 }
 
 /** Runs every Prober object's alarm (its probes), then every Plane object's (publish, D1). */
@@ -193,6 +197,12 @@ describe("expiry and outages", () => {
       expect(detail.transitions[0]).toMatchObject({ from: "FAILED", to: "NO_VALUE" });
       const metrics = await (await exports.default.fetch("http://mesh/metrics")).text();
       expect(metrics).toContain('workload_plane_health_status{plane="broken",status="NO_VALUE"} 1');
+      // Nobody read the API for it: the alarm alerted Sentry (the stand-in) of its own accord.
+      const sink = `${new URL(env.SENTRY_DSN!).origin}/sink/envelopes`;
+      const alerts = eventsIn((await (await fetch(sink)).json()) as ReceivedEnvelope[]).filter(
+        (e) => e.fingerprint?.join() === "planewatch,broken,NO_VALUE",
+      );
+      expect(alerts).toEqual([expect.objectContaining({ level: "warning", tags: expect.objectContaining({ plane: "broken", status: "NO_VALUE" }), accepted: true })]);
     } finally {
       vi.useRealTimers();
     }
@@ -280,7 +290,7 @@ describe("an invalid config", () => {
   });
 
   it("makes the cron refuse to probe", async () => {
-    await expect(worker.scheduled(createScheduledController(), broken)).rejects.toThrow(/invalid/);
+    await expect(worker.scheduled(createScheduledController(), broken, createExecutionContext())).rejects.toThrow(/invalid/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
-import type { PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
+import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
@@ -153,14 +153,14 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
  * Applies the status rules now; records a transition when the status changes. The snapshot
  * version grows when anything in it changed (`changed`: results, counters, pending requests;
  * or the status or its expiry), so the next publish sends it. Returns the transition, if any,
- * and when the evaluation can next change by itself.
+ * what fails now, and when the evaluation can next change by itself.
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
   changed = false,
-): { transition: Transition | null; reviewAt: number } {
+): { transition: Transition | null; failing: FailingProbe[]; reviewAt: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
   const evaluation = evaluatePlane(policy, latestStates(sql), now, row.status);
@@ -185,7 +185,7 @@ export function evaluateNow(
       evaluation.expiresAt,
     );
   }
-  return { transition, reviewAt: evaluation.reviewAt ?? Infinity };
+  return { transition, failing: evaluation.failing, reviewAt: evaluation.reviewAt ?? Infinity };
 }
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {

@@ -1,0 +1,48 @@
+import { createSentry, quietly, type SentryScope } from "./client.ts";
+
+/** The Sentry Crons monitor of the mesh's own scheduler: Sentry raises an issue when it stops running. */
+export const CRON_MONITOR_SLUG = "planewatch-cron";
+/** The trigger in wrangler.toml, for a run that does not say which one fired it. */
+const DEFAULT_SCHEDULE = "* * * * *";
+/** Minutes Sentry waits past the schedule before a missed run is an issue: one late tick is not an outage. */
+const CHECKIN_MARGIN_MINUTES = 2;
+/** Minutes a run may take before Sentry calls it timed out; a cron run is seconds of fan-out. */
+const MAX_RUNTIME_MINUTES = 5;
+
+/** Sent with every check-in, so the monitor is created, and kept in step with wrangler.toml, by the mesh itself. */
+export function monitorConfig(schedule: string) {
+  return {
+    schedule: { type: "crontab" as const, value: schedule || DEFAULT_SCHEDULE },
+    checkinMargin: CHECKIN_MARGIN_MINUTES,
+    maxRuntime: MAX_RUNTIME_MINUTES,
+    timezone: "Etc/UTC",
+  };
+}
+
+/**
+ * Runs one cron run between check-ins: `in_progress` first, then `ok`, or `error` (and the
+ * error goes on to the caller). Missing check-ins are how Sentry learns the mesh stopped.
+ */
+export async function withCronMonitor<T>(scope: SentryScope, schedule: string, run: () => Promise<T>): Promise<T> {
+  const sentry = createSentry(scope);
+  if (!sentry) return run();
+  const config = monitorConfig(schedule);
+  const started = Date.now();
+  let checkInId: string | undefined;
+  quietly("the cron check-in", () => {
+    checkInId = sentry.captureCheckIn({ monitorSlug: CRON_MONITOR_SLUG, status: "in_progress" }, config);
+  });
+  const finish = (status: "ok" | "error") =>
+    quietly("the cron check-in", () => {
+      if (checkInId === undefined) return;
+      sentry.captureCheckIn({ monitorSlug: CRON_MONITOR_SLUG, status, checkInId, duration: (Date.now() - started) / 1000 }, config);
+    });
+  try {
+    const result = await run();
+    finish("ok");
+    return result;
+  } catch (error) {
+    finish("error");
+    throw error;
+  }
+}

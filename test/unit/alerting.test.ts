@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { alertEvent } from "../../src/sentry/alert-event.ts";
+import { onTransition, remind, reminderDueAt, reminderIntervalMs, type Incident } from "../../src/status/alerting.ts";
+import type { PlaneStatus, Transition } from "../../src/status/model.ts";
+import { RUNBOOK } from "../../src/status/runbook.ts";
+import type { LatestResult } from "../../src/status/snapshot.ts";
+
+const T0 = Date.parse("2026-11-20T10:00:00Z");
+
+function transition(from: PlaneStatus, to: PlaneStatus, at = T0): Transition {
+  return { plane: "us-east", at, from, to, failing: to === "OK" || to === "NO_VALUE" ? [] : [{ region: "weur", probe: "sync_predict", reason: "unexpected_status" }] };
+}
+
+const results: LatestResult[] = [
+  {
+    region: "weur",
+    probe: "sync_predict",
+    kind: "sync_predict",
+    at: T0 - 5_000,
+    ok: false,
+    reason: "unexpected_status",
+    latencyMs: 42,
+    httpStatus: 500,
+    message: "status 500, expected 200",
+    state: { verdict: "fail", successes: 0, failures: 1, failReason: "unexpected_status" },
+  },
+];
+
+describe("which transitions alert", () => {
+  it.each([
+    ["FAILED", "error"],
+    ["NO_USER", "error"],
+    ["NO_ORACLE", "error"],
+    ["DEGRADED", "warning"],
+    ["NO_VALUE", "warning"],
+  ] as const)("entering %s alerts at level %s and opens an incident", (status, level) => {
+    const { incident, alert } = onTransition(null, transition("OK", status), results);
+    expect(incident).toEqual({ status, since: T0, notifiedAt: T0 });
+    expect(alert).toMatchObject({ kind: "transition", plane: "us-east", status, previous: "OK" });
+    expect(alertEvent(alert!).level).toBe(level);
+  });
+
+  it("resolves the open incident on the way back to OK", () => {
+    const open: Incident = { status: "FAILED", since: T0 - 60_000, notifiedAt: T0 - 60_000 };
+    const { incident, alert } = onTransition(open, transition("FAILED", "OK"), results);
+    expect(incident).toBeNull();
+    expect(alert).toMatchObject({ kind: "resolution", status: "OK", previous: "FAILED", since: T0 - 60_000, failing: [] });
+  });
+
+  it("sends nothing when a new plane's first results read OK: a start, not a recovery", () => {
+    expect(onTransition(null, transition("NO_VALUE", "OK"), results)).toEqual({ incident: null, alert: null });
+  });
+
+  it("moves the incident to the new status when one alerting status follows another", () => {
+    const open: Incident = { status: "FAILED", since: T0 - 60_000, notifiedAt: T0 - 60_000 };
+    const { incident, alert } = onTransition(open, transition("FAILED", "NO_USER"), results);
+    expect(incident).toEqual({ status: "NO_USER", since: T0, notifiedAt: T0 });
+    expect(alert).toMatchObject({ kind: "transition", status: "NO_USER", previous: "FAILED" });
+  });
+
+  it("joins the failing (region, probe) pairs with their latest result", () => {
+    const { alert } = onTransition(null, transition("OK", "FAILED"), results);
+    expect(alert!.failing).toEqual([
+      { region: "weur", probe: "sync_predict", reason: "unexpected_status", httpStatus: 500, latencyMs: 42, message: "status 500, expected 200", at: T0 - 5_000 },
+    ]);
+    expect(alert!.lastResultAt).toBe(T0 - 5_000);
+  });
+});
+
+describe("reminders", () => {
+  it("default to every 30 minutes, can be set in minutes, and 0 turns them off", () => {
+    expect(reminderIntervalMs(undefined)).toBe(30 * 60_000);
+    expect(reminderIntervalMs("5")).toBe(5 * 60_000);
+    expect(reminderIntervalMs("0.5")).toBe(30_000);
+    expect(reminderIntervalMs("0")).toBe(Infinity);
+    expect(reminderIntervalMs("soon")).toBe(30 * 60_000);
+  });
+
+  it("fall due an interval after on-call last heard, and only while an incident is open", () => {
+    const open: Incident = { status: "NO_VALUE", since: T0, notifiedAt: T0 };
+    expect(reminderDueAt(open, 30 * 60_000)).toBe(T0 + 30 * 60_000);
+    expect(reminderDueAt(open, Infinity)).toBe(Infinity);
+    expect(reminderDueAt(null, 30 * 60_000)).toBe(Infinity);
+  });
+
+  it("say the status persists since it began, and push the next reminder on", () => {
+    const open: Incident = { status: "FAILED", since: T0, notifiedAt: T0 };
+    const now = T0 + 30 * 60_000;
+    const { incident, alert } = remind(open, "us-east", transition("OK", "FAILED").failing, results, now);
+    expect(incident).toEqual({ status: "FAILED", since: T0, notifiedAt: now });
+    expect(alert).toMatchObject({ kind: "reminder", status: "FAILED", since: T0, at: now });
+    expect(alertEvent(alert).message).toBe(`us-east is still FAILED (since 2026-11-20T10:00:00.000Z): ${RUNBOOK.FAILED.summary}`);
+  });
+});
+
+describe("the Sentry event of an alert", () => {
+  it("has one fingerprint per plane and status, the tags, the runbook summary and the failing results", () => {
+    const event = alertEvent(onTransition(null, transition("OK", "FAILED"), results).alert!);
+    expect(event).toMatchObject({
+      message: `us-east is FAILED: ${RUNBOOK.FAILED.summary}`,
+      level: "error",
+      timestamp: T0 / 1000,
+      fingerprint: ["planewatch", "us-east", "FAILED"],
+      tags: { plane: "us-east", status: "FAILED", previous_status: "OK", alert: "transition" },
+      contexts: {
+        runbook: { summary: RUNBOOK.FAILED.summary },
+        failing: {
+          results: [{ region: "weur", probe: "sync_predict", reason: "unexpected_status", http_status: 500, latency_ms: 42, message: "status 500, expected 200" }],
+        },
+      },
+    });
+  });
+
+  it("makes a resolution an info event of its own (plane, OK) issue", () => {
+    const open: Incident = { status: "NO_ORACLE", since: T0 - 60_000, notifiedAt: T0 - 60_000 };
+    const event = alertEvent(onTransition(open, transition("NO_ORACLE", "OK"), results).alert!);
+    expect(event).toMatchObject({
+      message: `us-east is OK again after NO_ORACLE: ${RUNBOOK.OK.summary}`,
+      level: "info",
+      fingerprint: ["planewatch", "us-east", "OK"],
+      tags: { status: "OK", previous_status: "NO_ORACLE", alert: "resolution" },
+    });
+  });
+});
