@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { logError } from "./lib/log.ts";
-import { api } from "./outputs/api.ts";
+import { api } from "./outputs/api/index.ts";
 import type { AppEnv } from "./outputs/config.ts";
 import { problem } from "./outputs/problem.ts";
 import { routes } from "./outputs/routes.ts";
@@ -10,7 +10,7 @@ import { webhooks } from "./webhooks/route.ts";
 /** The mesh's HTTP face: metrics, JSON API, webhook receiver, health and the status page. */
 export const app = new Hono<AppEnv>();
 
-app.route("/api/v1", api);
+app.route("/", api);
 app.route("/webhooks", webhooks);
 app.route("/", routes);
 
