@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { logError } from "./lib/log.ts";
-import { api } from "./outputs/api.ts";
+import { api } from "./outputs/api/index.ts";
 import type { AppEnv } from "./outputs/config.ts";
 import { heartbeats } from "./outputs/heartbeats.ts";
 import { problem } from "./outputs/problem.ts";
@@ -11,8 +11,9 @@ import { webhooks } from "./webhooks/route.ts";
 /** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();
 
+// Before the read API: heartbeats carry their own token, not the API's read token.
 app.route("/api/v1/heartbeats", heartbeats);
-app.route("/api/v1", api);
+app.route("/", api);
 app.route("/webhooks", webhooks);
 app.route("/", routes);
 

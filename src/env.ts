@@ -25,6 +25,12 @@ export interface Env {
   SUMMARY_SHARDS?: string;
   /** This mesh's public address: async webhooks are sent to {PUBLIC_URL}/webhooks/async/…. */
   PUBLIC_URL?: string;
+  /** Bounds of the probe latency histogram in seconds, comma-separated (default 0.005 … 30). */
+  LATENCY_BUCKETS?: string;
+  /** Secret: when set, /metrics and /federate want `Authorization: Bearer <it>`. */
+  METRICS_TOKEN?: string;
+  /** Secret: when set, the JSON API (/api/v1, but for its documentation) wants `Authorization: Bearer <it>`. */
+  API_READ_TOKEN?: string;
   /** Where alerts and errors go (a secret or a variable); unset, Sentry is off. */
   SENTRY_DSN?: string;
   /** The release events carry (default planewatch@<package version>). */

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import { readSecret, type Env } from "../env.ts";
@@ -13,6 +14,7 @@ import type { Ticket } from "../webhooks/token.ts";
 import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
 import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "./plane/heartbeats.ts";
+import { HISTOGRAM_SCHEMA, readHistograms } from "./plane/histogram.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import {
   asyncProbeOf,
@@ -66,7 +68,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
   }
 
   /**
@@ -77,10 +79,11 @@ export class Plane extends DurableObject<Env> {
     const plane = findPlane(this.env, planeId);
     if (!plane) return;
     const now = Date.now();
+    const bounds = this.latencyBounds();
     this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
       for (const submission of submissions) recordSubmission(this.sql, submission, now);
-      const recorded = results.filter((result) => recordResult(this.sql, plane, result));
+      const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
       this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
     });
     // New submissions are polled at once; the rest waits for the burst to end.
@@ -109,7 +112,7 @@ export class Plane extends DurableObject<Env> {
         markChanged(this.sql);
         return checked;
       }
-      const matched = matchWebhook(this.sql, plane, checked, now);
+      const matched = matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
       countDelivery(this.sql, matched.outcome);
       this.evaluate(plane, now, true);
       return matched;
@@ -212,15 +215,21 @@ export class Plane extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         recordPoll(this.sql, row.nonce, poll, Date.now() + probe.pollIntervalSeconds * 1000);
         const current = pendingRow(this.sql, row.nonce);
-        if (current) settle(this.sql, plane, current, Date.now());
+        if (current) settle(this.sql, plane, current, Date.now(), this.latencyBounds());
       });
     });
     const expired = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
       pruneTombstones(this.sql, now);
-      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now));
+      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now, this.latencyBounds()));
     });
     return { asyncWake: nextAsyncWake(this.sql), changed: due.length > 0 || expired.length > 0 };
+  }
+
+  /** The histogram's bounds; refused bounds (readiness says why) freeze it rather than change its buckets. */
+  private latencyBounds(): readonly number[] | null {
+    const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
+    return buckets.ok ? buckets.bounds : null;
   }
 
   private snapshot(): PlaneSnapshot {
@@ -234,6 +243,7 @@ export class Plane extends DurableObject<Env> {
       results: latestResults(this.sql),
       counters: readCounters(this.sql),
       gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
+      histograms: readHistograms(this.sql),
     };
   }
 

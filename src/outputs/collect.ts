@@ -28,15 +28,19 @@ export function viewOf(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number)
 }
 
 /**
- * Every configured plane, in config order, from the Summary shards: one read per shard,
- * whatever the number of planes. A plane that never reported reads NO_VALUE.
+ * Every configured plane, in config order, from the snapshots the Summary shards hold (the
+ * newest wins if a plane moved shard). A plane that never reported reads NO_VALUE.
  */
-export async function collectPlanes(env: Env, config: Config, now: number): Promise<PlaneView[]> {
-  const shards = await Promise.all(allSummaryStubs(env).map((s) => s.list()));
+export function mergeSnapshots(config: Config, shards: ReadonlyArray<readonly PlaneSnapshot[]>, now: number): PlaneView[] {
   const newest = new Map<string, PlaneSnapshot>();
   for (const snapshot of shards.flat()) {
     const current = newest.get(snapshot.plane);
     if (!current || current.version < snapshot.version) newest.set(snapshot.plane, snapshot);
   }
   return config.planes.map((plane) => viewOf(plane, newest.get(plane.id) ?? emptySnapshot(plane.id), now));
+}
+
+/** Every configured plane from the Summary shards: one read per shard, whatever the number of planes. */
+export async function collectPlanes(env: Env, config: Config, now: number): Promise<PlaneView[]> {
+  return mergeSnapshots(config, await Promise.all(allSummaryStubs(env).map((s) => s.list())), now);
 }

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { loadConfig } from "../config/load.ts";
 import type { Config, PlaneConfig } from "../config/schema.ts";
@@ -18,13 +19,16 @@ export const requireValidConfig = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Provides the plane named by the `:id` path parameter, or answers 404 naming the list endpoint. */
+/** The 404 for a plane id the config does not have: it names the endpoint that lists them. */
+export function unknownPlane(c: Context, id: string) {
+  return problem(c, 404, "Unknown plane", `No plane "${id}" is configured; GET /api/v1/status lists the planes.`);
+}
+
+/** Provides the plane named by the `:id` path parameter, or answers 404. */
 export const requirePlane = createMiddleware<AppEnv>(async (c, next) => {
   const id = c.req.param("id") ?? "";
   const plane = c.get("config").planes.find((p) => p.id === id);
-  if (!plane) {
-    return problem(c, 404, "Unknown plane", `No plane "${id}" is configured; GET /api/v1/status lists the planes.`);
-  }
+  if (!plane) return unknownPlane(c, id);
   c.set("plane", plane);
   await next();
 });

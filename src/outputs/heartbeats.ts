@@ -3,21 +3,17 @@ import { probeName } from "../config/schema.ts";
 import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
 import type { HeartbeatProbe } from "../probes/heartbeat.ts";
+import { sameSecret } from "./auth.ts";
 import { requireValidConfig, type AppEnv } from "./config.ts";
 import { problem } from "./problem.ts";
 
-/** Compares two secrets in constant time: their SHA-256 digests have equal length whatever the inputs. */
-async function sameSecret(presented: string, expected: string): Promise<boolean> {
-  const digest = (text: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
-  return crypto.subtle.timingSafeEqual(a, b);
-}
-
 /**
  * `POST /api/v1/heartbeats/{plane}/{probe}` with `Authorization: Bearer <token>`: a worker or
- * a cron job says it is alive. The token is the value of the secret the probe names; a beat
- * reaches the plane's Plane object, which judges silence on its alarm. Nothing is stored for
- * an unknown plane or probe, or a bad token.
+ * a cron job says it is alive. The token is the value of the secret the probe names (not the
+ * API's read token); a beat reaches the plane's Plane object, which judges silence on its
+ * alarm. Nothing is stored for an unknown plane or probe, or a bad token. Like the webhook
+ * receiver, it is written to by senders, not read: it stays out of the read API's OpenAPI
+ * document and its read token.
  */
 export const heartbeats = new Hono<AppEnv>();
 

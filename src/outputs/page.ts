@@ -27,16 +27,33 @@ export const STATUS_PAGE = `<!doctype html>
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; }
   .runbook h3 { font-size: 14px; margin: 12px 0 4px; } .runbook p, .runbook ol { margin: 4px 0; }
   #error { color: var(--failed); padding: 8px 24px; }
+  #token { padding: 8px 24px; }
 </style>
 </head>
 <body>
 <header><h1>planewatch</h1><span id="updated">loading…</span></header>
 <div id="error" hidden></div>
+<form id="token" hidden><label>This mesh wants its API read token: <input type="password" name="token" autocomplete="off"></label> <button>Use it</button></form>
 <main id="planes" aria-live="polite"></main>
 <script>
 "use strict";
 const REFRESH_MS = 10000;
 const open = new Set();
+const TOKEN_KEY = "planewatch-read-token";
+
+/** Reads the API, with the read token this tab was given (API_READ_TOKEN); asks for it on a 401. */
+async function api(path) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(path, { headers: token ? { authorization: "Bearer " + token } : {} });
+  document.getElementById("token").hidden = res.status !== 401;
+  return res;
+}
+
+document.getElementById("token").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, new FormData(event.target).get("token"));
+  refresh();
+});
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -65,7 +82,7 @@ function resultsTable(plane) {
 }
 
 async function loadDetail(id, box) {
-  const res = await fetch("/api/v1/planes/" + encodeURIComponent(id));
+  const res = await api("/api/v1/planes/" + encodeURIComponent(id));
   if (!res.ok) { box.replaceChildren("could not load: " + res.status); return; }
   const plane = await res.json();
   const rb = plane.runbook;
@@ -98,13 +115,13 @@ function render(data) {
     if (open.has(plane.id)) loadDetail(plane.id, detail);
     return card;
   }));
-  document.getElementById("updated").textContent = "updated " + new Date(data.generatedAt).toLocaleTimeString();
+  document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
 }
 
 async function refresh() {
   const error = document.getElementById("error");
   try {
-    const res = await fetch("/api/v1/status");
+    const res = await api("/api/v1/status");
     const body = await res.json();
     if (!res.ok) throw new Error(body.detail + (body.problems ? " " + body.problems.map((p) => p.path + ": " + p.message).join("; ") : ""));
     render(body);

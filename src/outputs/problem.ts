@@ -1,15 +1,13 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** An error answer as RFC 9457 problem details. */
-export function problem(
+/** An error answer as RFC 9457 problem details; `extra` adds members such as `problems`. */
+export function problem<S extends ContentfulStatusCode, X extends object = object>(
   c: Context,
-  status: ContentfulStatusCode,
+  status: S,
   title: string,
   detail: string,
-  extra: Record<string, unknown> = {},
-): Response {
-  return c.body(JSON.stringify({ type: "about:blank", title, status, detail, ...extra }), status, {
-    "content-type": "application/problem+json",
-  });
+  extra?: X,
+) {
+  return c.json({ type: "about:blank", title, status, detail, ...extra }, status, { "content-type": "application/problem+json" });
 }

@@ -1,11 +1,20 @@
-/** The Prometheus text exposition format, 0.0.4. */
-export const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+import { selectorMatches, type Matcher } from "./selector.ts";
 
-export type MetricType = "gauge" | "counter" | "histogram" | "summary" | "untyped";
+/**
+ * Prometheus expositions: text 0.0.4 and OpenMetrics 1.0, from one model. A counter family is
+ * named without `_total` (as OpenMetrics names it) and its samples end in `_total` in both
+ * formats, so a series has the same name whichever format a scraper negotiates.
+ */
+export type ExpositionFormat = "text" | "openmetrics";
+
+export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
+  text: "text/plain; version=0.0.4; charset=utf-8",
+  openmetrics: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+};
 
 export interface Sample {
   /** Appended to the family name: `_bucket`, `_sum`, `_count` for histograms. */
-  suffix?: string;
+  suffix?: "_bucket" | "_sum" | "_count";
   labels: Record<string, string>;
   value: number;
 }
@@ -13,16 +22,31 @@ export interface Sample {
 export interface MetricFamily {
   name: string;
   help: string;
-  type: MetricType;
-  samples: Sample[];
+  type: "gauge" | "counter" | "histogram";
+  /** OpenMetrics unit; the name must end in `_<unit>`. */
+  unit?: string;
+  /** Iterated as the exposition is written, so a scrape never holds all its samples at once. */
+  samples: Iterable<Sample>;
+}
+
+/** Samples produced afresh each time they are iterated. */
+export function lazySamples(produce: () => Iterable<Sample>): Iterable<Sample> {
+  return { [Symbol.iterator]: () => produce()[Symbol.iterator]() };
+}
+
+/** The name of a sample's series, as it is stored and matched by `__name__`. */
+export function seriesName(family: MetricFamily, sample: Sample): string {
+  return family.type === "counter" ? `${family.name}_total` : `${family.name}${sample.suffix ?? ""}`;
 }
 
 export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+/** HELP escapes backslash and newline; OpenMetrics also the double quote. */
+function escapeHelp(text: string, format: ExpositionFormat): string {
+  const escaped = text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  return format === "openmetrics" ? escaped.replace(/"/g, '\\"') : escaped;
 }
 
 export function formatValue(value: number): string {
@@ -32,23 +56,102 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
+/**
+ * A histogram bound as OpenMetrics writes `le` (`1.0`, `0.25`, `+Inf`). Used in both formats, so
+ * the `le` label of a bucket is the same series whatever format a scraper negotiated.
+ */
+export function formatBound(bound: number): string {
+  return Number.isInteger(bound) ? `${bound}.0` : formatValue(bound);
+}
+
 export function formatLabels(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
   return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
 }
 
+/** Lines per chunk of a streamed exposition. */
+const CHUNK_LINES = 2_000;
+
 /**
- * Renders families in the text format: one HELP and TYPE per family, before its samples, each
- * family contiguous, families without samples left out. Callers keep (name, labels) unique.
+ * Writes families in chunks of lines: one HELP and TYPE (and UNIT in OpenMetrics) per family,
+ * before its samples, each family contiguous, families without samples left out; OpenMetrics
+ * ends with `# EOF`. No timestamps: every value is read live at the scrape, so the scraper's
+ * own scrape time is the right one (see README "Federation"). Callers keep (name, labels) unique.
  */
-export function renderText(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
+export function* renderChunks(families: Iterable<MetricFamily>, format: ExpositionFormat): Generator<string> {
+  let lines: string[] = [];
   for (const family of families) {
-    if (family.samples.length === 0) continue;
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
+    // Text 0.0.4 names a counter's metadata after its series; OpenMetrics after the family.
+    const metaName = format === "text" && family.type === "counter" ? `${family.name}_total` : family.name;
+    let header: string[] | null = [`# HELP ${metaName} ${escapeHelp(family.help, format)}`, `# TYPE ${metaName} ${family.type}`];
+    if (format === "openmetrics" && family.unit !== undefined) header.push(`# UNIT ${metaName} ${family.unit}`);
     for (const s of family.samples) {
-      lines.push(`${family.name}${s.suffix ?? ""}${formatLabels(s.labels)} ${formatValue(s.value)}`);
+      if (header) lines.push(...header), (header = null);
+      lines.push(`${seriesName(family, s)}${formatLabels(s.labels)} ${formatValue(s.value)}`);
+      if (lines.length >= CHUNK_LINES) {
+        yield `${lines.join("\n")}\n`;
+        lines = [];
+      }
     }
   }
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  if (format === "openmetrics") lines.push("# EOF");
+  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+}
+
+/** The whole exposition as one string. */
+export function render(families: Iterable<MetricFamily>, format: ExpositionFormat): string {
+  return [...renderChunks(families, format)].join("");
+}
+
+/** The exposition as a response body, written as the scraper reads it. */
+export function renderStream(families: Iterable<MetricFamily>, format: ExpositionFormat): ReadableStream<Uint8Array> {
+  const chunks = renderChunks(families, format);
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    pull(controller) {
+      const next = chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
+}
+
+/** Keeps the samples that match any of the selectors (a union, as `/federate` does). */
+export function selectSamples(families: readonly MetricFamily[], selectors: readonly Matcher[][]): MetricFamily[] {
+  return families.map((family) => ({
+    ...family,
+    samples: lazySamples(function* () {
+      for (const s of family.samples) if (selectors.some((m) => selectorMatches(m, seriesName(family, s), s.labels))) yield s;
+    }),
+  }));
+}
+
+/** One media range of an Accept header: its type and its parameters. */
+function mediaRanges(accept: string): Array<{ type: string; params: Record<string, string> }> {
+  return accept.split(",").map((range) => {
+    const [type = "", ...params] = range.split(";").map((p) => p.trim());
+    return {
+      type: type.toLowerCase(),
+      params: Object.fromEntries(params.map((p) => p.split("=").map((x) => x.trim().replace(/^"|"$/g, "")) as [string, string])),
+    };
+  });
+}
+
+const OFFERS: ReadonlyArray<{ format: ExpositionFormat; types: string[]; version: string }> = [
+  { format: "openmetrics", types: ["application/openmetrics-text"], version: "1.0.0" },
+  { format: "text", types: ["text/plain", "text/*", "*/*"], version: "0.0.4" },
+];
+
+/**
+ * The format a scraper asked for: OpenMetrics 1.0 when its Accept header prefers it (as
+ * Prometheus's does), text 0.0.4 otherwise. The highest q wins, the earlier range on a tie.
+ */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  let best: { format: ExpositionFormat; q: number } = { format: "text", q: 0 };
+  for (const range of mediaRanges(accept ?? "")) {
+    const q = range.params.q === undefined ? 1 : Number(range.params.q);
+    const offer = OFFERS.find((o) => o.types.includes(range.type) && (range.params.version ?? o.version) === o.version);
+    if (offer && Number.isFinite(q) && q > best.q) best = { format: offer.format, q };
+  }
+  return best.format;
 }

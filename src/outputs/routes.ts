@@ -1,28 +1,58 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { latencyBuckets } from "../config/latency_buckets.ts";
 import { loadConfig } from "../config/load.ts";
 import { allSummaryStubs } from "../objects/stubs.ts";
+import { requireBearer } from "./auth.ts";
 import { collectPlanes } from "./collect.ts";
 import type { AppEnv } from "./config.ts";
-import { configFamily, planeFamilies } from "./metrics.ts";
+import { scrapeFamilies } from "./metrics.ts";
 import { STATUS_PAGE } from "./page.ts";
-import { PROMETHEUS_TEXT, renderText } from "./prometheus.ts";
+import { problem } from "./problem.ts";
+import { CONTENT_TYPES, negotiateFormat, renderStream, selectSamples } from "./prometheus.ts";
+import { parseSelector, type Matcher } from "./selector.ts";
 
 export const routes = new Hono<AppEnv>();
 
-/** The full metric set for a Prometheus scrape: one read per Summary shard. */
-routes.get("/metrics", async (c) => {
+/**
+ * A scrape, in the format the scraper negotiated: one read per Summary shard, no D1, whatever
+ * the number of planes. With selectors, only the series matching one of them.
+ */
+async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promise<Response> {
   const loaded = loadConfig(c.env);
-  const families = [configFamily(loaded.ok)];
-  if (loaded.ok) families.push(...planeFamilies(await collectPlanes(c.env, loaded.config, Date.now())));
-  return c.body(renderText(families), 200, { "content-type": PROMETHEUS_TEXT });
+  const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, Date.now()) : null);
+  const format = negotiateFormat(c.req.header("accept"));
+  const body = renderStream(selectors === null ? families : selectSamples(families, selectors), format);
+  return c.body(body, 200, { "content-type": CONTENT_TYPES[format] });
+}
+
+routes.use("/metrics", requireBearer("METRICS_TOKEN"));
+routes.use("/federate", requireBearer("METRICS_TOKEN"));
+
+/** The full metric set. */
+routes.get("/metrics", (c) => scrape(c, null));
+
+/** Federation: the series matching any `match[]` selector. */
+routes.get("/federate", (c) => {
+  const texts = c.req.queries("match[]") ?? [];
+  if (texts.length === 0) {
+    return problem(c, 400, "Missing selector", 'Give at least one series selector, e.g. /federate?match[]=workload_plane_health_status or match[]={plane="x"}.');
+  }
+  const parsed = texts.map((text) => ({ text, result: parseSelector(text) }));
+  const problems = parsed.flatMap(({ text, result }) => (result.ok ? [] : [{ selector: text, message: result.error }]));
+  if (problems.length > 0) {
+    return problem(c, 400, "Invalid selector", problems.map((p) => `match[]=${p.selector}: ${p.message}`).join("; "), { problems });
+  }
+  return scrape(c, parsed.flatMap(({ result }) => (result.ok ? [result.matchers] : [])));
 });
 
 routes.get("/healthz/livez", (c) => c.text("ok"));
 
-/** Ready when the config is valid, D1 and the Durable Objects answer, and webhooks have an address. */
+/** Ready when the config and the latency buckets are valid, D1 and the Durable Objects answer, and webhooks have an address. */
 routes.get("/healthz/readyz", async (c) => {
   const loaded = loadConfig(c.env);
   const config = loaded.ok ? { ok: true, source: loaded.source } : { ok: false, source: loaded.source, problems: loaded.problems };
+  const buckets = latencyBuckets(c.env.LATENCY_BUCKETS);
+  const latency = buckets.ok ? { ok: true, bounds: buckets.bounds } : { ok: false, problem: buckets.problem };
   const check = async (probe: () => Promise<unknown>) => {
     try {
       await probe();
@@ -38,8 +68,8 @@ routes.get("/healthz/readyz", async (c) => {
   // Async probes give the platform a webhook address on this mesh: without PUBLIC_URL they cannot run.
   const asyncProbes = loaded.ok && loaded.config.planes.some((p) => p.probes.some((probe) => probe.kind === "async_predict"));
   const webhooks = !asyncProbes || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
-  const ok = config.ok && d1.ok && durableObjects.ok && webhooks.ok;
-  return c.json({ ok, checks: { config, d1, durableObjects, webhooks } }, ok ? 200 : 503);
+  const ok = config.ok && latency.ok && d1.ok && durableObjects.ok && webhooks.ok;
+  return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects, webhooks } }, ok ? 200 : 503);
 });
 
 routes.get("/", (c) => c.html(STATUS_PAGE));

@@ -11,6 +11,19 @@ export interface CounterValue {
   value: number;
 }
 
+/** Cumulative latency histogram of one (region, probe), kept by the Plane object. */
+export interface LatencyHistogram {
+  region: string;
+  probe: string;
+  /** Bucket bounds in seconds, ascending; `+Inf` is implied. Plain number arrays keep the snapshot small. */
+  bounds: number[];
+  /** Observations at or below each bound (cumulative); the `+Inf` bucket is `count`. */
+  counts: number[];
+  /** Sum of the observed latencies, in seconds. */
+  sum: number;
+  count: number;
+}
+
 /**
  * Everything the outputs need about one plane, published by its Plane object to a Summary
  * shard. `version` grows with every change so an older snapshot never replaces a newer one.
@@ -24,9 +37,10 @@ export interface PlaneSnapshot {
   results: LatestResult[];
   counters: CounterValue[];
   gauges: CounterValue[];
+  histograms: LatencyHistogram[];
 }
 
 /** A plane that has never reported: nothing known yet. */
 export function emptySnapshot(plane: string): PlaneSnapshot {
-  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], gauges: [] };
+  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], gauges: [], histograms: [] };
 }

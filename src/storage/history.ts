@@ -33,6 +33,13 @@ export async function writeHistory(db: D1Database, results: ProbeResult[], trans
   if (statements.length > 0) await db.batch(statements);
 }
 
+/** Where the previous page of results ended: results sort by (at, region, probe), newest first. */
+export interface ResultKey {
+  at: number;
+  region: string;
+  probe: string;
+}
+
 export interface HistoryQuery {
   plane: string;
   from: number;
@@ -41,6 +48,8 @@ export interface HistoryQuery {
   region?: string;
   probe?: string;
   ok?: boolean;
+  /** Only results sorting after this key (the last of the previous page). */
+  after?: ResultKey;
 }
 
 interface ResultRow {
@@ -56,15 +65,16 @@ interface ResultRow {
   message: string;
 }
 
-/** Results of one plane in [from, to), newest first. */
+/** Results of one plane in [from, to), newest first; the primary key serves the order and the cursor. */
 export async function readResults(db: D1Database, q: HistoryQuery): Promise<ProbeResult[]> {
   const where = ["plane = ?", "at >= ?", "at < ?"];
   const params: unknown[] = [q.plane, q.from, q.to];
   if (q.region !== undefined) where.push("region = ?"), params.push(q.region);
   if (q.probe !== undefined) where.push("probe = ?"), params.push(q.probe);
   if (q.ok !== undefined) where.push("ok = ?"), params.push(q.ok ? 1 : 0);
+  if (q.after !== undefined) where.push("(at, region, probe) < (?, ?, ?)"), params.push(q.after.at, q.after.region, q.after.probe);
   const { results } = await db
-    .prepare(`SELECT * FROM results WHERE ${where.join(" AND ")} ORDER BY at DESC, region, probe LIMIT ?`)
+    .prepare(`SELECT * FROM results WHERE ${where.join(" AND ")} ORDER BY at DESC, region DESC, probe DESC LIMIT ?`)
     .bind(...params, q.limit)
     .all<ResultRow>();
   return results.map((r) => ({
@@ -81,7 +91,11 @@ export async function readResults(db: D1Database, q: HistoryQuery): Promise<Prob
   }));
 }
 
+/** A transition as D1 keeps it: with the id it got on arrival, increasing in arrival order. */
+export type TransitionRecord = Transition & { id: number };
+
 interface TransitionRow {
+  id: number;
   plane: string;
   at: number;
   from_status: PlaneStatus;
@@ -89,20 +103,49 @@ interface TransitionRow {
   failing: string;
 }
 
-/** Transitions of one plane in [from, to), newest first. */
-export async function readTransitions(
-  db: D1Database,
-  q: Pick<HistoryQuery, "plane" | "from" | "to" | "limit">,
-): Promise<Transition[]> {
+function transitionOf(r: TransitionRow): TransitionRecord {
+  return { id: r.id, plane: r.plane, at: r.at, from: r.from_status, to: r.to_status, failing: JSON.parse(r.failing) as FailingProbe[] };
+}
+
+/** Where the previous page of transitions ended: they sort by (at, id), newest first. */
+export interface TransitionKey {
+  at: number;
+  id: number;
+}
+
+export interface TransitionQuery {
+  /** One plane, or every plane when absent. */
+  plane?: string;
+  from: number;
+  to: number;
+  limit: number;
+  after?: TransitionKey;
+}
+
+/** Transitions in [from, to), newest first. */
+export async function readTransitions(db: D1Database, q: TransitionQuery): Promise<TransitionRecord[]> {
+  const where = ["at >= ?", "at < ?"];
+  const params: unknown[] = [q.from, q.to];
+  if (q.plane !== undefined) where.push("plane = ?"), params.push(q.plane);
+  if (q.after !== undefined) where.push("(at, id) < (?, ?)"), params.push(q.after.at, q.after.id);
   const { results } = await db
-    .prepare("SELECT * FROM transitions WHERE plane = ? AND at >= ? AND at < ? ORDER BY at DESC LIMIT ?")
-    .bind(q.plane, q.from, q.to, q.limit)
+    .prepare(`SELECT * FROM transitions WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)
+    .bind(...params, q.limit)
     .all<TransitionRow>();
-  return results.map((r) => ({
-    plane: r.plane,
-    at: r.at,
-    from: r.from_status,
-    to: r.to_status,
-    failing: JSON.parse(r.failing) as FailingProbe[],
-  }));
+  return results.map(transitionOf);
+}
+
+/** Transitions that arrived after the one with id `afterId`, in arrival order: the event stream's feed. */
+export async function transitionsSince(db: D1Database, q: { afterId: number; plane?: string; limit: number }): Promise<TransitionRecord[]> {
+  const plane = q.plane === undefined ? "" : " AND plane = ?";
+  const { results } = await db
+    .prepare(`SELECT * FROM transitions WHERE id > ?${plane} ORDER BY id LIMIT ?`)
+    .bind(...(q.plane === undefined ? [q.afterId, q.limit] : [q.afterId, q.plane, q.limit]))
+    .all<TransitionRow>();
+  return results.map(transitionOf);
+}
+
+/** The id of the newest transition, 0 when there is none: where a fresh event stream starts. */
+export async function lastTransitionId(db: D1Database): Promise<number> {
+  return (await db.prepare("SELECT coalesce(max(id), 0) AS id FROM transitions").first<{ id: number }>())?.id ?? 0;
 }

@@ -2,14 +2,11 @@
  * The mesh as a user runs it: a real `wrangler dev` with the plane simulator, the cron fired
  * over HTTP, the outputs read by a real promtool and a real Chromium.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
-import { expositionProblems } from "../support/exposition.ts";
+import { launchChromium } from "../support/browser.ts";
+import { simulatorPlane } from "../support/config.ts";
+import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
 import { until as eventually } from "../support/until.ts";
 
@@ -26,24 +23,7 @@ interface PlaneJson {
 let mesh: RunningMesh;
 
 function planesConfig(simulator: string) {
-  const probes = (timeoutSeconds = 5) => [
-    {
-      kind: "sync_predict",
-      input: { text: "ping" },
-      expect: { json: { status: "ok", echo: { text: "ping" } } },
-      periodSeconds: 5,
-      timeoutSeconds,
-    },
-    { kind: "http", name: "readyz", url: "/healthz/readyz", periodSeconds: 5, timeoutSeconds },
-  ];
-  const plane = (id: string, timeout?: number) => ({
-    id,
-    baseUrl: `${simulator}/planes/${id}`,
-    apiKeySecret: "DEMO_API_KEY",
-    regions: ["wnam", "weur", "apac"],
-    probes: probes(timeout),
-  });
-  return { planes: [plane("healthy"), plane("failing"), plane("hanging", HANG_TIMEOUT_S)] };
+  return { planes: [simulatorPlane(simulator, "healthy"), simulatorPlane(simulator, "failing"), simulatorPlane(simulator, "hanging", HANG_TIMEOUT_S)] };
 }
 
 async function statuses(): Promise<Record<string, PlaneJson>> {
@@ -114,11 +94,7 @@ describe("the mesh under wrangler dev", () => {
     const text = await (await fetch(`${mesh.url}/metrics`)).text();
     expect(text).toContain('workload_plane_health_status{plane="failing",status="FAILED"} 1');
     expect(expositionProblems(text)).toEqual([]);
-    const file = join(mkdtempSync(join(tmpdir(), "planewatch-metrics-")), "metrics.txt");
-    writeFileSync(file, text);
-    // promtool exits non-zero on format errors; lint findings on our names would be printed.
-    const out = execFileSync("sh", ["-c", `"${promtool}" check metrics < "${file}" 2>&1`], { encoding: "utf8" });
-    expect(out.trim()).toBe("");
+    expect(promtoolFindings(promtool, text)).toBe("");
   });
 
   it("keeps the history in D1, readable through the API", async () => {
@@ -134,12 +110,8 @@ describe("the mesh under wrangler dev", () => {
   });
 
   it("renders the status page in Chromium, with the runbook of a failing plane", async (ctx) => {
-    const browser = systemProgram("chromium", ["/usr/bin/chromium"]);
-    if (!browser) return ctx.skip("chromium is not installed");
-    const instance = await chromium.launch({
-      executablePath: browser,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const instance = await launchChromium();
+    if (!instance) return ctx.skip("chromium is not installed");
     try {
       const page = await instance.newPage();
       await page.goto(mesh.url);

@@ -33,3 +33,26 @@ export function testPlanesConfig(targetPort: number) {
     ],
   };
 }
+
+/**
+ * A plane of the plane simulator as the end-to-end tests run it: three regions, a sync predict
+ * and a readiness probe every 5 s, the key in the DEMO_API_KEY secret.
+ */
+export function simulatorPlane(simulator: string, id: string, timeoutSeconds = 5) {
+  return {
+    id,
+    baseUrl: `${simulator}/planes/${id}`,
+    apiKeySecret: "DEMO_API_KEY",
+    regions: ["wnam", "weur", "apac"],
+    probes: [
+      {
+        kind: "sync_predict",
+        input: { text: "ping" },
+        expect: { json: { status: "ok", echo: { text: "ping" } } },
+        periodSeconds: 5,
+        timeoutSeconds,
+      },
+      { kind: "http", name: "readyz", url: "/healthz/readyz", periodSeconds: 5, timeoutSeconds },
+    ],
+  };
+}

@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 /**
  * Checks a Prometheus text exposition for what promtool does not catch: a family split in two,
  * a HELP or TYPE repeated or after its samples, a (name, labels) pair repeated.
@@ -46,4 +51,21 @@ export function expositionProblems(text: string): string[] {
     seenSeries.add(key);
   }
   return problems;
+}
+
+/**
+ * What `promtool check metrics` says of an exposition: empty when it is clean. promtool exits
+ * non-zero on a format error (then this throws) and prints its lint findings.
+ */
+export function promtoolFindings(promtool: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "planewatch-metrics-")), "metrics.txt");
+  writeFileSync(file, text);
+  try {
+    return execFileSync("sh", ["-c", `"${promtool}" check metrics < "${file}" 2>&1`], { encoding: "utf8" }).trim();
+  } catch (error) {
+    const { status, stdout } = error as { status: number; stdout: string };
+    // Exit 3: the exposition parsed, and lint found problems, which are the findings.
+    if (status === 3) return stdout.trim();
+    throw error;
+  }
 }

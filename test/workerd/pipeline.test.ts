@@ -11,6 +11,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
+import { invalidConfigProblemSchema } from "../../src/outputs/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
@@ -94,6 +95,62 @@ describe("cron to status, history and metrics", () => {
     expect(text).toContain('probe_success{plane="good",region="apac",probe="healthz"} 1');
     expect(text).toContain('planewatch_probe_runs_total{plane="broken",outcome="failure",probe="sync_predict",region="weur"} 1');
     expect(expositionProblems(text)).toEqual([]);
+  });
+
+  it("keeps the probe latency as a cumulative histogram", async () => {
+    const text = await (await exports.default.fetch("http://mesh/metrics")).text();
+    expect(text).toContain("# TYPE planewatch_probe_duration_seconds histogram");
+    expect(text).toContain('planewatch_probe_duration_seconds_bucket{plane="good",region="wnam",probe="healthz",le="+Inf"} 1');
+    expect(text).toContain('planewatch_probe_duration_seconds_count{plane="good",region="wnam",probe="healthz"} 1');
+  });
+
+  it("federates only the series matching one of the match[] selectors", async () => {
+    const match = ["workload_plane_health_status{plane=~\"good|broken\",status=\"FAILED\"}", '{__name__="probe_success",plane="keyless"}'];
+    const res = await exports.default.fetch(`http://mesh/federate?${match.map((m) => `match[]=${encodeURIComponent(m)}`).join("&")}`);
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const samples = (await res.text()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(samples).toEqual([
+      'workload_plane_health_status{plane="good",status="FAILED"} 0',
+      'workload_plane_health_status{plane="broken",status="FAILED"} 1',
+      'probe_success{plane="keyless",region="enam",probe="sync_predict"} 0',
+    ]);
+  });
+
+  it("refuses a missing or bad selector with a 400 that says what is wrong", async () => {
+    const missing = await exports.default.fetch("http://mesh/federate");
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get("content-type")).toBe("application/problem+json");
+    expect(await missing.json()).toMatchObject({ title: "Missing selector" });
+    const bad = await exports.default.fetch(`http://mesh/federate?match[]=up&match[]=${encodeURIComponent('{plane=~"(a)\\\\1"}')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      title: "Invalid selector",
+      problems: [{ selector: '{plane=~"(a)\\\\1"}', message: expect.stringMatching(/backreferences/) }],
+    });
+  });
+
+  it("serves OpenMetrics to a scraper that asks for it", async () => {
+    const res = await exports.default.fetch("http://mesh/metrics", { headers: { accept: "application/openmetrics-text; version=1.0.0" } });
+    expect(res.headers.get("content-type")).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    const text = await res.text();
+    expect(text).toContain("# TYPE planewatch_probe_runs counter\n");
+    expect(text).toContain('planewatch_probe_runs_total{plane="broken",outcome="failure",probe="sync_predict",region="weur"} 1');
+    expect(text.endsWith("# EOF\n")).toBe(true);
+    expect(expositionProblems(text)).toEqual([]);
+  });
+
+  it("wants the bearer token on /metrics and /federate when METRICS_TOKEN is set", async () => {
+    const guarded = { ...env, METRICS_TOKEN: "s3cret" };
+    const call = (path: string, authorization?: string) =>
+      worker.fetch(new Request(`http://mesh${path}`, { headers: authorization ? { authorization } : {} }), guarded, createExecutionContext());
+    for (const path of ["/metrics", "/federate?match[]=up"]) {
+      const none = await call(path);
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBe('Bearer realm="planewatch"');
+      expect((await call(path, "Bearer wrong")).status).toBe(401);
+      expect((await call(path, "Bearer s3cret")).status).toBe(200);
+    }
+    expect((await call("/healthz/livez")).status).toBe(200);
   });
 
   it("a second tick leaves armed Prober alarms alone, and a run only runs what is due", async () => {
@@ -223,7 +280,10 @@ describe("an invalid config", () => {
     const res = await call("/api/v1/status");
     expect(res.status).toBe(503);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await res.json()).toMatchObject({ title: "Invalid configuration", problems: [{ path: "planes[0].regions[0]" }, {}] });
+    const body = await res.json();
+    expect(body).toMatchObject({ title: "Invalid configuration", problems: [{ path: "planes[0].regions[0]" }, {}] });
+    // As the OpenAPI document describes it.
+    expect(invalidConfigProblemSchema.safeParse(body).error).toBeUndefined();
     expect(await (await call("/metrics")).text()).toBe(
       "# HELP planewatch_config_valid 1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).\n# TYPE planewatch_config_valid gauge\nplanewatch_config_valid 0\n",
     );

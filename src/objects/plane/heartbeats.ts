@@ -41,6 +41,9 @@ export function watchHeartbeats(sql: SqlStorage, plane: PlaneConfig, now: number
   return states;
 }
 
+/** A heartbeat has no latency: nothing of it goes into the latency histogram. */
+const NO_LATENCY = null;
+
 /** Stores a verdict as the probe's result from PUSH_REGION and remembers it was judged. */
 function record(sql: SqlStorage, plane: PlaneConfig, probe: HeartbeatProbe, outcome: ProbeOutcome, now: number): boolean {
   const name = probeName(probe);
@@ -56,7 +59,7 @@ function record(sql: SqlStorage, plane: PlaneConfig, probe: HeartbeatProbe, outc
     latencyMs: outcome.latencyMs,
     httpStatus: null,
     message: outcome.message,
-  });
+  }, NO_LATENCY);
 }
 
 /** A beat arrived for `name`; records it as a passing result unless one was recorded moments ago. Says whether it recorded one. */

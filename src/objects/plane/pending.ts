@@ -173,11 +173,11 @@ function observation(row: PendingRow): AsyncObservation {
 
 /**
  * Judges a pending request now; once it is decided, records its result (at the submit time,
- * latency up to the webhook) and leaves a tombstone in its place. Run it in a transaction: the
- * result and the removal land together, so an alarm that runs twice cannot count it twice.
- * Says whether it settled.
+ * latency up to the webhook, observed into the histogram's `latencyBounds`) and leaves a
+ * tombstone in its place. Run it in a transaction: the result and the removal land together,
+ * so an alarm that runs twice cannot count it twice. Says whether it settled.
  */
-export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number): boolean {
+export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, latencyBounds: readonly number[] | null): boolean {
   const probe = asyncProbeOf(plane, row.probe);
   const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
   if (probe && !verdict.done) return false;
@@ -193,7 +193,7 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
       latencyMs: verdict.latencyMs,
       httpStatus: row.http_status,
       message: verdict.message,
-    });
+    }, latencyBounds);
   }
   close(sql, row, now);
   return true;

@@ -5,6 +5,7 @@ import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, typ
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
+import { observeLatency } from "./histogram.ts";
 import { enqueue } from "./outbox.ts";
 
 /** The plane's status and the latest result of every (region, probe), in the Plane object's storage. */
@@ -113,11 +114,12 @@ function latestStates(sql: SqlStorage): LatestState[] {
 }
 
 /**
- * Records a result: counts it and queues it for D1, and makes it the latest of its (region,
- * probe) unless a newer one is there (async results can settle out of order). A result with
- * the time of the stored one is a re-sent report and is ignored. Says whether it recorded it.
+ * Records a result: counts it, observes its latency (unless the bounds are refused: null) and
+ * queues it for D1, and makes it the latest of its (region, probe) unless a newer one is there
+ * (async results can settle out of order). A result with the time of the stored one is a
+ * re-sent report and is ignored. Says whether it recorded it.
  */
-export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult): boolean {
+export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult, latencyBounds: readonly number[] | null): boolean {
   const probe = plane.probes.find((p) => probeName(p) === result.probe);
   if (!probe) return false;
   // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
@@ -145,6 +147,7 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
     );
   }
   increment(sql, "planewatch_probe_runs_total", { region: result.region, probe: result.probe, outcome: result.ok ? "success" : "failure" });
+  if (latencyBounds) observeLatency(sql, result.region, result.probe, result.latencyMs / 1000, latencyBounds);
   enqueue(sql, { kind: "result", body: result });
   return true;
 }

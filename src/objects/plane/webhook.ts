@@ -92,7 +92,13 @@ export async function checkDelivery(
  * decided (run in a transaction). A duplicate, a late or an unknown delivery is answered 200,
  * so the platform stops retrying, and changes nothing.
  */
-export function matchWebhook(sql: SqlStorage, plane: PlaneConfig, { nonce, body }: { nonce: string; body: WebhookBody }, now: number): WebhookAnswer {
+export function matchWebhook(
+  sql: SqlStorage,
+  plane: PlaneConfig,
+  { nonce, body }: { nonce: string; body: WebhookBody },
+  now: number,
+  latencyBounds: readonly number[] | null,
+): WebhookAnswer {
   const done = tombstone(sql, nonce);
   if (done) {
     return done.hadWebhook
@@ -106,6 +112,6 @@ export function matchWebhook(sql: SqlStorage, plane: PlaneConfig, { nonce, body 
   const probe = asyncProbeOf(plane, row.probe);
   const check = probe ? checkWebhook(probe, body) : { ok: false, reason: "probe_removed", message: "the probe left the config" };
   recordWebhook(sql, nonce, body.request_id, { at: now, ...check });
-  settle(sql, plane, pendingRow(sql, nonce)!, now);
+  settle(sql, plane, pendingRow(sql, nonce)!, now, latencyBounds);
   return answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`);
 }

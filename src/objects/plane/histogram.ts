@@ -1,0 +1,54 @@
+import type { LatencyHistogram } from "../../status/snapshot.ts";
+
+/**
+ * The probe latency histogram of each (region, probe): cumulative bucket counts in the Plane
+ * object's storage, so they survive restarts and never go backwards.
+ */
+export const HISTOGRAM_SCHEMA = `
+CREATE TABLE IF NOT EXISTS latency_buckets (
+  region TEXT NOT NULL,
+  probe TEXT NOT NULL,
+  le REAL NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (region, probe, le)
+);
+CREATE TABLE IF NOT EXISTS latency_totals (
+  region TEXT NOT NULL,
+  probe TEXT NOT NULL,
+  sum REAL NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (region, probe)
+);`;
+
+/**
+ * Counts one latency into the buckets of the current bounds. When the bounds changed, the
+ * buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep counting, removed bounds are
+ * dropped and added bounds start at zero: no series ever decreases, so Prometheus never reads
+ * a counter reset; quantiles over rate() windows that start after the change are exact.
+ */
+export function observeLatency(sql: SqlStorage, region: string, probe: string, seconds: number, bounds: readonly number[]): void {
+  const json = JSON.stringify(bounds);
+  sql.exec("DELETE FROM latency_buckets WHERE region = ? AND probe = ? AND le NOT IN (SELECT value FROM json_each(?))", region, probe, json);
+  sql.exec("INSERT OR IGNORE INTO latency_buckets (region, probe, le, count) SELECT ?, ?, value, 0 FROM json_each(?)", region, probe, json);
+  sql.exec("UPDATE latency_buckets SET count = count + 1 WHERE region = ? AND probe = ? AND le >= ?", region, probe, seconds);
+  sql.exec(
+    `INSERT INTO latency_totals (region, probe, sum, count) VALUES (?, ?, ?, 1)
+     ON CONFLICT (region, probe) DO UPDATE SET sum = sum + excluded.sum, count = count + 1`,
+    region,
+    probe,
+    seconds,
+  );
+}
+
+export function readHistograms(sql: SqlStorage): LatencyHistogram[] {
+  const buckets = sql
+    .exec<{ region: string; probe: string; le: number; count: number }>("SELECT * FROM latency_buckets ORDER BY region, probe, le")
+    .toArray();
+  return sql
+    .exec<{ region: string; probe: string; sum: number; count: number }>("SELECT * FROM latency_totals ORDER BY region, probe")
+    .toArray()
+    .map((t) => {
+      const own = buckets.filter((b) => b.region === t.region && b.probe === t.probe);
+      return { region: t.region, probe: t.probe, bounds: own.map((b) => b.le), counts: own.map((b) => b.count), sum: t.sum, count: t.count };
+    });
+}

@@ -1,0 +1,34 @@
+import { createMiddleware } from "hono/factory";
+import { readSecret } from "../env.ts";
+import type { AppEnv } from "./config.ts";
+import { problem } from "./problem.ts";
+
+function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}
+
+/** Compares in constant time; hashing both sides first keeps even the token's length from leaking. */
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/**
+ * Wants `Authorization: Bearer <token>` matching the named Worker secret, when that secret is
+ * set; without it the endpoints stay open. A refusal is a 401 problem with `WWW-Authenticate`.
+ */
+export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const expected = readSecret(c.env, secret);
+    if (expected === undefined) return next();
+    const given = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (given !== undefined && (await sameSecret(given, expected))) return next();
+    c.header("www-authenticate", 'Bearer realm="planewatch"');
+    return problem(
+      c,
+      401,
+      "Unauthorized",
+      given === undefined ? `This endpoint wants "Authorization: Bearer <token>" with the token of ${secret}.` : "The bearer token is wrong.",
+    );
+  });
+}
