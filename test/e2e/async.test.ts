@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
 import { ASYNC_ERROR_CODES } from "../../src/simulator/faults.ts";
+import { eventually, planeStatuses } from "../support/mesh-client.ts";
 
 const DEADLINE_S = 4;
 const LATE_MS = 6_000;
@@ -34,16 +35,7 @@ const CASES: Record<string, { faults: Record<string, unknown>; status: string; r
 
 let mesh: RunningMesh;
 
-interface PlaneJson {
-  id: string;
-  status: string;
-  regions: Record<string, { probes: Record<string, { reason: string; message: string }> }>;
-}
-
-async function statuses(): Promise<Record<string, PlaneJson>> {
-  const body = (await (await fetch(`${mesh.url}/api/v1/status`)).json()) as { planes: PlaneJson[] };
-  return Object.fromEntries(body.planes.map((p) => [p.id, p]));
-}
+const statuses = () => planeStatuses(mesh);
 
 async function deliveries(): Promise<Record<string, number>> {
   const text = await (await fetch(`${mesh.url}/metrics`)).text();
@@ -54,15 +46,7 @@ async function deliveries(): Promise<Record<string, number>> {
   return counts;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\n${mesh.logs().slice(-3000)}`);
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>) => eventually(mesh, what, check);
 
 beforeAll(async () => {
   const simulatorPort = await freePort();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMesh, type RunningMesh } from "../../scripts/mesh.ts";
+import { eventually } from "../support/mesh-client.ts";
 import { REDIS_PASSWORD, startServers, type RunningServers } from "../support/servers.ts";
 
 const WORKER_TOKEN = "e2e-worker-token";
@@ -62,15 +63,9 @@ async function status(plane: string) {
   );
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}\n${mesh.logs().slice(-4000)}`);
-}
+/** Waits for `probe` to say yes (anything but undefined or false). */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs?: number) =>
+  eventually(mesh, what, async () => ((await probe()) || undefined) as T | undefined, timeoutMs);
 
 function setHealth(health: Record<string, boolean>) {
   return fetch(`http://127.0.0.1:${servers.ports.control}/http`, { method: "PUT", body: JSON.stringify(health) });

@@ -8,17 +8,11 @@ import { launchChromium } from "../support/browser.ts";
 import { simulatorPlane } from "../support/config.ts";
 import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
 import { systemProgram } from "../support/system.ts";
-import { until as eventually } from "../support/until.ts";
+import { eventually, planeStatuses, type PlaneJson } from "../support/mesh-client.ts";
 
 const API_KEY = "e2e-demo-key";
 /** The hanging plane's probes give up after this; the others must not wait for it. */
 const HANG_TIMEOUT_S = 8;
-
-interface PlaneJson {
-  id: string;
-  status: string;
-  regions: Record<string, { probes: Record<string, { reason: string; at: string }> }>;
-}
 
 let mesh: RunningMesh;
 
@@ -26,11 +20,7 @@ function planesConfig(simulator: string) {
   return { planes: [simulatorPlane(simulator, "healthy"), simulatorPlane(simulator, "failing"), simulatorPlane(simulator, "hanging", HANG_TIMEOUT_S)] };
 }
 
-async function statuses(): Promise<Record<string, PlaneJson>> {
-  const res = await fetch(`${mesh.url}/api/v1/status`);
-  const body = (await res.json()) as { planes: PlaneJson[] };
-  return Object.fromEntries(body.planes.map((p) => [p.id, p]));
-}
+const statuses = () => planeStatuses(mesh);
 
 /** Every region of the plane has a result for the probe and the plane has the status. */
 function settled(s: Record<string, PlaneJson>, plane: string, status: string): boolean {
@@ -38,9 +28,7 @@ function settled(s: Record<string, PlaneJson>, plane: string, status: string): b
   return p?.status === status && Object.values(p.regions).every((r) => r.probes.sync_predict !== undefined);
 }
 
-function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  return eventually(what, probe, { context: () => mesh.logs().slice(-4000) });
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(mesh, what, probe);
 
 function setFaults(plane: string, faults: Record<string, unknown>) {
   return fetch(`${mesh.simulatorUrl}/planes/${plane}/faults`, { method: "PUT", body: JSON.stringify(faults) });

@@ -10,19 +10,13 @@ import { CRON_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
 import { RUNBOOK } from "../../src/status/runbook.ts";
 import { checkInsIn, eventsIn, type ReceivedEvent } from "../support/envelope.ts";
 import { startSentrySink, type SentrySink } from "../support/sentry-sink.ts";
-import { until as eventually } from "../support/until.ts";
+import { eventually, planeStatuses } from "../support/mesh-client.ts";
 
 /** Every secret the test's planes use, set to known values: none may reach an envelope. */
 const SECRETS = { DEMO_API_KEY: "e2e-demo-key-5f3a9c1b7d", DEMO_PROBE_TOKEN: "e2e-probe-token-8e2d4a6c" };
 const RELEASE = "planewatch@e2e";
 const BROKEN_CONFIG_ENVIRONMENT = "e2e-broken-config";
 const PERIOD_S = 2;
-
-interface PlaneJson {
-  id: string;
-  status: string;
-  regions: Record<string, { probes: Record<string, { at: string }> }>;
-}
 
 let sink: SentrySink;
 let reflecting: Server;
@@ -62,14 +56,8 @@ function planesConfig(simulator: string, reflectingUrl: string) {
   };
 }
 
-function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  return eventually(what, probe, { context: () => mesh.logs().slice(-4000) });
-}
-
-async function planes(): Promise<Record<string, PlaneJson>> {
-  const body = (await (await fetch(`${mesh.url}/api/v1/status`)).json()) as { planes: PlaneJson[] };
-  return Object.fromEntries(body.planes.map((p) => [p.id, p]));
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) => eventually(mesh, what, probe);
+const planes = () => planeStatuses(mesh);
 
 async function statusOf(plane: string): Promise<string | undefined> {
   return (await planes())[plane]?.status;
