@@ -31,9 +31,13 @@ export class Prober extends DurableObject<Env> {
     this.sql.exec(SCHEMA);
   }
 
-  /** Called every minute by the scheduler: arms the alarm if nothing is armed. */
+  /**
+   * Called every minute by the scheduler: arms the alarm if nothing is armed. Writes nothing
+   * once the object knows who it is: the tick reaches every object every minute, and a write
+   * there would be a billed row per object per minute for nothing.
+   */
   async tick(plane: string, region: string): Promise<void> {
-    this.sql.exec("INSERT OR REPLACE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
+    this.sql.exec("INSERT OR IGNORE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 
