@@ -44,8 +44,10 @@ export interface RunningMesh {
   url: string;
   simulatorUrl: string;
   persistDir: string;
-  /** Fires the cron once, as Cloudflare would every minute. */
+  /** Fires the minute cron once, as Cloudflare would every minute. */
   tick(): Promise<void>;
+  /** Fires a cron trigger of wrangler.toml once (the hourly maintenance, …). */
+  fire(cron: string): Promise<void>;
   /** Output of both processes so far (when collected). */
   logs(): string;
   stop(): Promise<void>;
@@ -168,16 +170,10 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
     await stop();
     throw error;
   }
-  return {
-    url,
-    simulatorUrl,
-    persistDir,
-    logs,
-    stop,
-    async tick() {
-      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
-      const body = await res.text();
-      if (!res.ok) throw new Error(`cron tick failed: ${res.status} ${body}\n${logs().slice(-4000)}`);
-    },
+  const fire = async (cron: string) => {
+    const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+    const body = await res.text();
+    if (!res.ok) throw new Error(`cron "${cron}" failed: ${res.status} ${body}\n${logs().slice(-4000)}`);
   };
+  return { url, simulatorUrl, persistDir, logs, stop, fire, tick: () => fire("* * * * *") };
 }

@@ -1,6 +1,6 @@
 import { app } from "./app.ts";
 import type { Env } from "./env.ts";
-import { runCron } from "./scheduler/cron.ts";
+import { runScheduled } from "./scheduler/cron.ts";
 
 export { Dispatcher } from "./objects/dispatcher.ts";
 export { Plane } from "./objects/plane.ts";
@@ -9,10 +9,9 @@ export { Summary } from "./objects/summary.ts";
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env) {
+  async scheduled(controller, env) {
     try {
-      const report = await runCron(env);
-      console.log(`planewatch: cron ticked ${report.ticked} probers`);
+      console.log(`planewatch: ${await runScheduled(controller.cron, env)}`);
     } catch (error) {
       console.error(`planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
