@@ -8,13 +8,12 @@
  * measures the probe, not the queue of everything else the one local workerd thread does at
  * that moment (section 1 shows the mesh under load).
  */
-import { startMesh } from "../scripts/mesh.ts";
 import { startBlackbox } from "./blackbox.ts";
-import { httpPlanes, samples as metricSamples, sleep, stateDir, waitFor } from "./common.ts";
+import { httpPlanes, samples as metricSamples, sleep, waitFor, withMesh } from "./common.ts";
 import { spread, type Spread } from "./stats.ts";
 import type { Target } from "./target.ts";
 
-export const DELAYS_MS = [0, 50, 200, 1000];
+const DELAYS_MS = [0, 50, 200, 1000];
 /**
  * The order of the delays' slots. A probe's side effects land on whole seconds after its
  * slot (the 1000 ms one reports as the next slot starts; every Plane object publishes a
@@ -38,9 +37,8 @@ export async function benchLatency(target: Target, rounds: number, samples: numb
     periodSeconds: planes,
     initialDelaySeconds: (i) => i,
   });
-  const mesh = await startMesh({ persistDir: stateDir(), vars: { PLANES_CONFIG: config } });
   const meshMs = new Map<number, number[]>(DELAYS_MS.map((d) => [d, []]));
-  try {
+  await withMesh({ PLANES_CONFIG: config }, async (mesh) => {
     await mesh.tick();
     const seen = new Set<string>();
     await waitFor(
@@ -60,9 +58,7 @@ export async function benchLatency(target: Target, rounds: number, samples: numb
       },
       30_000 + rounds * planes * 1_000,
     );
-  } finally {
-    await mesh.stop();
-  }
+  });
   const blackbox = await startBlackbox();
   try {
     const rows: LatencyRow[] = [];

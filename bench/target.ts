@@ -33,7 +33,9 @@ export async function startTarget(): Promise<Target> {
     else answer();
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // Thousands of Prober objects connect at once after a tick: Node's default backlog (511)
+  // would drop connections, and the probes would time out waiting for the target, not the mesh.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4_096 }, resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,

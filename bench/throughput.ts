@@ -9,9 +9,8 @@
  * same runtime (n fetches per invocation), blackbox_exporter through GET /probe.
  */
 import type { RunningWorker } from "../scripts/mesh.ts";
-import { startMesh } from "../scripts/mesh.ts";
 import { startBlackbox } from "./blackbox.ts";
-import { httpPlanes, sleep, stateDir, waitFor } from "./common.ts";
+import { httpPlanes, sleep, waitFor, withMesh } from "./common.ts";
 import { spread, type Spread } from "./stats.ts";
 import { cpuSeconds } from "./system.ts";
 import type { Target } from "./target.ts";
@@ -58,8 +57,8 @@ async function drive(concurrency: number, total: number, cpu: () => number, one:
 }
 
 async function measureMesh(target: Target, options: ThroughputOptions): Promise<Rate & { concurrency: number }> {
-  const mesh = await startMesh({ persistDir: stateDir(), vars: { PLANES_CONFIG: httpPlanes(options.planes, () => `${target.url}/`, { periodSeconds: 1 }) } });
-  try {
+  const config = httpPlanes(options.planes, () => `${target.url}/`, { periodSeconds: 1 });
+  return withMesh({ PLANES_CONFIG: config }, async (mesh) => {
     const first = target.served();
     await mesh.tick();
     await waitFor("every Prober object's first round", () => target.served() - first >= options.planes * 3, 300_000);
@@ -79,9 +78,7 @@ async function measureMesh(target: Target, options: ThroughputOptions): Promise<
       concurrency = Math.max(concurrency, target.peakInFlight());
     }
     return { probesPerSecond: spread(rates), cpuMsPerProbe: spread(cpuMs), concurrency };
-  } finally {
-    await mesh.stop();
-  }
+  });
 }
 
 export async function benchThroughput(target: Target, bench: RunningWorker, options: ThroughputOptions): Promise<ThroughputResult> {

@@ -14,8 +14,8 @@ interface BenchEnv {
   DB: D1Database;
 }
 
-export const REGIONS = ["wnam", "weur", "apac"];
-export const PROBES = ["sync_predict", "healthz"];
+const REGIONS = ["wnam", "weur", "apac"];
+const PROBES = ["sync_predict", "healthz"];
 const SERIES_PER_PLANE = REGIONS.length * PROBES.length;
 const MINUTE_MS = 60_000;
 

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -233,10 +234,17 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
   const stop = async () => {
     await Promise.all([mesh.value.stop(), simulator.value.stop()]);
   };
-  const fire = async (cron: string) => {
-    const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
-    const body = await res.text();
-    if (!res.ok) throw new Error(`cron "${cron}" failed: ${res.status} ${body}\n${logs().slice(-4000)}`);
-  };
+  // node:http rather than fetch, which gives up after 300 s without headers: the scheduled
+  // handler answers when the whole fan-out is done, and thousands of planes can take longer.
+  const fire = (cron: string) =>
+    new Promise<void>((done, fail) => {
+      get(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () =>
+          res.statusCode === 200 ? done() : fail(new Error(`cron "${cron}" failed: ${res.statusCode} ${body}\n${logs().slice(-4000)}`)),
+        );
+      }).on("error", fail);
+    });
   return { url, simulatorUrl: simulator.value.url, persistDir, pid: mesh.value.pid, logs, stop, fire, tick: () => fire("* * * * *") };
 }

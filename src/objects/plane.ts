@@ -137,8 +137,19 @@ export class Plane extends DurableObject<Env> {
     const now = Date.now();
     const { asyncWake, changed } = await this.followAsync(plane);
     const { nextExpiry } = this.ctx.storage.transactionSync(() => evaluateNow(this.sql, plane, now, changed));
-    const next = Math.min(asyncWake, nextExpiry, await this.publish(now), await flushOutbox(this.sql, this.env.DB, now));
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+    const published = await this.publish(now);
+    const next = Math.min(asyncWake, nextExpiry, published, await flushOutbox(this.sql, this.env.DB, now));
+    // A report that came in while this alarm awaited the Summary or D1 changed the snapshot
+    // after it was sent, and found this alarm still set, so it armed none: send it again soon
+    // (unless the send failed, which keeps its retry delay).
+    const wake = Math.min(next, published === Infinity ? this.unpublishedWake() : Infinity);
+    if (Number.isFinite(wake)) await this.ctx.storage.setAlarm(wake);
+  }
+
+  /** A second from now if the snapshot changed since it was last sent, else never. */
+  private unpublishedWake(): number {
+    const row = planeRow(this.sql);
+    return row && row.version !== row.published_version ? Date.now() + SIDE_EFFECT_DELAY_MS : Infinity;
   }
 
   /**

@@ -70,7 +70,7 @@ const PRUNED = {
  * Rows one DELETE removes at most (about): D1 runs one query at a time for the whole database
  * and stops a query at 30 s, so a large prune goes in slices that each hold it briefly.
  */
-export const PRUNE_SLICE_ROWS = 100_000;
+export const PRUNE_SLICE_ROWS = 200_000;
 
 /**
  * Queries one run makes at most: within D1's 50 queries per invocation on the free plan. A
