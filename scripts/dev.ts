@@ -1,13 +1,15 @@
 /**
  * `npm start`: the mesh on http://127.0.0.1:8787 with the simulator on :8788, the demo planes
- * of config/planes.json, local D1 with its migrations, and the cron fired every minute
- * (wrangler dev never fires crons by itself).
+ * of config/planes.json, local D1 with its migrations, and the crons fired as Cloudflare
+ * would: the probe tick every minute, the history maintenance every hour (wrangler dev never
+ * fires crons by itself).
  *
  *   TICK_SECONDS=10 npm start     fire the cron every 10 s instead
  *   PORT=9000 npm start           another port for the mesh (the demo planes still use :8788)
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { MAINTENANCE_CRON } from "../src/scheduler/cron.ts";
 import { ROOT, startMesh } from "./mesh.ts";
 
 const tickSeconds = Number(process.env.TICK_SECONDS ?? 60);
@@ -45,12 +47,22 @@ console.log(`
 [planewatch] simulator  ${mesh.simulatorUrl}   (faults: PUT /planes/<plane>/faults)
 [planewatch] cron every ${tickSeconds} s; Ctrl-C stops everything
 `);
+async function maintain(): Promise<void> {
+  try {
+    await mesh.fire(MAINTENANCE_CRON);
+  } catch (error) {
+    console.error(`[planewatch] ${String(error)}`);
+  }
+}
+
 await tick();
 const timer = setInterval(tick, tickSeconds * 1000);
+const maintenanceTimer = setInterval(maintain, 3_600_000);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
     clearInterval(timer);
+    clearInterval(maintenanceTimer);
     await mesh.stop();
     process.exit(0);
   });

@@ -3,7 +3,8 @@
  * `npm start`, the end-to-end tests and the benchmark, so there is one way to bring it up.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -44,8 +45,12 @@ export interface RunningMesh {
   url: string;
   simulatorUrl: string;
   persistDir: string;
-  /** Fires the cron once, as Cloudflare would every minute. */
+  /** The mesh's wrangler process (see RunningWorker). */
+  pid: number;
+  /** Fires the minute cron once, as Cloudflare would every minute. */
   tick(): Promise<void>;
+  /** Fires a cron trigger of wrangler.toml once (the hourly maintenance, …). */
+  fire(cron: string): Promise<void>;
   /** Output of both processes so far (when collected). */
   logs(): string;
   stop(): Promise<void>;
@@ -77,9 +82,32 @@ function envFile(dir: string, name: string, vars: Record<string, string>): strin
   return path;
 }
 
-/** Applies the D1 migrations to the local database in `persistDir`. */
-export function applyMigrations(persistDir: string): void {
-  const run = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
+/**
+ * wrangler dev loads an --env-file into its own environment, and no single value over 128 KiB
+ * passes from there to workerd (starting it fails with E2BIG). Values past this size (the
+ * PLANES_CONFIG of thousands of planes) go into the [vars] of a copy of the config instead.
+ */
+const LARGEST_ENV_FILE_VALUE = 64 * 1024;
+
+/** A copy of `config` in `dir` with `vars` added to its [vars], its paths made absolute. */
+function configWithVars(config: string, vars: Record<string, string>, dir: string): string {
+  const original = join(ROOT, config);
+  let text = readFileSync(original, "utf8").replace(
+    /^(main|migrations_dir) = "(.*)"$/gm,
+    (_line, key: string, path: string) => `${key} = ${JSON.stringify(resolve(dirname(original), path))}`,
+  );
+  if (!/^\[vars\]$/m.test(text)) text += "\n[vars]\n";
+  // A JSON string is a TOML basic string.
+  const lines = Object.entries(vars).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
+  text = text.replace(/^\[vars\]$/m, `[vars]\n${lines.join("\n")}`);
+  const copy = join(dir, "wrangler.toml");
+  writeFileSync(copy, text, { mode: 0o600 });
+  return copy;
+}
+
+/** Applies the D1 migrations to the local database in `persistDir` (of the DB binding of `config`). */
+export function applyMigrations(persistDir: string, config = "wrangler.toml"): void {
+  const run = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "-c", config, "--persist-to", persistDir], {
     cwd: ROOT,
     env: { ...WRANGLER_ENV, CI: "true" },
     encoding: "utf8",
@@ -133,51 +161,90 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh> {
-  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "planewatch-"));
-  mkdirSync(persistDir, { recursive: true });
-  const port = options.port || (await freePort());
-  const simulatorPort = options.simulatorPort || (await freePort());
-  const output = options.output ?? "collect";
-  const sink: string[] = [];
-  const logs = () => sink.join("");
-  const url = `http://127.0.0.1:${port}`;
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+export interface WorkerOptions {
+  /** The wrangler config, relative to the repository. */
+  config: string;
+  /** Its port; 0 or unset picks a free one. */
+  port?: number;
+  /** Where its D1 and Durable Object state live. */
+  persistDir: string;
+  /** Variables and secrets, passed through an env file. */
+  vars?: Record<string, string>;
+  /** A path that answers below 500 once the Worker is up. */
+  readyPath?: string;
+  output?: "inherit" | "collect";
+}
 
-  applyMigrations(persistDir);
+export interface RunningWorker {
+  url: string;
+  /** The wrangler process: its workerd runs below it (the benchmark reads their CPU time). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Runs one Worker under `wrangler dev` on 127.0.0.1; its output goes to `sink` when collected. */
+export async function startWorker(options: WorkerOptions, sink: string[] = []): Promise<RunningWorker> {
+  const port = options.port || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
   const secretsDir = mkdtempSync(join(tmpdir(), "planewatch-env-"));
-  const simulator = wranglerDev(
-    // Its own state directory: two workerd processes cannot share one.
-    ["-c", "wrangler.simulator.toml", "--port", String(simulatorPort), "--persist-to", join(persistDir, "simulator"),
-      "--env-file", envFile(secretsDir, "simulator.env", options.simulatorVars ?? {})],
-    output,
+  const vars = Object.entries(options.vars ?? {});
+  const small = Object.fromEntries(vars.filter(([, v]) => v.length <= LARGEST_ENV_FILE_VALUE));
+  const large = Object.fromEntries(vars.filter(([, v]) => v.length > LARGEST_ENV_FILE_VALUE));
+  const config = Object.keys(large).length > 0 ? configWithVars(options.config, large, secretsDir) : options.config;
+  const child = wranglerDev(
+    ["-c", config, "--port", String(port), "--persist-to", options.persistDir, "--env-file", envFile(secretsDir, "worker.env", small)],
+    options.output ?? "collect",
     sink,
   );
-  const mesh = wranglerDev(
-    ["-c", "wrangler.toml", "--port", String(port), "--persist-to", persistDir,
-      "--env-file", envFile(secretsDir, "mesh.env", { PUBLIC_URL: url, ...options.vars })],
-    output,
-    sink,
-  );
-  const stop = async () => {
-    await Promise.all([kill(mesh), kill(simulator)]);
-  };
+  const stop = () => kill(child);
   try {
-    await Promise.all([waitUntilUp(`${simulatorUrl}/`, simulator, logs), waitUntilUp(`${url}/healthz/livez`, mesh, logs)]);
+    await waitUntilUp(`${url}${options.readyPath ?? "/"}`, child, () => sink.join(""));
   } catch (error) {
     await stop();
     throw error;
   }
-  return {
-    url,
-    simulatorUrl,
-    persistDir,
-    logs,
-    stop,
-    async tick() {
-      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
-      const body = await res.text();
-      if (!res.ok) throw new Error(`cron tick failed: ${res.status} ${body}\n${logs().slice(-4000)}`);
-    },
+  return { url, pid: child.pid!, stop };
+}
+
+export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh> {
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "planewatch-"));
+  mkdirSync(persistDir, { recursive: true });
+  const port = options.port || (await freePort());
+  const output = options.output ?? "collect";
+  const sink: string[] = [];
+  const logs = () => sink.join("");
+  const url = `http://127.0.0.1:${port}`;
+
+  applyMigrations(persistDir);
+  const [simulator, mesh] = await Promise.allSettled([
+    startWorker(
+      // Its own state directory: two workerd processes cannot share one.
+      { config: "wrangler.simulator.toml", port: options.simulatorPort, persistDir: join(persistDir, "simulator"), vars: options.simulatorVars, output },
+      sink,
+    ),
+    startWorker(
+      { config: "wrangler.toml", port, persistDir, vars: { PUBLIC_URL: url, ...options.vars }, readyPath: "/healthz/livez", output },
+      sink,
+    ),
+  ]);
+  if (simulator.status === "rejected" || mesh.status === "rejected") {
+    await Promise.all([simulator, mesh].map((w) => (w.status === "fulfilled" ? w.value.stop() : undefined)));
+    throw simulator.status === "rejected" ? simulator.reason : (mesh as PromiseRejectedResult).reason;
+  }
+  const stop = async () => {
+    await Promise.all([mesh.value.stop(), simulator.value.stop()]);
   };
+  // node:http rather than fetch, which gives up after 300 s without headers: the scheduled
+  // handler answers when the whole fan-out is done, and thousands of planes can take longer.
+  const fire = (cron: string) =>
+    new Promise<void>((done, fail) => {
+      get(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () =>
+          res.statusCode === 200 ? done() : fail(new Error(`cron "${cron}" failed: ${res.statusCode} ${body}\n${logs().slice(-4000)}`)),
+        );
+      }).on("error", fail);
+    });
+  return { url, simulatorUrl: simulator.value.url, persistDir, pid: mesh.value.pid, logs, stop, fire, tick: () => fire("* * * * *") };
 }

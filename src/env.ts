@@ -23,6 +23,12 @@ export interface Env {
   FANOUT_WIDTH?: string;
   /** Number of Summary shards (default 4). */
   SUMMARY_SHARDS?: string;
+  /** Days raw results stay in D1 before only their rollups remain (default 7). */
+  RESULTS_RETENTION_DAYS?: string;
+  /** Days hourly rollups stay in D1 (default 35). */
+  HOURLY_RETENTION_DAYS?: string;
+  /** Days daily rollups stay in D1 (default 400). */
+  DAILY_RETENTION_DAYS?: string;
   /** This mesh's public address: async webhooks are sent to {PUBLIC_URL}/webhooks/async/…. */
   PUBLIC_URL?: string;
   /** Bounds of the probe latency histogram in seconds, comma-separated (default 0.005 … 30). */

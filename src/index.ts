@@ -5,7 +5,7 @@ import { Dispatcher as DispatcherObject } from "./objects/dispatcher.ts";
 import { Plane as PlaneObject } from "./objects/plane.ts";
 import { Prober as ProberObject } from "./objects/prober.ts";
 import { Summary as SummaryObject } from "./objects/summary.ts";
-import { runCron } from "./scheduler/cron.ts";
+import { runScheduled } from "./scheduler/cron.ts";
 import { withCronMonitor } from "./sentry/cron-monitor.ts";
 import { instrumented, instrumentedObject } from "./sentry/instrument.ts";
 
@@ -30,8 +30,7 @@ export default {
     await instrumented({ ...scope, entryPoint: "scheduled", tags: { cron: controller.cron } }, () =>
       withCronMonitor(scope, controller.cron, async () => {
         try {
-          const report = await runCron(env);
-          console.log(`planewatch: cron ticked ${report.ticked} probers`);
+          console.log(`planewatch: ${await runScheduled(controller.cron, env)}`);
         } catch (error) {
           logError(env, `planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
           throw error;

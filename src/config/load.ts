@@ -34,8 +34,20 @@ export function loadConfig(env: Pick<Env, "PLANES_CONFIG">): LoadedConfig {
   return loaded;
 }
 
-/** The plane with this id in a valid config, or undefined (unknown plane, or invalid config). */
+const planesById = new WeakMap<Config, Map<string, PlaneConfig>>();
+
+/**
+ * The plane with this id in a valid config, or undefined (unknown plane, or invalid config).
+ * Every Prober and Plane invocation asks: an index per config keeps that O(1), where a scan
+ * would make a round of N planes cost N².
+ */
 export function findPlane(env: Pick<Env, "PLANES_CONFIG">, planeId: string): PlaneConfig | undefined {
   const loaded = loadConfig(env);
-  return loaded.ok ? loaded.config.planes.find((p) => p.id === planeId) : undefined;
+  if (!loaded.ok) return undefined;
+  let index = planesById.get(loaded.config);
+  if (!index) {
+    index = new Map(loaded.config.planes.map((p) => [p.id, p]));
+    planesById.set(loaded.config, index);
+  }
+  return index.get(planeId);
 }

@@ -5,7 +5,7 @@ import type { Range } from "../scheduler/fanout.ts";
 
 /** An inner node of the cron fan-out tree: a fresh invocation, so a fresh subrequest budget. */
 export class Dispatcher extends DurableObject<Env> {
-  async dispatch(range: Range): Promise<DispatchReport> {
-    return dispatch(this.env, range);
+  async dispatch(range: Range, width: number): Promise<DispatchReport> {
+    return dispatch(this.env, range, width);
   }
 }

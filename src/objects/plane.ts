@@ -247,7 +247,11 @@ export class Plane extends DurableObject<Env> {
     };
   }
 
-  /** Sends the snapshot to the Summary shard if it changed since the last send; says when to retry. */
+  /**
+   * Sends the snapshot to the Summary shard if it changed since the last send; says when to come
+   * back: to retry, or because a report changed the snapshot while it was on its way (that report
+   * found this alarm set and armed none).
+   */
   private async publish(now: number): Promise<number> {
     const row = planeRow(this.sql);
     if (!row || row.version === row.published_version) return Infinity;
@@ -258,7 +262,7 @@ export class Plane extends DurableObject<Env> {
       return now + PUBLISH_RETRY_MS;
     }
     this.sql.exec("UPDATE plane SET published_version = ? WHERE id = 1 AND published_version < ?", row.version, row.version);
-    return Infinity;
+    return planeRow(this.sql)?.version === row.version ? Infinity : Date.now() + SIDE_EFFECT_DELAY_MS;
   }
 
   /** Makes sure the alarm fires no later than `at`. */

@@ -43,10 +43,11 @@ export class Prober extends DurableObject<Env> {
   /**
    * Called every minute by the scheduler: arms the alarm if nothing is armed. The plane's first
    * region also keeps its Plane object watching for heartbeats, so silence is noticed even
-   * when nothing ever beat.
+   * when nothing ever beat. Writes nothing else once the object knows who it is: the tick reaches
+   * every object every minute, and a write there would be a billed row per object per minute.
    */
   async tick(plane: string, region: string): Promise<void> {
-    this.sql.exec("INSERT OR REPLACE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
+    this.sql.exec("INSERT OR IGNORE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
     const config = findPlane(this.env, plane);
     if (config?.regions[0] === region && config.probes.some((p) => !isPulled(p))) await planeStub(this.env, plane).watchHeartbeats(plane);

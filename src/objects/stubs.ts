@@ -1,3 +1,4 @@
+import { loadConfig } from "../config/load.ts";
 import type { Env } from "../env.ts";
 import { fnv1a } from "../lib/hash.ts";
 
@@ -17,10 +18,21 @@ export function dispatcherStub(env: Env, start: number, end: number) {
 }
 
 const DEFAULT_SUMMARY_SHARDS = 4;
+const MAX_SUMMARY_SHARDS = 256;
+/**
+ * Planes one Summary shard holds at most: more planes get more shards, so a shard's publish
+ * rate (about one per plane and region a minute) and the snapshots one scrape reads from it
+ * stay bounded however many planes there are.
+ */
+export const PLANES_PER_SUMMARY_SHARD = 1_000;
 
+/** SUMMARY_SHARDS, raised to one shard per PLANES_PER_SUMMARY_SHARD planes. */
 export function summaryShardCount(env: Env): number {
   const n = Number(env.SUMMARY_SHARDS ?? DEFAULT_SUMMARY_SHARDS);
-  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : DEFAULT_SUMMARY_SHARDS;
+  const configured = Number.isInteger(n) && n >= 1 && n <= MAX_SUMMARY_SHARDS ? n : DEFAULT_SUMMARY_SHARDS;
+  const loaded = loadConfig(env);
+  const needed = loaded.ok ? Math.ceil(loaded.config.planes.length / PLANES_PER_SUMMARY_SHARD) : 0;
+  return Math.min(MAX_SUMMARY_SHARDS, Math.max(configured, needed));
 }
 
 function summaryShard(env: Env, shard: number) {

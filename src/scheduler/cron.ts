@@ -1,7 +1,11 @@
 import { loadConfig } from "../config/load.ts";
 import type { Env } from "../env.ts";
 import { dispatch, type DispatchReport } from "./dispatch.ts";
-import { probeTargets } from "./fanout.ts";
+import { fanoutWidth, probeTargets } from "./fanout.ts";
+import { runMaintenance } from "./maintenance.ts";
+
+/** The hourly history maintenance (wrangler.toml); every other cron is the probe tick. */
+export const MAINTENANCE_CRON = "17 * * * *";
 
 /**
  * The scheduled handler: every minute, tick every (plane, region) Prober object through the
@@ -15,4 +19,14 @@ export async function runCron(env: Env): Promise<DispatchReport> {
     throw new Error(`cron reached ${report.ticked} probers, ${report.failed} failed: ${report.errors.join("; ")}`);
   }
   return report;
+}
+
+/** Runs the job of a cron trigger and says what it did, in one line for the log. */
+export async function runScheduled(cron: string, env: Env, now = Date.now()): Promise<string> {
+  if (cron === MAINTENANCE_CRON) return `maintenance: ${await runMaintenance(env, now)}`;
+  const report = await runCron(env);
+  return (
+    `cron ticked ${report.ticked} probers in ${report.invocations} invocations, ` +
+    `at most ${report.mostSubrequests} subrequests each (FANOUT_WIDTH ${fanoutWidth(env.FANOUT_WIDTH)})`
+  );
 }

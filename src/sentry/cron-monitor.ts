@@ -1,7 +1,10 @@
+import { MAINTENANCE_CRON } from "../scheduler/cron.ts";
 import { createSentry, quietly, type SentryScope } from "./client.ts";
 
 /** The Sentry Crons monitor of the mesh's own scheduler: Sentry raises an issue when it stops running. */
 export const CRON_MONITOR_SLUG = "planewatch-cron";
+/** The hourly history maintenance has its own monitor: one schedule per monitor. */
+export const MAINTENANCE_MONITOR_SLUG = "planewatch-maintenance";
 /** The trigger in wrangler.toml, for a run that does not say which one fired it. */
 const DEFAULT_SCHEDULE = "* * * * *";
 /** Minutes Sentry waits past the schedule before a missed run is an issue: one late tick is not an outage. */
@@ -27,15 +30,16 @@ export async function withCronMonitor<T>(scope: SentryScope, schedule: string, r
   const sentry = createSentry(scope);
   if (!sentry) return run();
   const config = monitorConfig(schedule);
+  const monitorSlug = schedule === MAINTENANCE_CRON ? MAINTENANCE_MONITOR_SLUG : CRON_MONITOR_SLUG;
   const started = Date.now();
   let checkInId: string | undefined;
   quietly("the cron check-in", () => {
-    checkInId = sentry.captureCheckIn({ monitorSlug: CRON_MONITOR_SLUG, status: "in_progress" }, config);
+    checkInId = sentry.captureCheckIn({ monitorSlug, status: "in_progress" }, config);
   });
   const finish = (status: "ok" | "error") =>
     quietly("the cron check-in", () => {
       if (checkInId === undefined) return;
-      sentry.captureCheckIn({ monitorSlug: CRON_MONITOR_SLUG, status, checkInId, duration: (Date.now() - started) / 1000 }, config);
+      sentry.captureCheckIn({ monitorSlug, status, checkInId, duration: (Date.now() - started) / 1000 }, config);
     });
   try {
     const result = await run();

@@ -1,9 +1,12 @@
+import { readRollupState } from "./rollups.ts";
+import { DAY_MS, HOUR_MS, planUptime, type UptimeSegment } from "./rollup_plan.ts";
+
 /** The windows uptime is reported over, longest last. */
 export const UPTIME_WINDOWS = [
-  { name: "1h", ms: 3_600_000 },
-  { name: "24h", ms: 86_400_000 },
-  { name: "7d", ms: 7 * 86_400_000 },
-  { name: "30d", ms: 30 * 86_400_000 },
+  { name: "1h", ms: HOUR_MS },
+  { name: "24h", ms: DAY_MS },
+  { name: "7d", ms: 7 * DAY_MS },
+  { name: "30d", ms: 30 * DAY_MS },
 ] as const;
 
 export type UptimeWindowName = (typeof UPTIME_WINDOWS)[number]["name"];
@@ -15,32 +18,57 @@ export interface RunCounts {
 
 export interface UptimeWindow extends RunCounts {
   window: UptimeWindowName;
+  /** Where the answer starts: the window's start, or the next hour when raw results there were pruned. */
   from: number;
   to: number;
   /** Runs of each probe in the window, by probe name. */
   probes: Record<string, RunCounts>;
 }
 
+/** For each source, the part of one plane's runs and successes in [?, ?), by probe. */
+const SEGMENT_SQL: Record<UptimeSegment["source"], string> = {
+  raw: "SELECT probe, count(*) AS runs, sum(ok) AS successes FROM results WHERE plane = ?1 AND at >= ? AND at < ? GROUP BY probe",
+  hourly:
+    "SELECT probe, sum(runs) AS runs, sum(successes) AS successes FROM results_hourly WHERE plane = ?1 AND hour >= ? AND hour < ? GROUP BY probe",
+  daily:
+    "SELECT probe, sum(runs) AS runs, sum(successes) AS successes FROM results_daily WHERE plane = ?1 AND day >= ? AND day < ? GROUP BY probe",
+};
+
+/** D1's limit of bound parameters per query. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function uptimeStatement(db: D1Database, plane: string, segments: UptimeSegment[]): D1PreparedStatement {
+  if (segments.length === 0) return db.prepare("SELECT NULL AS probe, 0 AS runs, 0 AS successes WHERE 0");
+  const params: unknown[] = [plane, ...segments.flatMap((s) => [s.from, s.to])];
+  // A window has a handful of segments (edges, hours, days, the tail): far below the limit.
+  if (params.length > MAX_BOUND_PARAMETERS) throw new Error(`an uptime window of ${segments.length} segments is too many for one query`);
+  const union = segments.map((s) => SEGMENT_SQL[s.source]).join(" UNION ALL ");
+  return db
+    .prepare(`SELECT probe, sum(runs) AS runs, sum(successes) AS successes FROM (${union}) GROUP BY probe ORDER BY probe`)
+    .bind(...params);
+}
+
 /**
- * Probe runs and successes of one plane over each window ending at `now`, from the results in
- * D1: one query that reads every result of the longest window. The one place uptime is
- * computed, so hourly or daily rollups can replace the raw results here alone.
+ * Runs and successes of one plane's probes over each window ending at `now`, overall and by
+ * probe: whole days from the daily rollups, whole hours from the hourly ones, and raw results
+ * for what is not rolled up yet and for the partial hours at the edges. Exact to the minute
+ * wherever raw results are kept (RESULTS_RETENTION_DAYS), to the hour beyond. Two round trips
+ * (the marks, then one query per window in a batch), whatever the window.
  */
 export async function readUptime(db: D1Database, plane: string, now: number): Promise<UptimeWindow[]> {
-  // ?1 the plane, ?2 now, ?3… the start of each window; the last start bounds the scan.
-  const columns = UPTIME_WINDOWS.map((_, i) => `SUM(at >= ?${i + 3}) AS runs_${i}, SUM(ok = 1 AND at >= ?${i + 3}) AS ok_${i}`);
-  const { results } = await db
-    .prepare(`SELECT probe, ${columns.join(", ")} FROM results WHERE plane = ?1 AND at >= ?${UPTIME_WINDOWS.length + 2} AND at < ?2 GROUP BY probe ORDER BY probe`)
-    .bind(plane, now, ...UPTIME_WINDOWS.map((w) => now - w.ms))
-    .all<Record<string, number | string>>();
+  const state = await readRollupState(db);
+  const plans = UPTIME_WINDOWS.map((w) => planUptime({ from: now - w.ms, to: now }, state));
+  const answers = await db.batch<{ probe: string | null; runs: number; successes: number }>(
+    plans.map((p) => uptimeStatement(db, plane, p.segments)),
+  );
   return UPTIME_WINDOWS.map((w, i) => {
     const probes = Object.fromEntries(
-      results.map((r) => [String(r.probe), { runs: Number(r[`runs_${i}`] ?? 0), successes: Number(r[`ok_${i}`] ?? 0) }]),
+      answers[i]!.results.filter((r) => r.probe !== null).map((r) => [r.probe!, { runs: r.runs, successes: r.successes }]),
     );
     const counts = Object.values(probes);
     return {
       window: w.name,
-      from: now - w.ms,
+      from: plans[i]!.from,
       to: now,
       runs: counts.reduce((n, c) => n + c.runs, 0),
       successes: counts.reduce((n, c) => n + c.successes, 0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fanoutShape, fanoutWidth, partition, probeTargets } from "../../src/scheduler/fanout.ts";
+import { fanoutShape, fanoutWidth, partition, probeTargets, split } from "../../src/scheduler/fanout.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 
 describe("fan-out", () => {
@@ -31,10 +31,30 @@ describe("fan-out", () => {
     }
   });
 
-  it("keeps every invocation within the width: 10,000 planes x 3 regions in three levels", () => {
+  it("keeps every invocation within the width: 10,000 planes x 3 regions in three levels, with full leaves", () => {
     expect(fanoutShape(40, 50)).toEqual({ depth: 1, invocations: [1] });
     expect(fanoutShape(2_500, 50)).toEqual({ depth: 2, invocations: [1, 50] });
-    expect(fanoutShape(30_000, 50)).toEqual({ depth: 3, invocations: [1, 50, 2_500] });
+    expect(fanoutShape(2_600, 50)).toEqual({ depth: 3, invocations: [1, 2, 52] });
+    expect(fanoutShape(15_000, 50)).toEqual({ depth: 3, invocations: [1, 6, 300] });
+    expect(fanoutShape(30_000, 50)).toEqual({ depth: 3, invocations: [1, 12, 600] });
+  });
+
+  it("splits an inner range into parts that each fit a subtree one level lower", () => {
+    for (const [count, width] of [[51, 50], [2_501, 50], [30_000, 50], [1_000, 7], [10, 2]] as const) {
+      const parts = split({ start: 0, end: count }, width);
+      let capacity = width;
+      while (capacity * width < count) capacity *= width;
+      expect(parts.length).toBeLessThanOrEqual(width);
+      expect(parts.length).toBe(Math.ceil(count / capacity));
+      for (const p of parts) expect(p.end - p.start).toBeLessThanOrEqual(capacity);
+    }
+  });
+
+  it("needs about one invocation per `width` targets, however many there are", () => {
+    for (const count of [100, 3_000, 15_000, 30_000, 300_000]) {
+      const total = fanoutShape(count, 50).invocations.reduce((a, b) => a + b, 0);
+      expect(total).toBeLessThanOrEqual(Math.ceil((count / 50) * 1.1) + 1);
+    }
   });
 
   it("falls back to the default width on a bad setting", () => {

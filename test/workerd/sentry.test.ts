@@ -16,7 +16,8 @@ import worker from "../../src/index.ts";
 import { queueAlerts, sendAlerts, type AlertPolicy, type QueuedAlert } from "../../src/objects/plane/alerts.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
 import { createSentry } from "../../src/sentry/client.ts";
-import { CRON_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
+import { MAINTENANCE_CRON } from "../../src/scheduler/cron.ts";
+import { CRON_MONITOR_SLUG, MAINTENANCE_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
 import { captureProbeErrors } from "../../src/sentry/instrument.ts";
 import type { Transition } from "../../src/status/model.ts";
 import { checkInsIn, eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
@@ -132,6 +133,20 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
       return found.length === 2 ? found.map((c) => c.status).sort() : undefined;
     });
     expect(statuses).toEqual(["in_progress", "ok"]);
+  });
+
+  it("scheduled: the hourly maintenance checks in to its own monitor, with its own schedule", async () => {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: MAINTENANCE_CRON }), { ...env, SENTRY_RELEASE: "workerd-maintenance" }, ctx);
+    await waitOnExecutionContext(ctx);
+    const checkIns = await until("both check-ins", (all) => {
+      const found = checkInsIn(all).filter((c) => c.release === "workerd-maintenance");
+      return found.length === 2 ? found : undefined;
+    });
+    expect(checkIns.map((c) => [c.monitor_slug, c.monitor_config?.schedule.value])).toEqual([
+      [MAINTENANCE_MONITOR_SLUG, MAINTENANCE_CRON],
+      [MAINTENANCE_MONITOR_SLUG, MAINTENANCE_CRON],
+    ]);
   });
 
   it("Durable Object RPC: the caller gets the error as before, and Sentry gets it tagged with the object", async () => {

@@ -1,0 +1,117 @@
+/**
+ * Section 1, probe throughput: the mesh against the raw-fetch ceiling and blackbox_exporter,
+ * all probing the same loopback target.
+ *
+ * The mesh runs `planes` x 3 regions HTTP probes every second, more than it can do, so it
+ * runs at its capacity; after a first round (every Prober object created) each window counts
+ * the requests the target served and the CPU time the mesh's workerd used. The baselines are
+ * then driven at the concurrency the target saw from the mesh: the raw-fetch Worker in the
+ * same runtime (n fetches per invocation), blackbox_exporter through GET /probe.
+ */
+import type { RunningWorker } from "../scripts/mesh.ts";
+import { startBlackbox } from "./blackbox.ts";
+import { httpPlanes, sleep, waitFor, withMesh } from "./common.ts";
+import { spread, type Spread } from "./stats.ts";
+import { cpuSeconds } from "./system.ts";
+import type { Target } from "./target.ts";
+
+export interface ThroughputOptions {
+  /** Planes in the mesh (x 3 regions, one probe a second each). */
+  planes: number;
+  /** Measurement windows of the mesh, and their length. */
+  windows: number;
+  windowSeconds: number;
+  /** Probes per baseline run, and runs. */
+  baselineProbes: number;
+  baselineRuns: number;
+}
+
+export interface Rate {
+  probesPerSecond: Spread;
+  cpuMsPerProbe: Spread;
+}
+
+export interface ThroughputResult {
+  mesh: Rate;
+  rawFetch: Rate;
+  blackbox: Rate;
+  /** Requests in flight at the target at the mesh's peak: the baselines' concurrency. */
+  concurrency: number;
+}
+
+/** Fetches per raw-fetch invocation: within the free plan's 50 subrequests. */
+const FETCHES_PER_INVOCATION = 50;
+
+/** Runs `one` from `concurrency` loops until `total` probes are done; probes per second and CPU per probe. */
+async function drive(concurrency: number, total: number, cpu: () => number, one: () => Promise<number>) {
+  let done = 0;
+  const cpu0 = cpu();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (done < total) done += await one();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: done / seconds, cpuMs: ((cpu() - cpu0) * 1000) / done };
+}
+
+async function measureMesh(target: Target, options: ThroughputOptions): Promise<Rate & { concurrency: number }> {
+  const config = httpPlanes(options.planes, () => `${target.url}/`, { periodSeconds: 1 });
+  return withMesh({ PLANES_CONFIG: config }, async (mesh) => {
+    const first = target.served();
+    await mesh.tick();
+    await waitFor("every Prober object's first round", () => target.served() - first >= options.planes * 3, 300_000);
+    await sleep(2_000);
+    const rates: number[] = [];
+    const cpuMs: number[] = [];
+    let concurrency = 1;
+    for (let w = 0; w < options.windows; w++) {
+      const served0 = target.served();
+      const cpu0 = cpuSeconds(mesh.pid, "workerd");
+      const started = performance.now();
+      target.resetPeak();
+      await sleep(options.windowSeconds * 1000);
+      const probes = target.served() - served0;
+      rates.push(probes / ((performance.now() - started) / 1000));
+      cpuMs.push(((cpuSeconds(mesh.pid, "workerd") - cpu0) * 1000) / probes);
+      concurrency = Math.max(concurrency, target.peakInFlight());
+    }
+    return { probesPerSecond: spread(rates), cpuMsPerProbe: spread(cpuMs), concurrency };
+  });
+}
+
+export async function benchThroughput(target: Target, bench: RunningWorker, options: ThroughputOptions): Promise<ThroughputResult> {
+  const mesh = await measureMesh(target, options);
+  const concurrency = mesh.concurrency;
+  const raw = [];
+  for (let run = 0; run < options.baselineRuns; run++) {
+    raw.push(
+      await drive(concurrency, options.baselineProbes, () => cpuSeconds(bench.pid, "workerd"), async () => {
+        const url = `${bench.url}/fetch?n=${FETCHES_PER_INVOCATION}&url=${encodeURIComponent(`${target.url}/`)}`;
+        const { ok } = (await (await fetch(url)).json()) as { ok: number };
+        if (ok !== FETCHES_PER_INVOCATION) throw new Error(`raw fetch: ${ok} of ${FETCHES_PER_INVOCATION} succeeded`);
+        return ok;
+      }),
+    );
+  }
+  const blackbox = await startBlackbox();
+  const bb = [];
+  try {
+    for (let run = 0; run < options.baselineRuns; run++) {
+      bb.push(
+        await drive(concurrency, options.baselineProbes, () => cpuSeconds(blackbox.pid), async () => {
+          if (!(await blackbox.probe(`${target.url}/`)).success) throw new Error("blackbox_exporter: probe failed");
+          return 1;
+        }),
+      );
+    }
+  } finally {
+    await blackbox.stop();
+  }
+  const rate = (runs: Array<{ rate: number; cpuMs: number }>): Rate => ({
+    probesPerSecond: spread(runs.map((r) => r.rate)),
+    cpuMsPerProbe: spread(runs.map((r) => r.cpuMs)),
+  });
+  return { mesh, rawFetch: rate(raw), blackbox: rate(bb), concurrency };
+}

@@ -1,0 +1,126 @@
+/**
+ * Sections 3 and 4: one cron tick at N planes x 3 regions on a fresh mesh, and the scrapes
+ * that follow.
+ *
+ * The tick's round is timed until every result has landed in D1 (the last step of a result:
+ * Prober → Plane object → outbox → D1), read from the local D1 file beside the running
+ * Worker, with the workerd CPU time it took and how many probes failed. The mesh's own log line tells how many
+ * invocations the fan-out took and the most subrequests any one made. A second tick, with
+ * every alarm armed, is the steady-state cost of the fan-out alone. Then, once every result
+ * is published, /metrics and /federate are scraped: time to the last byte, and bytes.
+ */
+import { httpPlanes, localD1, samples, waitFor, withMesh } from "./common.ts";
+import { spread, type Spread } from "./stats.ts";
+import { cpuSeconds } from "./system.ts";
+import type { Target } from "./target.ts";
+
+export const REGIONS_PER_PLANE = 3;
+
+export interface TickRow {
+  planes: number;
+  /** The scheduled handler, fan-out tree included, until it returned. */
+  fanoutMs: Spread;
+  /** Tick → every result in D1. */
+  landedMs: Spread;
+  cpuMsPerProbe: Spread;
+  /** A tick with every alarm armed: the fan-out alone. */
+  warmTickMs: Spread;
+  warmTickCpuMsPerTarget: Spread;
+  invocations: number;
+  mostSubrequests: number;
+  /** Failed probes, in the run with the most. */
+  failed: number;
+}
+
+export interface ScrapeRow {
+  planes: number;
+  path: string;
+  ms: Spread;
+  bytes: number;
+  status: number;
+}
+
+/** The federation selectors a Prometheus server would send for the plane statuses and probe results. */
+const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_success&match[]=probe_duration_seconds";
+
+async function scrape(url: string, runs: number): Promise<{ ms: Spread; bytes: number; status: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  let status = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const res = await fetch(url);
+    const body = await res.arrayBuffer();
+    times.push(performance.now() - started);
+    bytes = body.byteLength;
+    status = res.status;
+  }
+  return { ms: spread(times), bytes, status };
+}
+
+export async function benchTick(
+  target: Target,
+  planes: number,
+  runs: number,
+  scrapes: number,
+): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {
+  const probes = planes * REGIONS_PER_PLANE;
+  const measured = { fanoutMs: [] as number[], landedMs: [] as number[], cpuMs: [] as number[], warmMs: [] as number[], warmCpu: [] as number[] };
+  let shape = { invocations: 0, mostSubrequests: 0 };
+  let failed = 0;
+  const scrapeRows: ScrapeRow[] = [];
+  for (let run = 0; run < runs; run++) {
+    // An hour between runs: every request the target serves and every result is the tick's round.
+    await withMesh({ PLANES_CONFIG: httpPlanes(planes, () => `${target.url}/`, { periodSeconds: 3600 }) }, async (mesh) => {
+      const d1 = localD1(mesh.persistDir);
+      try {
+        const cpu0 = cpuSeconds(mesh.pid, "workerd");
+        const started = performance.now();
+        await mesh.tick();
+        measured.fanoutMs.push(performance.now() - started);
+        const timeout = 60_000 + probes * 100;
+        const landed = () => (d1.prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n >= probes;
+        await waitFor(`${probes} results in D1`, landed, timeout);
+        measured.landedMs.push(performance.now() - started);
+        measured.cpuMs.push(((cpuSeconds(mesh.pid, "workerd") - cpu0) * 1000) / probes);
+        // A probe that failed (timed out in the queue of the one local thread) still lands.
+        failed = Math.max(failed, (d1.prepare("SELECT count(*) AS n FROM results WHERE ok = 0").get() as { n: number }).n);
+
+        const log = /cron ticked (\d+) probers in (\d+) invocations, at most (\d+) subrequests each/.exec(mesh.logs());
+        if (!log || Number(log[1]) !== probes) throw new Error(`the cron did not report ticking ${probes} probers:\n${mesh.logs().slice(-2000)}`);
+        shape = { invocations: Number(log[2]), mostSubrequests: Number(log[3]) };
+
+        const warmCpu0 = cpuSeconds(mesh.pid, "workerd");
+        const warmStarted = performance.now();
+        await mesh.tick();
+        measured.warmMs.push(performance.now() - warmStarted);
+        measured.warmCpu.push(((cpuSeconds(mesh.pid, "workerd") - warmCpu0) * 1000) / probes);
+
+        if (run === 0 && scrapes > 0) {
+          // Scrape once the Summary shards hold every result (the Plane objects publish a
+          // second after a report), so each scrape reads the whole mesh and queues behind nothing.
+          const published = async () => samples(await (await fetch(`${mesh.url}/metrics`)).text(), "probe_success").length >= probes;
+          await waitFor(`${probes} results in /metrics`, published, timeout);
+          for (const path of ["/metrics", FEDERATE]) {
+            scrapeRows.push({ planes, path, ...(await scrape(`${mesh.url}${path}`, scrapes)) });
+          }
+        }
+      } finally {
+        d1.close();
+      }
+    });
+  }
+  return {
+    tick: {
+      planes,
+      fanoutMs: spread(measured.fanoutMs),
+      landedMs: spread(measured.landedMs),
+      cpuMsPerProbe: spread(measured.cpuMs),
+      warmTickMs: spread(measured.warmMs),
+      warmTickCpuMsPerTarget: spread(measured.warmCpu),
+      ...shape,
+      failed,
+    },
+    scrapes: scrapeRows,
+  };
+}

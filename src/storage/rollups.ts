@@ -1,0 +1,199 @@
+import {
+  DAY_MS,
+  dayRollupStart,
+  floorTo,
+  hourRollupStart,
+  HOUR_MS,
+  nextPeriod,
+  pruneCutoffs,
+  type Retention,
+  type RollupState,
+} from "./rollup_plan.ts";
+
+/** The names of RollupState's fields in D1's `rollup_state`. */
+const STATE_NAMES = {
+  hourlyThrough: "hourly_through",
+  dailyThrough: "daily_through",
+  rawFrom: "raw_from",
+  hourlyFrom: "hourly_from",
+  dailyFrom: "daily_from",
+} as const satisfies Record<keyof RollupState, string>;
+
+/** How far each table is complete: one query. */
+export async function readRollupState(db: D1Database): Promise<RollupState> {
+  const marks = Object.entries(STATE_NAMES).map(([field, name]) => `(SELECT value FROM rollup_state WHERE name = '${name}') AS ${field}`);
+  const row = await db.prepare(`SELECT ${marks.join(", ")}`).first<Record<keyof RollupState, number | null>>();
+  return Object.fromEntries(Object.keys(STATE_NAMES).map((field) => [field, row?.[field as keyof RollupState] ?? 0])) as unknown as RollupState;
+}
+
+/** Moves a mark forward, never back: a re-run of an older step leaves it where it is. */
+function advance(db: D1Database, field: keyof RollupState, value: number): D1PreparedStatement {
+  return db
+    .prepare("INSERT INTO rollup_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)")
+    .bind(STATE_NAMES[field], value);
+}
+
+/**
+ * The two rollups: each period's rows grouped by (plane, region, probe), replacing the whole
+ * period (?1 its start, ?2 its end); then the first source row after it (?2), so the next step
+ * goes straight to the next period that holds results.
+ */
+const ROLLUPS = {
+  hour: {
+    unit: HOUR_MS,
+    mark: "hourlyThrough",
+    firstRowFrom: "SELECT min(at) AS first FROM results WHERE at >= ?1",
+    roll: `INSERT OR REPLACE INTO results_hourly (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms)
+      SELECT plane, ?1, region, probe, count(*), sum(ok), sum(latency_ms), max(latency_ms)
+      FROM results WHERE at >= ?1 AND at < ?2 GROUP BY plane, region, probe`,
+  },
+  day: {
+    unit: DAY_MS,
+    mark: "dailyThrough",
+    firstRowFrom: "SELECT min(hour) AS first FROM results_hourly WHERE hour >= ?1",
+    roll: `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms)
+      SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms)
+      FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
+  },
+} as const satisfies Record<string, { unit: number; mark: keyof RollupState; firstRowFrom: string; roll: string }>;
+
+/** The tables the job prunes: their time column, the unit of that column, and their mark. */
+const PRUNED = {
+  raw: { table: "results", column: "at", unit: 1, mark: "rawFrom" },
+  hourly: { table: "results_hourly", column: "hour", unit: HOUR_MS, mark: "hourlyFrom" },
+  daily: { table: "results_daily", column: "day", unit: DAY_MS, mark: "dailyFrom" },
+} as const satisfies Record<string, { table: string; column: string; unit: number; mark: keyof RollupState }>;
+
+/**
+ * Rows one DELETE removes at most (about): D1 runs one query at a time for the whole database
+ * and stops a query at 30 s, so a large prune goes in slices that each hold it briefly.
+ */
+export const PRUNE_SLICE_ROWS = 200_000;
+
+/**
+ * Queries one run makes at most: within D1's 50 queries per invocation on the free plan. A
+ * backlog is worked off over the following runs.
+ */
+export const MAINTENANCE_QUERY_BUDGET = 45;
+
+export interface MaintenanceLimits {
+  sliceRows: number;
+  queryBudget: number;
+}
+
+const DEFAULT_LIMITS: MaintenanceLimits = { sliceRows: PRUNE_SLICE_ROWS, queryBudget: MAINTENANCE_QUERY_BUDGET };
+
+export interface MaintenanceReport {
+  hoursRolled: number;
+  daysRolled: number;
+  pruned: Record<keyof typeof PRUNED, number>;
+  queries: number;
+  /** False when the budget ran out before everything due was done. */
+  complete: boolean;
+}
+
+/** Counts the queries of one run; `spend` says no to a step that would pass the limit. */
+function queryBudget(limit: number) {
+  const budget = {
+    spent: 0,
+    spend(queries: number): boolean {
+      if (budget.spent + queries > limit) return false;
+      budget.spent += queries;
+      return true;
+    },
+  };
+  return budget;
+}
+
+type QueryBudget = ReturnType<typeof queryBudget>;
+
+/**
+ * Rolls up every complete period from `cursor` on that holds rows, each step one batch (a D1
+ * transaction): the rollup, its mark, and where the next rows are. When all are done, the mark
+ * moves to `completeBefore`: there is nothing before it left to roll up. Returns the first
+ * period rolled, how many, and whether all were (false when the budget ran out first).
+ */
+async function rollPeriods(
+  db: D1Database,
+  kind: keyof typeof ROLLUPS,
+  cursor: number,
+  completeBefore: number,
+  state: RollupState,
+  budget: QueryBudget,
+): Promise<{ first: number | null; rolled: number; complete: boolean }> {
+  const { unit, mark, firstRowFrom, roll } = ROLLUPS[kind];
+  let first: number | null = null;
+  let rolled = 0;
+  if (!budget.spend(1)) return { first, rolled, complete: false };
+  let firstRow = (await db.prepare(firstRowFrom).bind(cursor).first<{ first: number | null }>())?.first ?? null;
+  for (let period = nextPeriod(firstRow, unit, completeBefore); period !== null; period = nextPeriod(firstRow, unit, completeBefore)) {
+    if (!budget.spend(3)) return { first, rolled, complete: false };
+    const [, , next] = await db.batch<{ first: number | null }>([
+      db.prepare(roll).bind(period, period + unit),
+      advance(db, mark, period + unit),
+      db.prepare(firstRowFrom).bind(period + unit),
+    ]);
+    firstRow = next!.results[0]?.first ?? null;
+    first ??= period;
+    rolled++;
+  }
+  if (completeBefore > state[mark]) {
+    if (!budget.spend(1)) return { first, rolled, complete: false };
+    await advance(db, mark, completeBefore).run();
+    state[mark] = completeBefore;
+  }
+  return { first, rolled, complete: true };
+}
+
+/**
+ * One run of the history maintenance at `now`: rolls complete hours of raw results into
+ * `results_hourly` and complete days into `results_daily` (whole periods replaced, so
+ * re-runs are harmless), then, given a retention, prunes each table up to its cutoff in
+ * slices. Each step writes its rows and moves its mark in one batch (a D1 transaction). A run
+ * stops at its query budget; the next run goes on from the marks.
+ */
+export async function maintainHistory(
+  db: D1Database,
+  now: number,
+  retention: Retention | null,
+  limits: MaintenanceLimits = DEFAULT_LIMITS,
+): Promise<MaintenanceReport> {
+  const budget = queryBudget(limits.queryBudget);
+  const report: MaintenanceReport = { hoursRolled: 0, daysRolled: 0, pruned: { raw: 0, hourly: 0, daily: 0 }, queries: 0, complete: false };
+  const done = (complete: boolean) => ({ ...report, queries: budget.spent, complete });
+  budget.spend(1);
+  const state = await readRollupState(db);
+
+  const hours = await rollPeriods(db, "hour", hourRollupStart(state), floorTo(now, HOUR_MS), state, budget);
+  report.hoursRolled = hours.rolled;
+  if (!hours.complete) return done(false);
+  const days = await rollPeriods(db, "day", dayRollupStart(state, hours.first), floorTo(state.hourlyThrough, DAY_MS), state, budget);
+  report.daysRolled = days.rolled;
+  if (!days.complete) return done(false);
+  if (retention === null) return done(true);
+
+  const cutoffs = pruneCutoffs(state, retention, now);
+  for (const which of Object.keys(PRUNED) as Array<keyof typeof PRUNED>) {
+    const { table, column, unit, mark } = PRUNED[which];
+    if (state[mark] >= cutoffs[which]) continue;
+    // The slice ends at the sliceRows-th oldest row before the cutoff (all rows at that time
+    // go with it, so a slice always makes progress), or at the cutoff.
+    const sliceEnd = `(SELECT ${column} FROM ${table} WHERE ${column} < ?1 ORDER BY ${column} LIMIT 1 OFFSET ?2)`;
+    for (;;) {
+      if (!budget.spend(2)) return done(false);
+      const [, deleted] = await db.batch([
+        db
+          .prepare(
+            `INSERT INTO rollup_state (name, value) VALUES (?3, coalesce(${sliceEnd} + ?4, ?1))
+             ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`,
+          )
+          .bind(cutoffs[which], limits.sliceRows, STATE_NAMES[mark], unit),
+        db.prepare(`DELETE FROM ${table} WHERE ${column} <= coalesce(${sliceEnd}, ?1 - 1)`).bind(cutoffs[which], limits.sliceRows),
+      ]);
+      const changes = deleted!.meta.changes;
+      report.pruned[which] += changes;
+      if (changes <= limits.sliceRows) break;
+    }
+  }
+  return done(true);
+}
