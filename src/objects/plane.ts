@@ -51,6 +51,13 @@ import { summaryStubFor } from "./stubs.ts";
  * object itself always answers with the current status.
  */
 const SIDE_EFFECT_DELAY_MS = 1_000;
+/**
+ * While the status holds, the alarm publishes and flushes at most this often: probes with
+ * short periods (Kubernetes' default is 10 s) then share a publish and a D1 batch across
+ * rounds, and a scrape still sees each result within this long. A status change goes out
+ * after SIDE_EFFECT_DELAY_MS.
+ */
+const SIDE_EFFECT_INTERVAL_MS = 10_000;
 /** After a failed publish to the Summary shard. */
 const PUBLISH_RETRY_MS = 15_000;
 
@@ -64,6 +71,8 @@ const PUBLISH_RETRY_MS = 15_000;
  */
 export class Plane extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** When this instance's alarm last ran its side effects (a new instance runs them at once). */
+  private lastSideEffectsAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,14 +89,14 @@ export class Plane extends DurableObject<Env> {
     if (!plane) return;
     const now = Date.now();
     const bounds = this.latencyBounds();
-    this.ctx.storage.transactionSync(() => {
+    const { transition } = this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
       for (const submission of submissions) recordSubmission(this.sql, submission, now);
       const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
-      this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
+      return this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
     });
     // New submissions are polled at once; the rest waits for the burst to end.
-    await this.wakeBy(submissions.length > 0 ? now : now + SIDE_EFFECT_DELAY_MS);
+    await this.wakeBy(submissions.length > 0 ? now : this.sideEffectsAt(now, transition !== null));
   }
 
   /** Opens an async request about to be submitted: its webhook token, and its deadline on the alarm. */
@@ -106,18 +115,17 @@ export class Plane extends DurableObject<Env> {
     const now = Date.now();
     ensurePlaneRow(this.sql, planeId, now);
     const checked = await checkDelivery(this.sql, this.env, plane, token, delivery, now);
-    const answer = this.ctx.storage.transactionSync(() => {
+    const { answer, transitioned } = this.ctx.storage.transactionSync(() => {
       if ("outcome" in checked) {
         countDelivery(this.sql, checked.outcome);
         markChanged(this.sql);
-        return checked;
+        return { answer: checked, transitioned: false };
       }
       const matched = matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
       countDelivery(this.sql, matched.outcome);
-      this.evaluate(plane, now, true);
-      return matched;
+      return { answer: matched, transitioned: this.evaluate(plane, now, true).transition !== null };
     });
-    await this.wakeBy(now + SIDE_EFFECT_DELAY_MS);
+    await this.wakeBy(this.sideEffectsAt(now, transitioned));
     return answer;
   }
 
@@ -126,11 +134,11 @@ export class Plane extends DurableObject<Env> {
     const plane = findPlane(this.env, planeId);
     if (!plane?.probes.some((p) => p.kind === "heartbeat" && probeName(p) === probe)) return false;
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+    const { transition } = this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
-      this.evaluate(plane, now, recordBeat(this.sql, plane, probe, now));
+      return this.evaluate(plane, now, recordBeat(this.sql, plane, probe, now));
     });
-    await this.wakeBy(now + SIDE_EFFECT_DELAY_MS);
+    await this.wakeBy(this.sideEffectsAt(now, transition !== null));
     return true;
   }
 
@@ -166,6 +174,7 @@ export class Plane extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
+    this.lastSideEffectsAt = now;
     const { asyncWake, changed } = await this.followAsync(plane);
     const nextJudgement = this.judgeHeartbeats(plane, now);
     const { reviewAt } = this.ctx.storage.transactionSync(() => this.evaluate(plane, now, changed));
@@ -262,10 +271,16 @@ export class Plane extends DurableObject<Env> {
       return now + PUBLISH_RETRY_MS;
     }
     this.sql.exec("UPDATE plane SET published_version = ? WHERE id = 1 AND published_version < ?", row.version, row.version);
-    return planeRow(this.sql)?.version === row.version ? Infinity : Date.now() + SIDE_EFFECT_DELAY_MS;
+    return planeRow(this.sql)?.version === row.version ? Infinity : this.sideEffectsAt(Date.now(), false);
   }
 
   /** Makes sure the alarm fires no later than `at`. */
+  /** When the alarm should next publish and flush, after a change (`urgent`: the status changed). */
+  private sideEffectsAt(now: number, urgent: boolean): number {
+    const soonest = now + SIDE_EFFECT_DELAY_MS;
+    return urgent ? soonest : Math.max(soonest, this.lastSideEffectsAt + SIDE_EFFECT_INTERVAL_MS);
+  }
+
   private async wakeBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);

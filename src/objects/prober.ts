@@ -20,6 +20,18 @@ CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NO
 CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
 `;
 
+type Identity = {
+  plane: string;
+  region: string;
+};
+
+interface ProberState {
+  identity: Identity | undefined;
+  /** Next due time of each probe, by name. */
+  schedule: Map<string, number>;
+  gate: StartupGate;
+}
+
 /** A probe as the startup gate sees it. */
 function gated(probe: PulledProbe) {
   return { ...probe, name: probeName(probe) };
@@ -33,11 +45,28 @@ function gated(probe: PulledProbe) {
  */
 export class Prober extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /**
+   * What the storage holds, read once per instance: the alarm runs every few seconds, and a
+   * read of storage at its start costs more than the probe's own fetch. Every write goes
+   * through this instance, so the copy stays true.
+   */
+  private state: ProberState | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+  }
+
+  private loaded(): ProberState {
+    this.state ??= {
+      identity: this.sql.exec<Identity>("SELECT plane, region FROM identity").toArray()[0],
+      schedule: new Map(
+        this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
+      ),
+      gate: this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray().map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
+    };
+    return this.state;
   }
 
   /**
@@ -47,7 +76,11 @@ export class Prober extends DurableObject<Env> {
    * every object every minute, and a write there would be a billed row per object per minute.
    */
   async tick(plane: string, region: string): Promise<void> {
-    this.sql.exec("INSERT OR IGNORE INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
+    const state = this.loaded();
+    if (!state.identity) {
+      this.sql.exec("INSERT INTO identity (id, plane, region) VALUES (1, ?, ?)", plane, region);
+      state.identity = { plane, region };
+    }
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
     const config = findPlane(this.env, plane);
     if (config?.regions[0] === region && config.probes.some((p) => !isPulled(p))) await planeStub(this.env, plane).watchHeartbeats(plane);
@@ -55,26 +88,30 @@ export class Prober extends DurableObject<Env> {
 
   /** Runs the probes that are due, reports them to the Plane object, and sleeps until the next one. */
   override async alarm(): Promise<void> {
-    const identity = this.sql.exec<{ plane: string; region: string }>("SELECT plane, region FROM identity").toArray()[0];
+    const state = this.loaded();
+    const { identity } = state;
     if (!identity) return;
     const plane = findPlane(this.env, identity.plane);
     if (!plane || !plane.regions.includes(identity.region as never)) {
       // No longer configured here: stop for good (the cron no longer ticks this object).
       await this.ctx.storage.deleteAll();
+      this.state = undefined;
       return;
     }
     const now = Date.now();
     const probes = plane.probes.filter(isPulled).map(gated);
     const schedule = this.schedule(probes, now);
-    const gate = this.gate();
-    const due = runnable(probes, gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
+    const due = runnable(probes, state.gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
     captureProbeErrors(objectInvocation(this.ctx, this.env, "Prober.alarm", identity), results);
     if (results.length > 0 || submissions.length > 0) {
       await planeStub(this.env, plane.id).report(plane.id, results, submissions);
     }
-    const newGate = nextGate(gate, probes, results);
-    this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));
+    const newGate = nextGate(state.gate, probes, results);
+    if (JSON.stringify(newGate) !== JSON.stringify(state.gate)) {
+      this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));
+      state.gate = newGate;
+    }
 
     const after = Date.now();
     for (const probe of due) {
@@ -82,33 +119,23 @@ export class Prober extends DurableObject<Env> {
       // Keep the cadence of the period; if a round ran long, start afresh from now.
       let next = schedule.get(probe.name)! + period;
       if (next <= after) next = after + period;
-      schedule.set(probe.name, next);
-      this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", probe.name, next);
+      this.setDue(probe.name, next);
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
     const wake = runnable(probes, newGate).map((p) => schedule.get(p.name)!);
     if (wake.length > 0) await this.ctx.storage.setAlarm(Math.min(...wake));
   }
 
-  private gate(): StartupGate {
-    const row = this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray()[0];
-    return row ? (JSON.parse(row.gate) as StartupGate) : CLOSED_GATE;
+  private setDue(probe: string, at: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", probe, at);
+    this.loaded().schedule.set(probe, at);
   }
 
   /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
-  private schedule(probes: PulledProbe[], now: number): Map<string, number> {
-    const stored = new Map(
-      this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
-    );
-    const schedule = new Map<string, number>();
+  private schedule(probes: Array<PulledProbe & { name: string }>, now: number): Map<string, number> {
+    const { schedule } = this.loaded();
     for (const probe of probes) {
-      const name = probeName(probe);
-      let due = stored.get(name);
-      if (due === undefined) {
-        due = now + probe.initialDelaySeconds * 1000;
-        this.sql.exec("INSERT INTO schedule (probe, next_due) VALUES (?, ?)", name, due);
-      }
-      schedule.set(name, due);
+      if (!schedule.has(probe.name)) this.setDue(probe.name, now + probe.initialDelaySeconds * 1000);
     }
     return schedule;
   }

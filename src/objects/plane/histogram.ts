@@ -21,6 +21,13 @@ CREATE TABLE IF NOT EXISTS latency_totals (
 );`;
 
 /**
+ * The (region, probe, bounds) whose bucket rows this object's storage already matches: the
+ * bounds change only with the config, so an object brings its rows in line once per life,
+ * not on every result. Keyed by the object's storage.
+ */
+const bucketsInPlace = new WeakMap<SqlStorage, Set<string>>();
+
+/**
  * Counts one latency into the buckets of the current bounds. When the bounds changed, the
  * buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep counting, removed bounds are
  * dropped and added bounds start at zero: no series ever decreases, so Prometheus never reads
@@ -28,9 +35,18 @@ CREATE TABLE IF NOT EXISTS latency_totals (
  */
 export function observeLatency(sql: SqlStorage, region: string, probe: string, seconds: number, bounds: readonly number[]): void {
   const json = JSON.stringify(bounds);
-  sql.exec("DELETE FROM latency_buckets WHERE region = ? AND probe = ? AND le NOT IN (SELECT value FROM json_each(?))", region, probe, json);
-  sql.exec("INSERT OR IGNORE INTO latency_buckets (region, probe, le, count) SELECT ?, ?, value, 0 FROM json_each(?)", region, probe, json);
-  sql.exec("UPDATE latency_buckets SET count = count + 1 WHERE region = ? AND probe = ? AND le >= ?", region, probe, seconds);
+  const key = `${region}\n${probe}\n${json}`;
+  let ready = bucketsInPlace.get(sql);
+  if (!ready) bucketsInPlace.set(sql, (ready = new Set()));
+  const count = () =>
+    sql.exec("UPDATE latency_buckets SET count = count + 1 WHERE region = ? AND probe = ? AND le >= ?", region, probe, seconds).rowsWritten;
+  // No bucket counted a latency within the bounds: the rows are not there (a rolled-back transaction took them).
+  if (!ready.has(key) || (count() === 0 && seconds <= bounds.at(-1)!)) {
+    sql.exec("DELETE FROM latency_buckets WHERE region = ? AND probe = ? AND le NOT IN (SELECT value FROM json_each(?))", region, probe, json);
+    sql.exec("INSERT OR IGNORE INTO latency_buckets (region, probe, le, count) SELECT ?, ?, value, 0 FROM json_each(?)", region, probe, json);
+    ready.add(key);
+    count();
+  }
   sql.exec(
     `INSERT INTO latency_totals (region, probe, sum, count) VALUES (?, ?, ?, 1)
      ON CONFLICT (region, probe) DO UPDATE SET sum = sum + excluded.sum, count = count + 1`,
