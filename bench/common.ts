@@ -40,7 +40,7 @@ export async function waitFor(what: string, done: () => boolean | Promise<boolea
 export function httpPlanes(
   count: number,
   url: (i: number) => string,
-  options: { regions?: string[]; periodSeconds?: number; id?: (i: number) => string; initialDelaySeconds?: (i: number) => number } = {},
+  options: { regions?: string[]; periodSeconds?: number; timeoutSeconds?: number; id?: (i: number) => string; initialDelaySeconds?: (i: number) => number } = {},
 ): string {
   return JSON.stringify({
     planes: Array.from({ length: count }, (_, i) => ({
@@ -55,7 +55,7 @@ export function httpPlanes(
           url: url(i),
           periodSeconds: options.periodSeconds ?? 60,
           initialDelaySeconds: options.initialDelaySeconds?.(i) ?? 0,
-          timeoutSeconds: 5,
+          timeoutSeconds: options.timeoutSeconds ?? 5,
         },
       ],
     })),

@@ -14,7 +14,7 @@ import type { Spread } from "./stats.ts";
 import { machine, type Machine } from "./system.ts";
 import { startTarget } from "./target.ts";
 import { benchThroughput, type ThroughputOptions, type ThroughputResult } from "./throughput.ts";
-import { benchTick, REGIONS_PER_PLANE, type ScrapeRow, type TickRow } from "./tick.ts";
+import { benchTick, REGIONS_PER_PLANE, TIMEOUT_SECONDS, type ScrapeRow, type TickRow } from "./tick.ts";
 import { benchWebhooks, type WebhookBenchOptions, type WebhookBenchResult } from "./webhooks.ts";
 
 interface Plan {
@@ -198,8 +198,8 @@ function report(r: Results, command: string): string {
     "",
     "A fresh mesh per run (so the round creates every Prober and Plane object), one HTTP probe per (plane, region).",
     "Fan-out: the scheduled handler until it returned; landed: tick → every result in D1; CPU: workerd time from the",
-    "tick until landed, per probe; failed: probes that timed out (5 s), in the run with most, as they queue on the one",
-    "local workerd thread while it creates every object. Warm tick: a second tick with every alarm armed, i.e. the",
+    `tick until landed, per probe; failed: probes that failed, in the run with most (the probes' timeout is ${TIMEOUT_SECONDS} s: every`,
+    "object shares the one local workerd thread, and a probe waits there while it creates thousands of objects). Warm tick: a second tick with every alarm armed, i.e. the",
     "fan-out alone. Invocations and subrequests are from the cron's own log line.",
     "",
     table(

@@ -14,6 +14,9 @@ import { spread, type Spread } from "./stats.ts";
 import { cpuSeconds } from "./system.ts";
 import type { Target } from "./target.ts";
 
+/** The probes' timeout in the tick's config. */
+export const TIMEOUT_SECONDS = 30;
+
 export const REGIONS_PER_PLANE = 3;
 
 export interface TickRow {
@@ -71,7 +74,10 @@ export async function benchTick(
   const scrapeRows: ScrapeRow[] = [];
   for (let run = 0; run < runs; run++) {
     // An hour between runs: every request the target serves and every result is the tick's round.
-    await withMesh({ PLANES_CONFIG: httpPlanes(planes, () => `${target.url}/`, { periodSeconds: 3600 }) }, async (mesh) => {
+    // A timeout of 30 s: locally every object shares one thread, and a probe queued behind the
+    // creation of thousands of objects would otherwise time out before its fetch ran.
+    const config = httpPlanes(planes, () => `${target.url}/`, { periodSeconds: 3600, timeoutSeconds: TIMEOUT_SECONDS });
+    await withMesh({ PLANES_CONFIG: config }, async (mesh) => {
       const d1 = localD1(mesh.persistDir);
       try {
         const cpu0 = cpuSeconds(mesh.pid, "workerd");

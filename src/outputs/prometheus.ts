@@ -39,7 +39,11 @@ export function seriesName(family: MetricFamily, sample: Sample): string {
   return family.type === "counter" ? `${family.name}_total` : `${family.name}${sample.suffix ?? ""}`;
 }
 
+/** What a label value must escape; most values have none of it, and are written as they are. */
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 export function escapeLabelValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
@@ -65,8 +69,10 @@ export function formatBound(bound: number): string {
 }
 
 export function formatLabels(labels: Record<string, string>): string {
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
-  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+  // A plain loop: a scrape of 1,000 planes formats some 60,000 label sets.
+  let out = "";
+  for (const key in labels) out += `${out === "" ? "{" : ","}${key}="${escapeLabelValue(labels[key]!)}"`;
+  return out === "" ? "" : `${out}}`;
 }
 
 /** Lines per chunk of a streamed exposition. */
