@@ -40,7 +40,15 @@ export async function waitFor(what: string, done: () => boolean | Promise<boolea
 export function httpPlanes(
   count: number,
   url: (i: number) => string,
-  options: { regions?: string[]; periodSeconds?: number; timeoutSeconds?: number; id?: (i: number) => string; initialDelaySeconds?: (i: number) => number } = {},
+  options: {
+    regions?: string[];
+    periodSeconds?: number;
+    timeoutSeconds?: number;
+    /** HTTP probes of each plane, all of the same URL (default 1). */
+    probesPerPlane?: number;
+    id?: (i: number) => string;
+    initialDelaySeconds?: (i: number) => number;
+  } = {},
 ): string {
   return JSON.stringify({
     planes: Array.from({ length: count }, (_, i) => ({
@@ -48,16 +56,14 @@ export function httpPlanes(
       regions: options.regions ?? ["wnam", "weur", "apac"],
       // Long enough that no result expires while a large round is still landing.
       statusTtlSeconds: 3600,
-      probes: [
-        {
-          kind: "http",
-          name: "http",
-          url: url(i),
-          periodSeconds: options.periodSeconds ?? 60,
-          initialDelaySeconds: options.initialDelaySeconds?.(i) ?? 0,
-          timeoutSeconds: options.timeoutSeconds ?? 5,
-        },
-      ],
+      probes: Array.from({ length: options.probesPerPlane ?? 1 }, (_, p) => ({
+        kind: "http",
+        name: p === 0 ? "http" : `http-${p + 1}`,
+        url: url(i),
+        periodSeconds: options.periodSeconds ?? 60,
+        initialDelaySeconds: options.initialDelaySeconds?.(i) ?? 0,
+        timeoutSeconds: options.timeoutSeconds ?? 5,
+      })),
     })),
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Sections 3 and 4: one cron tick at N planes x 3 regions on a fresh mesh, and the scrapes
+ * Sections 3 and 4: one cron tick at N planes x 3 regions x P probes on a fresh mesh, and the scrapes
  * that follow.
  *
  * The tick's round is timed until every result has landed in D1 (the last step of a result:
@@ -9,6 +9,8 @@
  * every alarm armed, is the steady-state cost of the fan-out alone. Then, once every result
  * is published, /metrics and /federate are scraped: time to the last byte, and bytes.
  */
+import type { Env } from "../src/env.ts";
+import { summaryShardCount } from "../src/objects/stubs.ts";
 import { httpPlanes, localD1, samples, waitFor, withMesh } from "./common.ts";
 import { spread, type Spread } from "./stats.ts";
 import { cpuSeconds } from "./system.ts";
@@ -18,9 +20,17 @@ import type { Target } from "./target.ts";
 export const TIMEOUT_SECONDS = 30;
 
 export const REGIONS_PER_PLANE = 3;
+/** One size to tick: planes (× 3 regions) with this many HTTP probes each, fresh meshes, scrapes after the first. */
+export interface TickSize {
+  planes: number;
+  probesPerPlane: number;
+  runs: number;
+  scrapes: number;
+}
 
 export interface TickRow {
   planes: number;
+  probesPerPlane: number;
   /** The scheduled handler, fan-out tree included, until it returned. */
   fanoutMs: Spread;
   /** Tick → every result in D1. */
@@ -31,52 +41,56 @@ export interface TickRow {
   warmTickCpuMsPerTarget: Spread;
   invocations: number;
   mostSubrequests: number;
-  /** Failed probes, in the run with the most. */
-  failed: number;
+  /** Failed probes by reason, in the run with the most ("0" when none failed). */
+  failed: string;
 }
 
 export interface ScrapeRow {
   planes: number;
+  probesPerPlane: number;
   path: string;
   ms: Spread;
   bytes: number;
   status: number;
+  /** workerd CPU per scrape (user + system, the whole mesh process). */
+  cpuMs: Spread;
+  /** Subrequests of one scrape: one read per Summary shard (the mesh's own count). */
+  subrequests: number;
 }
 
 /** The federation selectors a Prometheus server would send for the plane statuses and probe results. */
 const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_success&match[]=probe_duration_seconds";
 
-async function scrape(url: string, runs: number): Promise<{ ms: Spread; bytes: number; status: number }> {
+async function scrape(url: string, runs: number, pid: number): Promise<Omit<ScrapeRow, "planes" | "probesPerPlane" | "path" | "subrequests">> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let bytes = 0;
   let status = 0;
   for (let i = 0; i < runs; i++) {
+    const cpu0 = cpuSeconds(pid, "workerd");
     const started = performance.now();
     const res = await fetch(url);
     const body = await res.arrayBuffer();
     times.push(performance.now() - started);
+    cpu.push((cpuSeconds(pid, "workerd") - cpu0) * 1000);
     bytes = body.byteLength;
     status = res.status;
   }
-  return { ms: spread(times), bytes, status };
+  return { ms: spread(times), bytes, status, cpuMs: spread(cpu) };
 }
 
-export async function benchTick(
-  target: Target,
-  planes: number,
-  runs: number,
-  scrapes: number,
-): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {
-  const probes = planes * REGIONS_PER_PLANE;
+export async function benchTick(target: Target, { planes, probesPerPlane, runs, scrapes }: TickSize): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {
+  const targets = planes * REGIONS_PER_PLANE;
+  const probes = targets * probesPerPlane;
   const measured = { fanoutMs: [] as number[], landedMs: [] as number[], cpuMs: [] as number[], warmMs: [] as number[], warmCpu: [] as number[] };
   let shape = { invocations: 0, mostSubrequests: 0 };
-  let failed = 0;
+  let failed = { count: 0, text: "0" };
   const scrapeRows: ScrapeRow[] = [];
   for (let run = 0; run < runs; run++) {
     // An hour between runs: every request the target serves and every result is the tick's round.
     // A timeout of 30 s: locally every object shares one thread, and a probe queued behind the
     // creation of thousands of objects would otherwise time out before its fetch ran.
-    const config = httpPlanes(planes, () => `${target.url}/`, { periodSeconds: 3600, timeoutSeconds: TIMEOUT_SECONDS });
+    const config = httpPlanes(planes, () => `${target.url}/`, { periodSeconds: 3600, timeoutSeconds: TIMEOUT_SECONDS, probesPerPlane });
     await withMesh({ PLANES_CONFIG: config }, async (mesh) => {
       const d1 = localD1(mesh.persistDir);
       try {
@@ -90,25 +104,28 @@ export async function benchTick(
         measured.landedMs.push(performance.now() - started);
         measured.cpuMs.push(((cpuSeconds(mesh.pid, "workerd") - cpu0) * 1000) / probes);
         // A probe that failed (timed out in the queue of the one local thread) still lands.
-        failed = Math.max(failed, (d1.prepare("SELECT count(*) AS n FROM results WHERE ok = 0").get() as { n: number }).n);
+        const reasons = d1.prepare("SELECT reason, count(*) AS n FROM results WHERE ok = 0 GROUP BY reason ORDER BY n DESC").all() as Array<{ reason: string; n: number }>;
+        const count = reasons.reduce((sum, r) => sum + r.n, 0);
+        if (count > failed.count) failed = { count, text: reasons.map((r) => `${r.n} ${r.reason}`).join(", ") };
 
         const log = /cron ticked (\d+) probers in (\d+) invocations, at most (\d+) subrequests each/.exec(mesh.logs());
-        if (!log || Number(log[1]) !== probes) throw new Error(`the cron did not report ticking ${probes} probers:\n${mesh.logs().slice(-2000)}`);
+        if (!log || Number(log[1]) !== targets) throw new Error(`the cron did not report ticking ${targets} probers:\n${mesh.logs().slice(-2000)}`);
         shape = { invocations: Number(log[2]), mostSubrequests: Number(log[3]) };
 
         const warmCpu0 = cpuSeconds(mesh.pid, "workerd");
         const warmStarted = performance.now();
         await mesh.tick();
         measured.warmMs.push(performance.now() - warmStarted);
-        measured.warmCpu.push(((cpuSeconds(mesh.pid, "workerd") - warmCpu0) * 1000) / probes);
+        measured.warmCpu.push(((cpuSeconds(mesh.pid, "workerd") - warmCpu0) * 1000) / targets);
 
         if (run === 0 && scrapes > 0) {
           // Scrape once the Summary shards hold every result (the Plane objects publish a
           // second after a report), so each scrape reads the whole mesh and queues behind nothing.
           const published = async () => samples(await (await fetch(`${mesh.url}/metrics`)).text(), "probe_success").length >= probes;
           await waitFor(`${probes} results in /metrics`, published, timeout);
+          const subrequests = summaryShardCount({ PLANES_CONFIG: config } as Env);
           for (const path of ["/metrics", FEDERATE]) {
-            scrapeRows.push({ planes, path, ...(await scrape(`${mesh.url}${path}`, scrapes)) });
+            scrapeRows.push({ planes, probesPerPlane, path, subrequests, ...(await scrape(`${mesh.url}${path}`, scrapes, mesh.pid)) });
           }
         }
       } finally {
@@ -119,13 +136,14 @@ export async function benchTick(
   return {
     tick: {
       planes,
+      probesPerPlane,
       fanoutMs: spread(measured.fanoutMs),
       landedMs: spread(measured.landedMs),
       cpuMsPerProbe: spread(measured.cpuMs),
       warmTickMs: spread(measured.warmMs),
       warmTickCpuMsPerTarget: spread(measured.warmCpu),
       ...shape,
-      failed,
+      failed: failed.text,
     },
     scrapes: scrapeRows,
   };
