@@ -233,6 +233,19 @@ describe("expiry and outages", () => {
     expect(good.regions.weur!.probes.sync_predict).toMatchObject({ at: new Date(at - 500).toISOString() });
   });
 
+  it("sends a status change out a second later, and other news at most every 10 s", async () => {
+    const stub = planeStub(env, "keyless");
+    const alarmAt = () => runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    await runDurableObjectAlarm(stub); // publishes and flushes now
+    const at = Date.now() + 20_000; // newer than what the earlier tests stored
+    await stub.report("keyless", [result("keyless", "enam", at)]);
+    expect((await stub.detail("keyless")).snapshot.status).toBe("OK");
+    expect(await alarmAt()).toBeGreaterThanOrEqual(Date.now() + 8_000);
+    await stub.report("keyless", [result("keyless", "enam", at + 1_000, false)]);
+    expect((await stub.detail("keyless")).snapshot.status).toBe("FAILED");
+    expect(await alarmAt()).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+
   it("keeps history in the outbox while D1 is down, and delivers it when D1 is back", async () => {
     const stub = planeStub(env, "good");
     const outbox = () =>
