@@ -23,8 +23,16 @@ const latencyBucketsSchema = z
 
 export type LatencyBuckets = { ok: true; bounds: number[] } | { ok: false; problem: string };
 
+/** The last variable read and what it gave: every result a Plane object records asks again. */
+let cached: { raw: string | undefined; buckets: LatencyBuckets } | undefined;
+
 /** The histogram bounds from `LATENCY_BUCKETS`, the defaults when it is unset, or why it is refused. */
 export function latencyBuckets(raw: string | undefined): LatencyBuckets {
+  if (!cached || cached.raw !== raw) cached = { raw, buckets: parseBuckets(raw) };
+  return cached.buckets;
+}
+
+function parseBuckets(raw: string | undefined): LatencyBuckets {
   if (raw === undefined) return { ok: true, bounds: DEFAULT_LATENCY_BUCKETS };
   const parsed = latencyBucketsSchema.safeParse(raw);
   if (parsed.success) return { ok: true, bounds: parsed.data };

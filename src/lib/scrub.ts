@@ -60,11 +60,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+/** Forms of each list of secrets: the lists come cached from the env, and every probe result is scrubbed. */
+const formsOf = new WeakMap<readonly string[], string[]>();
+
 /** The forms a secret takes in text: as is, and percent-encoded in a URL. */
 function secretForms(secrets: readonly string[]): string[] {
-  const forms = secrets.filter((s) => s.length >= MIN_SECRET_CHARS).flatMap((s) => [s, encodeURIComponent(s)]);
-  // Longest first, so a secret containing another is removed whole.
-  return [...new Set(forms)].sort((a, b) => b.length - a.length);
+  let forms = formsOf.get(secrets);
+  if (!forms) {
+    const all = secrets.filter((s) => s.length >= MIN_SECRET_CHARS).flatMap((s) => [s, encodeURIComponent(s)]);
+    // Longest first, so a secret containing another is removed whole.
+    forms = [...new Set(all)].sort((a, b) => b.length - a.length);
+    formsOf.set(secrets, forms);
+  }
+  return forms;
 }
 
 function scrubText(text: string, forms: readonly string[]): string {

@@ -274,13 +274,13 @@ export class Plane extends DurableObject<Env> {
     return planeRow(this.sql)?.version === row.version ? Infinity : this.sideEffectsAt(Date.now(), false);
   }
 
-  /** Makes sure the alarm fires no later than `at`. */
   /** When the alarm should next publish and flush, after a change (`urgent`: the status changed). */
   private sideEffectsAt(now: number, urgent: boolean): number {
     const soonest = now + SIDE_EFFECT_DELAY_MS;
     return urgent ? soonest : Math.max(soonest, this.lastSideEffectsAt + SIDE_EFFECT_INTERVAL_MS);
   }
 
+  /** Makes sure the alarm fires no later than `at`. */
   private async wakeBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);

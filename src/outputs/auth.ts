@@ -13,6 +13,11 @@ export async function sameSecret(given: string, expected: string): Promise<boole
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+}
+
 /**
  * Wants `Authorization: Bearer <token>` matching the named Worker secret, when that secret is
  * set; without it the endpoints stay open. A refusal is a 401 problem with `WWW-Authenticate`.
@@ -21,7 +26,7 @@ export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
   return createMiddleware<AppEnv>(async (c, next) => {
     const expected = readSecret(c.env, secret);
     if (expected === undefined) return next();
-    const given = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const given = bearerToken(c.req.header("authorization"));
     if (given !== undefined && (await sameSecret(given, expected))) return next();
     c.header("www-authenticate", 'Bearer realm="planewatch"');
     return problem(

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { loadConfig } from "../config/load.ts";
+import { findPlane, loadConfig } from "../config/load.ts";
 import type { Config, PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { problem } from "./problem.ts";
@@ -27,7 +27,7 @@ export function unknownPlane(c: Context, id: string) {
 /** Provides the plane named by the `:id` path parameter, or answers 404. */
 export const requirePlane = createMiddleware<AppEnv>(async (c, next) => {
   const id = c.req.param("id") ?? "";
-  const plane = c.get("config").planes.find((p) => p.id === id);
+  const plane = findPlane(c.env, id);
   if (!plane) return unknownPlane(c, id);
   c.set("plane", plane);
   await next();

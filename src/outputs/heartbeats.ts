@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import { findPlane } from "../config/load.ts";
 import { probeName } from "../config/schema.ts";
 import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
 import type { HeartbeatProbe } from "../probes/heartbeat.ts";
-import { sameSecret } from "./auth.ts";
+import { bearerToken, sameSecret } from "./auth.ts";
 import { requireValidConfig, type AppEnv } from "./config.ts";
 import { problem } from "./problem.ts";
 
@@ -21,7 +22,7 @@ heartbeats.use("*", requireValidConfig);
 
 heartbeats.post("/:plane/:probe", async (c) => {
   const { plane: planeId, probe: name } = c.req.param();
-  const plane = c.get("config").planes.find((p) => p.id === planeId);
+  const plane = findPlane(c.env, planeId);
   const probe = plane?.probes.find((p): p is HeartbeatProbe => p.kind === "heartbeat" && probeName(p) === name);
   if (!plane || !probe) {
     return problem(c, 404, "Unknown heartbeat", `Plane "${planeId}" has no heartbeat probe "${name}".`);
@@ -30,7 +31,7 @@ heartbeats.post("/:plane/:probe", async (c) => {
   if (expected === undefined) {
     return problem(c, 503, "Heartbeat token not configured", `The secret ${probe.tokenSecret} that holds this heartbeat's token is not set.`);
   }
-  const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  const presented = bearerToken(c.req.header("authorization"));
   if (presented === undefined || !(await sameSecret(presented, expected))) {
     c.header("www-authenticate", 'Bearer realm="planewatch heartbeats"');
     return problem(c, 401, "Invalid heartbeat token", "Send the heartbeat's token as `Authorization: Bearer <token>`.");

@@ -65,8 +65,16 @@ export function formatValue(value: number): string {
  * the `le` label of a bucket is the same series whatever format a scraper negotiated.
  */
 export function formatBound(bound: number): string {
-  return Number.isInteger(bound) ? `${bound}.0` : formatValue(bound);
+  let text = boundTexts.get(bound);
+  if (text === undefined) {
+    text = Number.isInteger(bound) ? `${bound}.0` : formatValue(bound);
+    boundTexts.set(bound, text);
+  }
+  return text;
 }
+
+/** The few bounds there are, formatted once: a scrape writes each for every histogram. */
+const boundTexts = new Map<number, string>();
 
 export function formatLabels(labels: Record<string, string>): string {
   // A plain loop: a scrape of 1,000 planes formats some 60,000 label sets.
@@ -127,7 +135,10 @@ export function selectSamples(families: readonly MetricFamily[], selectors: read
   return families.map((family) => ({
     ...family,
     samples: lazySamples(function* () {
-      for (const s of family.samples) if (selectors.some((m) => selectorMatches(m, seriesName(family, s), s.labels))) yield s;
+      for (const s of family.samples) {
+        const name = seriesName(family, s);
+        if (selectors.some((m) => selectorMatches(m, name, s.labels))) yield s;
+      }
     }),
   }));
 }

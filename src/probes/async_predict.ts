@@ -4,7 +4,8 @@ import { INFERENCE_TIMING, probeFields } from "./common.ts";
 import { exchange, isExchange } from "./exchange.ts";
 import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./expect.ts";
 import { credentialsMissing, fail } from "./outcome.ts";
-import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
+import { apiHeaders, refusal } from "./plane_api.ts";
+import type { ProbeContext, Prober } from "./types.ts";
 
 /** The platform's limit on an async request's payload. */
 export const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
@@ -47,22 +48,13 @@ export const asyncPredictProbeSchema = z
   .strict();
 export type AsyncPredictProbe = z.infer<typeof asyncPredictProbeSchema>;
 
-function authorization(ctx: ProbeContext): Headers | ProbeOutcome {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (ctx.apiKey) {
-    if (ctx.apiKey.value === undefined) return credentialsMissing(ctx.apiKey.secretName);
-    headers.set("authorization", `Api-Key ${ctx.apiKey.value}`);
-  }
-  return headers;
-}
-
 /**
  * Submits `POST {base}/async_predict` with a webhook endpoint on this mesh. An accepted
  * request is not a verdict: the outcome carries its `requestId`, and the Plane object judges
  * it when the webhook and the status have been seen, or at the deadline.
  */
 export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) => {
-  const headers = authorization(ctx);
+  const headers = apiHeaders(ctx);
   if (!(headers instanceof Headers)) return headers;
   if (ctx.webhookSecret && ctx.webhookSecret.value === undefined) return credentialsMissing(ctx.webhookSecret.secretName);
   let endpoint: string;
@@ -80,12 +72,8 @@ export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) 
   };
   const ex = await exchange(ctx, resolveUrl(ctx.baseUrl, config.path), { method: "POST", headers, body: JSON.stringify(body) }, MAX_REPLY_BYTES);
   if (!isExchange(ex)) return ex;
-  if (ex.status === 401 || ex.status === 403) {
-    return fail("unauthorized", `the plane refused the probe identity (${ex.status})`, ex.latencyMs, ex.status);
-  }
-  if (ex.status === 404 || ex.body.includes("MODEL_DOES_NOT_EXIST")) {
-    return fail("model_not_found", `the health-check model does not exist (${ex.status})`, ex.latencyMs, ex.status);
-  }
+  const refused = refusal(ex);
+  if (refused) return refused;
   if (!statusMatches(ex.status, config.expect.submitStatus)) {
     return fail("unexpected_status", `submit answered ${ex.status}, expected ${config.expect.submitStatus}`, ex.latencyMs, ex.status);
   }
@@ -129,7 +117,7 @@ export async function pollAsyncStatus(
   ctx: ProbeContext,
   requestId: string,
 ): Promise<StatusPoll | { failure: string }> {
-  const headers = authorization(ctx);
+  const headers = apiHeaders(ctx);
   if (!(headers instanceof Headers)) return { failure: headers.message };
   const url = resolveUrl(ctx.baseUrl, `${config.statusPath}/${encodeURIComponent(requestId)}`);
   const ex = await exchange(ctx, url, { method: "GET", headers }, MAX_REPLY_BYTES);

@@ -12,9 +12,6 @@ export const socketTargetFields = {
   port: z.number().int().min(1).max(65_535),
 };
 
-/** Replies past this many bytes are refused unless a probe kind sets its own bound. */
-export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
-
 /** `off`: plain TCP; `on`: TLS from the first byte; `starttls`: plain first, upgraded later (PostgreSQL's SSLRequest). */
 export type SocketSecurity = "off" | "on" | "starttls";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { INFERENCE_TIMING, probeFields } from "./common.ts";
 import { exchange, isExchange, judge } from "./exchange.ts";
 import { expectSchema, resolveUrl } from "./expect.ts";
-import { credentialsMissing, fail } from "./outcome.ts";
+import { apiHeaders, refusal } from "./plane_api.ts";
 import type { Prober } from "./types.ts";
 
 export const syncPredictProbeSchema = z
@@ -18,16 +18,12 @@ export const syncPredictProbeSchema = z
 export type SyncPredictProbe = z.infer<typeof syncPredictProbeSchema>;
 
 /**
- * `POST {base}/predict` with `Authorization: Api-Key …`. A rejected identity (401/403) reads
- * NO_USER and a missing health-check model (404, MODEL_DOES_NOT_EXIST) NO_ORACLE, as in the
- * runbook; anything else is judged against `expect`.
+ * `POST {base}/predict` with `Authorization: Api-Key …`; an answer that is not a refusal
+ * (src/probes/plane_api.ts) is judged against `expect`.
  */
 export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) => {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (ctx.apiKey) {
-    if (ctx.apiKey.value === undefined) return credentialsMissing(ctx.apiKey.secretName);
-    headers.set("authorization", `Api-Key ${ctx.apiKey.value}`);
-  }
+  const headers = apiHeaders(ctx);
+  if (!(headers instanceof Headers)) return headers;
   const ex = await exchange(
     ctx,
     resolveUrl(ctx.baseUrl, config.path),
@@ -35,11 +31,5 @@ export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) =>
     config.maxBodyBytes,
   );
   if (!isExchange(ex)) return ex;
-  if (ex.status === 401 || ex.status === 403) {
-    return fail("unauthorized", `the plane refused the probe identity (${ex.status})`, ex.latencyMs, ex.status);
-  }
-  if (ex.status === 404 || ex.body.includes("MODEL_DOES_NOT_EXIST")) {
-    return fail("model_not_found", `the health-check model does not exist (${ex.status})`, ex.latencyMs, ex.status);
-  }
-  return judge(config.expect, ex, ctx.redact);
+  return refusal(ex) ?? judge(config.expect, ex, ctx.redact);
 };

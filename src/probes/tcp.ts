@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { HEX, hexToBytes } from "../lib/encoding.ts";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
 import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./socket.ts";
 import type { Prober } from "./types.ts";
 
-const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
 const hexSchema = z.string().regex(HEX, "expected bytes as hex digits, two per byte (e.g. 0d0a)");
 
 const regexSchema = z.string().superRefine((source, ctx) => {
@@ -39,10 +39,6 @@ export const tcpProbeSchema = z
   .refine((p) => p.send === undefined || p.sendHex === undefined, { path: ["sendHex"], message: "give send or sendHex, not both" });
 export type TcpProbe = z.infer<typeof tcpProbeSchema>;
 
-export function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
-
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.byteLength <= haystack.byteLength; i++) {
     for (let j = 0; j < needle.byteLength; j++) if (haystack[i + j] !== needle[j]) continue outer;
@@ -57,7 +53,7 @@ function matcher(expect: NonNullable<TcpProbe["expect"]>): (received: Uint8Array
     const regex = new RegExp(expect.regex);
     return (received) => regex.test(new TextDecoder().decode(received));
   }
-  const needle = expect.containsHex !== undefined ? fromHex(expect.containsHex) : utf8(expect.contains!);
+  const needle = expect.containsHex !== undefined ? hexToBytes(expect.containsHex)! : utf8(expect.contains!);
   return (received) => indexOfBytes(received, needle) >= 0;
 }
 
@@ -73,7 +69,7 @@ function excerpt(bytes: Uint8Array): string {
  */
 export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
   return withConnection(ctx, config, config.tls ? "on" : "off", config.maxBytes, async (connection, elapsed) => {
-    const payload = config.sendHex !== undefined ? fromHex(config.sendHex) : config.send !== undefined ? utf8(config.send) : undefined;
+    const payload = config.sendHex !== undefined ? hexToBytes(config.sendHex)! : config.send !== undefined ? utf8(config.send) : undefined;
     if (payload) await connection.write(payload);
     if (!config.expect) return pass(elapsed(), "connected");
     const matches = matcher(config.expect);

@@ -5,10 +5,8 @@
  * at the deadline.
  */
 
-export const ASYNC_STATUSES = ["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELED", "WEBHOOK_FAILED"] as const;
-export const WEBHOOK_STATUSES = ["PENDING", "SUCCEEDED", "FAILED", "CANCELED", "NO_WEBHOOK_PROVIDED"] as const;
-export type AsyncStatus = (typeof ASYNC_STATUSES)[number];
-export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+/** The statuses `/async_request/{id}` answers. */
+const ASYNC_STATUSES = ["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELED", "WEBHOOK_FAILED"] as const;
 
 /** The reason an async error code gives a result: a missing model reads NO_ORACLE, any other code is itself. */
 export function errorReason(code: string): string {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { findPlane } from "../config/load.ts";
 import { planeStub } from "../objects/stubs.ts";
 import { requireValidConfig, type AppEnv } from "../outputs/config.ts";
 import { problem } from "../outputs/problem.ts";
@@ -20,7 +21,7 @@ webhooks.use("*", requireValidConfig);
  */
 webhooks.post("/async/:plane/:token", async (c) => {
   const planeId = c.req.param("plane");
-  if (!c.get("config").planes.some((p) => p.id === planeId)) {
+  if (!findPlane(c.env, planeId)) {
     return problem(c, 404, "Unknown plane", `No plane "${planeId}" is configured.`);
   }
   const declared = Number(c.req.header("content-length") ?? 0);

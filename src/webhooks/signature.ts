@@ -1,4 +1,4 @@
-import { hexToBytes, hmacKey } from "./encoding.ts";
+import { hexToBytes, hmacKey } from "../lib/encoding.ts";
 
 /** A rotation lists the new and the old signature; more than this many values is not a rotation. */
 const MAX_SIGNATURES = 8;

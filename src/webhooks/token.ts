@@ -1,4 +1,4 @@
-import { base64url, fromBase64url } from "./encoding.ts";
+import { base64url, fromBase64url } from "../lib/encoding.ts";
 
 /**
  * The `{token}` of a webhook URL `/webhooks/async/{plane}/{token}`: a random nonce naming one

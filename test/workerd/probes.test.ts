@@ -94,6 +94,16 @@ describe("http", () => {
     expect(outcome).toMatchObject({ ok: false, reason: "body_mismatch" });
     expect(outcome.message).toContain('"authorization":"Bearer [Filtered]"');
     expect(outcome.message).not.toContain(env.TARGET_API_KEY);
+    // A bare secret has no credential shape to give it away: only its value can.
+    const bare = await probe(base, {
+      kind: "http",
+      url: "/echo-headers",
+      headers: { "x-echo": { secret: "TARGET_API_KEY" } },
+      expect: { jsonPaths: [{ path: '$["x-echo"]', equals: "something else" }] },
+    });
+    expect(bare).toMatchObject({ ok: false, reason: "body_mismatch" });
+    expect(bare.message).toBe('$["x-echo"] is [Filtered], expected something else');
+    expect(outcome.message).not.toContain(env.TARGET_API_KEY);
   });
 
   it("reads at most maxBodyBytes of a flood", async () => {

@@ -157,18 +157,23 @@ describe("history rollups and retention", () => {
   });
 
   it("runs on its own cron, and with a retention it cannot read rolls up but prunes nothing, loudly", async () => {
-    await insert([{ ...seeded[0]!, plane: "r3", at: NOW + 45 * DAY_MS }]);
-    vi.useFakeTimers({ now: NOW + 45 * DAY_MS + 2 * HOUR_MS, toFake: ["Date"] });
+    const now = NOW + 52 * DAY_MS + 2 * HOUR_MS;
+    // r4 is nine days old: any default retention of raw results (7 days) would prune it.
+    await insert([
+      { ...seeded[0]!, plane: "r3", at: NOW + 52 * DAY_MS },
+      { ...seeded[0]!, plane: "r4", at: now - 9 * DAY_MS },
+    ]);
+    vi.useFakeTimers({ now, toFake: ["Date"] });
     try {
       const scheduled = (vars: Record<string, string>) =>
         worker.scheduled(createScheduledController({ cron: MAINTENANCE_CRON }), { ...env, ...vars }, createExecutionContext());
       await expect(scheduled({ RESULTS_RETENTION_DAYS: "a week" })).rejects.toThrow(/RESULTS_RETENTION_DAYS .* got "a week"/);
       expect(await env.DB.prepare("SELECT runs FROM results_hourly WHERE plane = 'r3'").all()).toMatchObject({ results: [{ runs: 1 }] });
-      expect(await env.DB.prepare("SELECT count(*) AS n FROM results").first()).toEqual({ n: 1 });
+      expect(await env.DB.prepare("SELECT plane FROM results ORDER BY plane").all()).toMatchObject({ results: [{ plane: "r3" }, { plane: "r4" }] });
       await scheduled({ RESULTS_RETENTION_DAYS: "1" });
     } finally {
       vi.useRealTimers();
     }
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM results").first()).toEqual({ n: 1 });
+    expect(await env.DB.prepare("SELECT plane FROM results").all()).toMatchObject({ results: [{ plane: "r3" }] });
   });
 });

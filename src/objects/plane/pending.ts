@@ -1,7 +1,7 @@
 import { probeName, type PlaneConfig } from "../../config/schema.ts";
 import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
 import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
-import { hmacKey } from "../../webhooks/encoding.ts";
+import { hmacKey } from "../../lib/encoding.ts";
 import { issueTicket, type Ticket } from "../../webhooks/token.ts";
 import { recordResult } from "./state.ts";
 

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
+import { findPlane } from "../../config/load.ts";
 import { lastTransitionId, transitionsSince } from "../../storage/history.ts";
 import { collectPlanes } from "../collect.ts";
 import { unknownPlane, type AppEnv } from "../config.ts";
@@ -52,7 +53,7 @@ events.openapi(
   async (c) => {
     const { plane } = c.req.valid("query");
     const config = c.get("config");
-    if (plane !== undefined && !config.planes.some((p) => p.id === plane)) return unknownPlane(c, plane);
+    if (plane !== undefined && !findPlane(c.env, plane)) return unknownPlane(c, plane);
     const resumeAfter = c.req.valid("header")["last-event-id"];
     let last = resumeAfter === undefined ? await lastTransitionId(c.env.DB) : Number(resumeAfter);
     const now = Date.now();

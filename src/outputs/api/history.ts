@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findPlane } from "../../config/load.ts";
 import { readResults, readTransitions, type TransitionRecord } from "../../storage/history.ts";
 import { requirePlane, unknownPlane, type AppEnv } from "../config.ts";
 import { problem } from "../problem.ts";
@@ -98,7 +99,7 @@ history.openapi(
   }),
   (c) => {
     const q = c.req.valid("query");
-    if (q.plane !== undefined && !c.get("config").planes.some((p) => p.id === q.plane)) return unknownPlane(c, q.plane);
+    if (q.plane !== undefined && !findPlane(c.env, q.plane)) return unknownPlane(c, q.plane);
     return transitionPage(c, q, q.plane);
   },
 );

@@ -1,7 +1,10 @@
 /** Byte encodings for tokens and signatures. */
 
+/** Bytes as hex digits, two per byte. */
+export const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
 export function hexToBytes(hex: string): Uint8Array | null {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return null;
+  if (!HEX.test(hex)) return null;
   return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
 }
 
