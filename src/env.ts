@@ -1,5 +1,5 @@
 import bundledConfig from "../config/planes.json" with { type: "json" };
-import { secretNamesIn } from "./lib/scrub.ts";
+import { scrub, secretNamesIn } from "./lib/scrub.ts";
 import type { Dispatcher } from "./objects/dispatcher.ts";
 import type { Plane } from "./objects/plane.ts";
 import type { Prober } from "./objects/prober.ts";
@@ -90,6 +90,11 @@ export function secretValues(env: Env): readonly string[] {
     secretsOf.set(env, values);
   }
   return values;
+}
+
+/** Replaces every secret value this Worker holds in a text: for whatever the mesh stores or shows. */
+export function redactSecrets(env: Env): (text: string) => string {
+  return (text) => scrub(text, secretValues(env));
 }
 
 function findSecretValues(env: Env): string[] {

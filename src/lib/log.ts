@@ -1,10 +1,9 @@
-import { secretValues, type Env } from "../env.ts";
-import { scrub } from "./scrub.ts";
+import { redactSecrets, type Env } from "../env.ts";
 
 /**
  * Errors are logged through here: an error's text can carry anything (a URL with a webhook
  * token, a header a plane echoed back), and no secret value or credential may reach a log.
  */
 export function logError(env: Env, message: string): void {
-  console.error(scrub(message, secretValues(env)));
+  console.error(redactSecrets(env)(message));
 }

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
-import { readSecret, type Env } from "../env.ts";
+import { readSecret, redactSecrets, type Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { logError } from "../lib/log.ts";
 import { pollAsyncStatus } from "../probes/async_predict.ts";
@@ -29,6 +29,7 @@ import {
   recordPoll,
   recordSubmission,
   settle,
+  type Recording,
   type Submission,
 } from "./plane/pending.ts";
 import {
@@ -121,7 +122,7 @@ export class Plane extends DurableObject<Env> {
         markChanged(this.sql);
         return { answer: checked, transitioned: false };
       }
-      const matched = matchWebhook(this.sql, plane, checked, now, this.latencyBounds());
+      const matched = matchWebhook(this.sql, plane, checked, now, this.recording());
       countDelivery(this.sql, matched.outcome);
       return { answer: matched, transitioned: this.evaluate(plane, now, true).transition !== null };
     });
@@ -224,13 +225,14 @@ export class Plane extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         recordPoll(this.sql, row.nonce, poll, Date.now() + probe.pollIntervalSeconds * 1000);
         const current = pendingRow(this.sql, row.nonce);
-        if (current) settle(this.sql, plane, current, Date.now(), this.latencyBounds());
+        if (current) settle(this.sql, plane, current, Date.now(), this.recording());
       });
     });
     const expired = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
       pruneTombstones(this.sql, now);
-      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now, this.latencyBounds()));
+      const recording = this.recording();
+      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now, recording));
     });
     return { asyncWake: nextAsyncWake(this.sql), changed: due.length > 0 || expired.length > 0 };
   }
@@ -239,6 +241,10 @@ export class Plane extends DurableObject<Env> {
   private latencyBounds(): readonly number[] | null {
     const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
     return buckets.ok ? buckets.bounds : null;
+  }
+
+  private recording(): Recording {
+    return { latencyBounds: this.latencyBounds(), redact: redactSecrets(this.env) };
   }
 
   private snapshot(): PlaneSnapshot {

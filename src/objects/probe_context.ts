@@ -1,7 +1,6 @@
 import { connect } from "cloudflare:sockets";
 import type { PlaneConfig } from "../config/schema.ts";
-import { readSecret, secretValues, type Env } from "../env.ts";
-import { scrub } from "../lib/scrub.ts";
+import { readSecret, redactSecrets, type Env } from "../env.ts";
 import type { PulledProbe } from "../probes/index.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
 
@@ -28,7 +27,7 @@ export function probeContext(
     webhookSecret: secretRef(env, plane.webhookSecret),
     webhookEndpoint,
     secret: (name) => readSecret(env, name),
-    redact: (text) => scrub(text, secretValues(env)),
+    redact: redactSecrets(env),
     deadline: started + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: (input, init) => fetch(input, init),

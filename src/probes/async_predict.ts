@@ -148,7 +148,7 @@ export type WebhookBody = z.infer<typeof webhookBodySchema>;
  */
 export function checkWebhook(config: AsyncPredictProbe, body: WebhookBody): { ok: boolean; reason: string; message: string } {
   const error = body.errors?.[0];
-  if (error) return { ok: false, reason: errorReason(error.code), message: `${error.code}: ${error.message}`.slice(0, 300) };
+  if (error) return { ok: false, reason: errorReason(error.code), message: `${error.code}: ${error.message}` };
   const { output, outputPaths } = config.expect;
   const mismatch = checkBody({ status: 200, json: output, jsonPaths: outputPaths }, JSON.stringify(body.data), 0, 200);
   if (mismatch) return { ok: false, reason: "webhook_payload_mismatch", message: mismatch.message };

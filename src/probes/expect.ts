@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fail } from "./outcome.ts";
+import { excerpt, fail } from "./outcome.ts";
 import type { ProbeOutcome } from "./types.ts";
 
 // ---- status codes -------------------------------------------------------------------------
@@ -101,23 +101,19 @@ export function checkBody(
   httpStatus: number,
   redact: (text: string) => string = (text) => text,
 ): ProbeOutcome | null {
-  const excerpt = (value: unknown): string => {
-    const json = typeof value === "string" ? value : JSON.stringify(value);
-    const text = json === undefined ? "undefined" : redact(json);
-    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-  };
+  const quote = (value: unknown): string => excerpt(typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined"), redact);
   if (expect.bodyContains !== undefined && !body.includes(expect.bodyContains)) {
-    return fail("body_mismatch", `body does not contain ${excerpt(expect.bodyContains)}`, latencyMs, httpStatus);
+    return fail("body_mismatch", `body does not contain ${quote(expect.bodyContains)}`, latencyMs, httpStatus);
   }
   if (expect.json === undefined && expect.jsonPaths === undefined) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return fail("invalid_json", `body is not JSON: ${excerpt(body)}`, latencyMs, httpStatus);
+    return fail("invalid_json", `body is not JSON: ${quote(body)}`, latencyMs, httpStatus);
   }
   if (expect.json !== undefined && !deepEqual(parsed, expect.json)) {
-    return fail("body_mismatch", `body ${excerpt(parsed)} is not the expected ${excerpt(expect.json)}`, latencyMs, httpStatus);
+    return fail("body_mismatch", `body ${quote(parsed)} is not the expected ${quote(expect.json)}`, latencyMs, httpStatus);
   }
   for (const check of expect.jsonPaths ?? []) {
     const { found, value } = lookup(parsed, parseJsonPath(check.path)!);
@@ -128,7 +124,7 @@ export function checkBody(
       return fail("body_mismatch", `${check.path} is missing`, latencyMs, httpStatus);
     }
     if (check.equals !== undefined && !deepEqual(value, check.equals)) {
-      return fail("body_mismatch", `${check.path} is ${excerpt(value)}, expected ${excerpt(check.equals)}`, latencyMs, httpStatus);
+      return fail("body_mismatch", `${check.path} is ${quote(value)}, expected ${quote(check.equals)}`, latencyMs, httpStatus);
     }
   }
   return null;

@@ -4,7 +4,7 @@ import { grpcHealthProbeSchema, probeGrpcHealth } from "./grpc_health.ts";
 import { heartbeatProbeSchema } from "./heartbeat.ts";
 import { httpProbeSchema, probeHttp } from "./http.ts";
 import { expandTiers, httpTiersSchema, tierNames } from "./http_tiers.ts";
-import { fail } from "./outcome.ts";
+import { fail, finalMessage } from "./outcome.ts";
 import { postgresProbeSchema, probePostgres } from "./postgres.ts";
 import { probeRedis, redisProbeSchema } from "./redis.ts";
 import { probeSyncPredict, syncPredictProbeSchema } from "./sync_predict.ts";
@@ -80,7 +80,7 @@ export async function runProbe(config: PulledProbe, ctx: ProbeContext): Promise<
       cutOff,
     ]);
     // Messages reach the API, D1 and Sentry: no secret may be in one, whatever the probe quoted.
-    return { ...outcome, message: ctx.redact(outcome.message) };
+    return { ...outcome, message: finalMessage(outcome.message, ctx.redact) };
   } finally {
     clearTimeout(timer);
   }

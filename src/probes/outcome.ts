@@ -2,17 +2,32 @@ import type { ProbeOutcome } from "./types.ts";
 
 /** Messages end up in the API, metrics exemplars and history rows: keep them short. */
 export const MAX_MESSAGE_CHARS = 300;
+/** What a message quotes of what a target sent. */
+const EXCERPT_CHARS = 80;
 
-function clip(message: string): string {
-  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+function cut(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
+}
+
+/**
+ * A message as it is stored: secrets replaced first, then cut, so no beginning of a secret
+ * survives at the cut. Every probe's message passes here once (runProbe, async verdicts).
+ */
+export function finalMessage(message: string, redact: (text: string) => string): string {
+  return cut(redact(message), MAX_MESSAGE_CHARS);
+}
+
+/** A quote of what a target sent, redacted before it is cut for the same reason. */
+export function excerpt(text: string, redact: (text: string) => string): string {
+  return cut(redact(text), EXCERPT_CHARS);
 }
 
 export function pass(latencyMs: number, message = "ok", httpStatus?: number): ProbeOutcome {
-  return { ok: true, reason: "ok", latencyMs, httpStatus, message: clip(message) };
+  return { ok: true, reason: "ok", latencyMs, httpStatus, message };
 }
 
 export function fail(reason: string, message: string, latencyMs: number, httpStatus?: number): ProbeOutcome {
-  return { ok: false, reason, latencyMs, httpStatus, message: clip(message) };
+  return { ok: false, reason, latencyMs, httpStatus, message };
 }
 
 /** A probe that needs the plane's API key, when the secret holding it is not set. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
-import { credentialsMissing, fail, pass } from "./outcome.ts";
+import { credentialsMissing, excerpt, fail, pass } from "./outcome.ts";
 import { crlfLine, socketTargetFields, utf8, withConnection } from "./socket.ts";
 import type { Prober } from "./types.ts";
 
@@ -52,11 +52,11 @@ export const probeRedis: Prober<RedisProbe> = async (config, ctx) => {
     if (auth.length > 0) {
       const reply = await connection.read(crlfLine);
       if (reply.startsWith("-")) return errorReply(reply, elapsed());
-      if (reply !== "+OK") return fail("unexpected_reply", `AUTH answered ${JSON.stringify(reply.slice(0, 80))}`, elapsed());
+      if (reply !== "+OK") return fail("unexpected_reply", `AUTH answered ${excerpt(JSON.stringify(reply), ctx.redact)}`, elapsed());
     }
     const reply = await connection.read(crlfLine);
     if (reply === "+PONG") return pass(elapsed(), "PONG");
     if (reply.startsWith("-")) return errorReply(reply, elapsed());
-    return fail("unexpected_reply", `PING answered ${JSON.stringify(reply.slice(0, 80))}, expected +PONG`, elapsed());
+    return fail("unexpected_reply", `PING answered ${excerpt(JSON.stringify(reply), ctx.redact)}, expected +PONG`, elapsed());
   });
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HEX, hexToBytes } from "../lib/encoding.ts";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
-import { fail, pass } from "./outcome.ts";
+import { excerpt, fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./socket.ts";
 import type { Prober } from "./types.ts";
 
@@ -57,11 +57,6 @@ function matcher(expect: NonNullable<TcpProbe["expect"]>): (received: Uint8Array
   return (received) => indexOfBytes(received, needle) >= 0;
 }
 
-function excerpt(bytes: Uint8Array): string {
-  const text = JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 80)));
-  return bytes.byteLength > 80 ? `${text}…` : text;
-}
-
 /**
  * Connects (optionally with TLS), sends the probe's bytes, and reads until the reply matches
  * `expect`, at most `maxBytes` and never past the deadline. A reply that does not match is
@@ -80,7 +75,7 @@ export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
     } catch (error) {
       const received = connection.pending();
       if (!(error instanceof SocketError) || received.byteLength === 0) throw error;
-      return fail("unexpected_reply", `${error.message}; received ${received.byteLength} bytes: ${excerpt(received)}`, elapsed());
+      return fail("unexpected_reply", `${error.message}; received ${received.byteLength} bytes: ${excerpt(JSON.stringify(new TextDecoder().decode(received)), ctx.redact)}`, elapsed());
     }
   });
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FILTERED, scrub, secretNamesIn } from "../../src/lib/scrub.ts";
+import { excerpt, finalMessage, MAX_MESSAGE_CHARS } from "../../src/probes/outcome.ts";
 
 describe("secretNamesIn", () => {
   it("finds every secret name a config refers to, whatever the probe kind calls its field", () => {
@@ -94,5 +95,16 @@ describe("scrub", () => {
     const request = new Request("https://mesh/x", { headers: { authorization: "Bearer secret-value-1" } });
     const scrubbed = scrub({ sdkProcessingMetadata: { request } }, ["secret-value-1"]);
     expect(scrubbed.sdkProcessingMetadata.request).toBe(request);
+  });
+});
+
+describe("probe messages", () => {
+  it("are cut only after they are redacted, so no beginning of a secret survives the cut", () => {
+    const secret = "s3cr3t-token-value-0123456789";
+    const redact = (text: string) => scrub(text, [secret]);
+    const long = finalMessage(`${"x".repeat(MAX_MESSAGE_CHARS - 10)}${secret}`, redact);
+    expect(long.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    expect(long).not.toContain(secret.slice(0, 6));
+    expect(excerpt(`${"y".repeat(70)}${secret} and more`, redact)).not.toContain(secret.slice(0, 6));
   });
 });

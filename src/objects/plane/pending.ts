@@ -1,7 +1,8 @@
 import { probeName, type PlaneConfig } from "../../config/schema.ts";
-import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
-import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
 import { hmacKey } from "../../lib/encoding.ts";
+import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
+import { finalMessage } from "../../probes/outcome.ts";
+import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
 import { issueTicket, type Ticket } from "../../webhooks/token.ts";
 import { recordResult } from "./state.ts";
 
@@ -177,7 +178,13 @@ function observation(row: PendingRow): AsyncObservation {
  * tombstone in its place. Run it in a transaction: the result and the removal land together,
  * so an alarm that runs twice cannot count it twice. Says whether it settled.
  */
-export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, latencyBounds: readonly number[] | null): boolean {
+/** How a settled request is recorded: the histogram's bounds, and the plane's secrets kept out of its message. */
+export interface Recording {
+  latencyBounds: readonly number[] | null;
+  redact: (text: string) => string;
+}
+
+export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, recording: Recording): boolean {
   const probe = asyncProbeOf(plane, row.probe);
   const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
   if (probe && !verdict.done) return false;
@@ -192,8 +199,8 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
       reason: verdict.reason,
       latencyMs: verdict.latencyMs,
       httpStatus: row.http_status,
-      message: verdict.message,
-    }, latencyBounds);
+      message: finalMessage(verdict.message, recording.redact),
+    }, recording.latencyBounds);
   }
   close(sql, row, now);
   return true;

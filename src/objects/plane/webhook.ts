@@ -4,7 +4,7 @@ import { checkWebhook, webhookBodySchema, type WebhookBody } from "../../probes/
 import { verifySignature } from "../../webhooks/signature.ts";
 import { verifyTicket } from "../../webhooks/token.ts";
 import { increment } from "./counters.ts";
-import { asyncProbeOf, pendingRow, recordWebhook, settle, tombstone, webhookKey } from "./pending.ts";
+import { asyncProbeOf, pendingRow, recordWebhook, settle, tombstone, webhookKey, type Recording } from "./pending.ts";
 
 /** How each delivery ended, as counted in planewatch_webhook_deliveries_total{outcome}. */
 export type WebhookOutcome =
@@ -97,7 +97,7 @@ export function matchWebhook(
   plane: PlaneConfig,
   { nonce, body }: { nonce: string; body: WebhookBody },
   now: number,
-  latencyBounds: readonly number[] | null,
+  recording: Recording,
 ): WebhookAnswer {
   const done = tombstone(sql, nonce);
   if (done) {
@@ -112,6 +112,6 @@ export function matchWebhook(
   const probe = asyncProbeOf(plane, row.probe);
   const check = probe ? checkWebhook(probe, body) : { ok: false, reason: "probe_removed", message: "the probe left the config" };
   recordWebhook(sql, nonce, body.request_id, { at: now, ...check });
-  settle(sql, plane, pendingRow(sql, nonce)!, now, latencyBounds);
+  settle(sql, plane, pendingRow(sql, nonce)!, now, recording);
   return answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`);
 }
