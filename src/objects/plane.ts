@@ -4,6 +4,7 @@ import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import { readSecret, redactSecrets, type Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import { jittered } from "../lib/jitter.ts";
 import { logError } from "../lib/log.ts";
 import { pollAsyncStatus } from "../probes/async_predict.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
@@ -39,7 +40,7 @@ import {
   markChanged,
   planeRow,
   recentTransitions,
-  recordResult,
+  recordResults,
   STATE_SCHEMA,
 } from "./plane/state.ts";
 import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./plane/webhook.ts";
@@ -53,7 +54,8 @@ import { summaryStubFor } from "./stubs.ts";
  */
 const SIDE_EFFECT_DELAY_MS = 1_000;
 /**
- * While the status holds, the alarm publishes and flushes at most this often: probes with
+ * While the status holds, the alarm publishes and flushes at most this often (each instance
+ * takes a jittered part of it, so planes started together do not all publish in one burst): probes with
  * short periods (Kubernetes' default is 10 s) then share a publish and a D1 batch across
  * rounds, and a scrape still sees each result within this long. A status change goes out
  * after SIDE_EFFECT_DELAY_MS.
@@ -74,6 +76,7 @@ export class Plane extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** When this instance's alarm last ran its side effects (a new instance runs them at once). */
   private lastSideEffectsAt = 0;
+  private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -82,8 +85,9 @@ export class Plane extends DurableObject<Env> {
   }
 
   /**
-   * One round of probes from one region: final results, and the async requests it submitted
-   * (whose results come later). A re-sent result is ignored.
+   * Rounds of probes from one region: final results (a Prober may keep several rounds back
+   * while none can change a verdict), and the async requests it submitted (whose results come
+   * later). A re-sent result is ignored.
    */
   async report(planeId: string, results: ProbeResult[], submissions: Submission[] = []): Promise<void> {
     const plane = findPlane(this.env, planeId);
@@ -93,7 +97,7 @@ export class Plane extends DurableObject<Env> {
     const { transition } = this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);
       for (const submission of submissions) recordSubmission(this.sql, submission, now);
-      const recorded = results.filter((result) => recordResult(this.sql, plane, result, bounds));
+      const recorded = recordResults(this.sql, plane, results, bounds, "in-order");
       return this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
     });
     // New submissions are polled at once; the rest waits for the burst to end.
@@ -283,7 +287,7 @@ export class Plane extends DurableObject<Env> {
   /** When the alarm should next publish and flush, after a change (`urgent`: the status changed). */
   private sideEffectsAt(now: number, urgent: boolean): number {
     const soonest = now + SIDE_EFFECT_DELAY_MS;
-    return urgent ? soonest : Math.max(soonest, this.lastSideEffectsAt + SIDE_EFFECT_INTERVAL_MS);
+    return urgent ? soonest : Math.max(soonest, this.lastSideEffectsAt + this.sideEffectIntervalMs);
   }
 
   /** Makes sure the alarm fires no later than `at`. */

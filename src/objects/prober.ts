@@ -3,21 +3,34 @@ import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import { jittered } from "../lib/jitter.ts";
 import { isPulled, runProbe, type PulledProbe } from "../probes/index.ts";
 import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
+import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
 import type { Submission } from "./plane/pending.ts";
 import { probeContext } from "./probe_context.ts";
 import { planeStub } from "./stubs.ts";
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
 const DUE_SLACK_MS = 1_000;
+/**
+ * A result that cannot change its region's verdict waits in the Prober at most this long (each
+ * instance takes a jittered part of it), so
+ * probes with short periods share one report (and one transaction in the Plane object)
+ * across rounds; a result that could change it goes at once. Well within the shortest status
+ * TTL (30 s), like the Plane object's own cadence of side effects.
+ */
+const REPORT_INTERVAL_MS = 10_000;
+/** Results kept back while the Plane object cannot be reached: the newest this many. */
+const MAX_UNREPORTED = 1_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unreported (id INTEGER PRIMARY KEY CHECK (id = 1), results TEXT NOT NULL);
 `;
 
 type Identity = {
@@ -30,6 +43,10 @@ interface ProberState {
   /** Next due time of each probe, by name. */
   schedule: Map<string, number>;
   gate: StartupGate;
+  /** Results not yet reported, oldest first; in storage too, so a restart loses none. */
+  unreported: ProbeResult[];
+  /** The run each probe is in (memory only: a new instance starts new runs, and reports them at once). */
+  runs: Map<string, OutcomeRun>;
 }
 
 /** A probe as the startup gate sees it. */
@@ -51,6 +68,7 @@ export class Prober extends DurableObject<Env> {
    * through this instance, so the copy stays true.
    */
   private state: ProberState | undefined;
+  private readonly reportIntervalMs = jittered(REPORT_INTERVAL_MS);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,6 +83,8 @@ export class Prober extends DurableObject<Env> {
         this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
       ),
       gate: this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray().map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
+      unreported: this.sql.exec<{ results: string }>("SELECT results FROM unreported").toArray().flatMap((r) => JSON.parse(r.results) as ProbeResult[]),
+      runs: new Map(),
     };
     return this.state;
   }
@@ -104,9 +124,6 @@ export class Prober extends DurableObject<Env> {
     const due = runnable(probes, state.gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
     captureProbeErrors(objectInvocation(this.ctx, this.env, "Prober.alarm", identity), results);
-    if (results.length > 0 || submissions.length > 0) {
-      await planeStub(this.env, plane.id).report(plane.id, results, submissions);
-    }
     const newGate = nextGate(state.gate, probes, results);
     if (JSON.stringify(newGate) !== JSON.stringify(state.gate)) {
       this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));
@@ -122,8 +139,50 @@ export class Prober extends DurableObject<Env> {
       this.setDue(probe.name, next);
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
-    const wake = runnable(probes, newGate).map((p) => schedule.get(p.name)!);
-    if (wake.length > 0) await this.ctx.storage.setAlarm(Math.min(...wake));
+    const wake = Math.min(...runnable(probes, newGate).map((p) => schedule.get(p.name)!));
+    if (Number.isFinite(wake)) await this.ctx.storage.setAlarm(wake);
+    await this.report(plane, results, submissions, wake);
+  }
+
+  /**
+   * Sends the round's results and submissions to the Plane object, with any kept back before;
+   * or keeps them back while none of them can change a verdict and the next round comes
+   * before the oldest is due. Async submissions always go at once: the Plane object judges
+   * them. Kept-back results are stored, and stay stored if the report fails.
+   */
+  private async report(plane: PlaneConfig, results: ProbeResult[], submissions: Submission[], nextWake: number): Promise<void> {
+    const state = this.loaded();
+    const pending = [...state.unreported, ...results].slice(-MAX_UNREPORTED);
+    // Every result extends its probe's run: no short-circuit.
+    const urgent = results.map((result) => this.couldChangeVerdict(plane, result)).includes(true);
+    if (submissions.length === 0 && pending.length === 0) return;
+    if (submissions.length === 0 && !urgent && nextWake < pending[0]!.at + this.reportIntervalMs) {
+      this.keepUnreported(pending);
+      return;
+    }
+    try {
+      await planeStub(this.env, plane.id).report(plane.id, pending, submissions);
+    } catch (error) {
+      this.keepUnreported(pending);
+      throw error;
+    }
+    this.keepUnreported([]);
+  }
+
+  /** Extends the probe's run; async probes' results always count (the Plane object also sees their settled results, which this object never does). */
+  private couldChangeVerdict(plane: PlaneConfig, result: ProbeResult): boolean {
+    const { runs } = this.loaded();
+    const run = extendRun(runs.get(result.probe), result);
+    runs.set(result.probe, run);
+    const probe = plane.probes.find((p) => probeName(p) === result.probe);
+    return probe === undefined || probe.kind === "async_predict" || couldChangeVerdict(run, probe);
+  }
+
+  private keepUnreported(results: ProbeResult[]): void {
+    const state = this.loaded();
+    if (results.length > 0) this.sql.exec("INSERT OR REPLACE INTO unreported (id, results) VALUES (1, ?)", JSON.stringify(results));
+    else if (state.unreported.length > 0) this.sql.exec("DELETE FROM unreported");
+    state.unreported = results;
   }
 
   private setDue(probe: string, at: number): void {

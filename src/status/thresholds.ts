@@ -34,3 +34,26 @@ export function nextProbeState(
   const failReason = verdict === "fail" ? (result.ok ? previous?.failReason ?? null : result.reason) : null;
   return { verdict, successes, failures, failReason };
 }
+
+/** The run of equal outcomes (same success, same reason) a probe is in, as its Prober saw it. */
+export interface OutcomeRun {
+  ok: boolean;
+  reason: string;
+  length: number;
+}
+
+export function extendRun(run: OutcomeRun | undefined, result: { ok: boolean; reason: string }): OutcomeRun {
+  const same = run !== undefined && run.ok === result.ok && run.reason === result.reason;
+  return { ok: result.ok, reason: result.reason, length: same ? run.length + 1 : 1 };
+}
+
+/**
+ * Whether the result ending this run could change its probe's state in a way the status sees
+ * (verdict or failure reason), whatever came before the run: a verdict flips on the result
+ * that makes a run reach its threshold, and a longer run of the same outcome changes nothing.
+ * The observer may have seen less than the Plane object (a new Prober instance starts a new
+ * run), so its run is never longer than the Plane's, and it never misses the flip.
+ */
+export function couldChangeVerdict(run: OutcomeRun, thresholds: Thresholds): boolean {
+  return run.length <= (run.ok ? thresholds.successThreshold : thresholds.failureThreshold);
+}

@@ -13,6 +13,15 @@ export function testPlanesConfig(targetPort: number) {
       },
       { id: "broken", baseUrl: `${base}/fail`, apiKeySecret: "TARGET_API_KEY", regions: ["wnam", "weur"], probes: [predict] },
       { id: "keyless", baseUrl: `${base}/ok`, apiKeySecret: "UNSET_SECRET", regions: ["enam"], probes: [predict] },
+      // Probed every second once its hour-long initial delay is over: the Prober test travels there in time.
+      {
+        id: "frequent",
+        regions: ["enam"],
+        probes: [
+          { kind: "http", name: "up", url: `${base}/ok/healthz`, periodSeconds: 1, initialDelaySeconds: 3600 },
+          { kind: "http", name: "down", url: `${base}/unready/healthz`, periodSeconds: 1, initialDelaySeconds: 3600 },
+        ],
+      },
       // Async requests are opened and reported by the tests themselves; the target answers their status.
       ...["async-a", "async-b"].map((id) => ({
         id,

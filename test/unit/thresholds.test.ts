@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextProbeState, type ProbeState } from "../../src/status/thresholds.ts";
+import { couldChangeVerdict, extendRun, nextProbeState, type OutcomeRun, type ProbeState } from "../../src/status/thresholds.ts";
 
 const k8s = { successThreshold: 1, failureThreshold: 3 };
 const ok = { ok: true, reason: "ok" };
@@ -34,5 +34,27 @@ describe("thresholds", () => {
   it("keeps the reason of the latest failure while failing", () => {
     const t = { successThreshold: 1, failureThreshold: 1 };
     expect(run([timeout, { ok: false, reason: "unauthorized" }], t)?.failReason).toBe("unauthorized");
+  });
+});
+
+describe("runs of equal outcomes", () => {
+  const runOf = (results: Array<{ ok: boolean; reason: string }>) => results.reduce<OutcomeRun | undefined>(extendRun, undefined)!;
+  const refused = { ok: false, reason: "connection_refused" };
+
+  it("could change the verdict until the run reaches its threshold, and not after", () => {
+    expect([1, 2, 3, 4].map((n) => couldChangeVerdict(runOf(Array(n).fill(timeout)), k8s))).toEqual([true, true, true, false]);
+    expect([1, 2].map((n) => couldChangeVerdict(runOf([timeout, ...Array(n).fill(ok)]), k8s))).toEqual([true, false]);
+  });
+
+  it("starts a new run when the failure reason changes: the status shows the reason", () => {
+    expect(runOf([timeout, timeout, timeout, timeout, refused])).toEqual({ ok: false, reason: "connection_refused", length: 1 });
+  });
+
+  it("never misses a flip when the observer saw less than the Plane object", () => {
+    // The Plane saw two failures before the observer started: the flip comes on the observer's first.
+    const plane = run([ok, timeout, timeout, timeout]);
+    const observed = runOf([timeout]);
+    expect(plane?.verdict).toBe("fail");
+    expect(couldChangeVerdict(observed, k8s)).toBe(true);
   });
 });

@@ -1,18 +1,18 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { observeLatency, readHistograms } from "../../src/objects/plane/histogram.ts";
+import { observeLatencies, readHistograms } from "../../src/objects/plane/histogram.ts";
 
 /** A Plane object of its own, so the histogram tables start empty. */
 const stub = () => env.PLANE.get(env.PLANE.idFromName("histogram-test"));
 
 describe("the latency histogram in the Plane object", () => {
-  it("counts cumulatively, keeps +Inf as the count, and never goes back when the bounds change", async () => {
+  it("counts cumulatively (a batch as one by one), keeps +Inf as the count, and never goes back when the bounds change", async () => {
     const [before, after] = await runInDurableObject(stub(), (_object, state) => {
       const sql = state.storage.sql;
-      for (const seconds of [0.05, 0.3, 0.3, 2, 40]) observeLatency(sql, "wnam", "sync_predict", seconds, [0.1, 0.5, 1]);
+      observeLatencies(sql, "wnam", "sync_predict", [0.05, 0.3, 0.3, 2, 40], [0.1, 0.5, 1]);
       const first = readHistograms(sql);
       // A new bucket set: 0.5 stays, 0.1 and 1 go, 0.25 and 5 come.
-      for (const seconds of [0.2, 3]) observeLatency(sql, "wnam", "sync_predict", seconds, [0.25, 0.5, 5]);
+      for (const seconds of [0.2, 3]) observeLatencies(sql, "wnam", "sync_predict", [seconds], [0.25, 0.5, 5]);
       return [first, readHistograms(sql)];
     });
     expect(before).toEqual([
@@ -35,5 +35,16 @@ describe("the latency histogram in the Plane object", () => {
         count: 7,
       },
     ]);
+  });
+
+  it("puts its bucket rows back when they are gone (a rolled-back transaction took them)", async () => {
+    const counts = await runInDurableObject(stub(), (_object, state) => {
+      const sql = state.storage.sql;
+      observeLatencies(sql, "weur", "healthz", [0.05], [0.1, 1]);
+      sql.exec("DELETE FROM latency_buckets WHERE region = 'weur'");
+      observeLatencies(sql, "weur", "healthz", [0.5, 5], [0.1, 1]);
+      return readHistograms(sql).find((h) => h.region === "weur");
+    });
+    expect(counts).toMatchObject({ bounds: [0.1, 1], counts: [0, 1], count: 3 });
   });
 });

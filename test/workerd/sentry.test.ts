@@ -152,7 +152,7 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
   it("Durable Object RPC: the caller gets the error as before, and Sentry gets it tagged with the object", async () => {
     // Awaited directly: matchers probing an RPC promise's properties would make calls of their own.
     const error = await planeStub(env, "good")
-      .report("good", "not a list of results" as never)
+      .report("good", null as never)
       .then(() => undefined, (thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(TypeError);
     const event = await until("the RPC error", (all) => eventsIn(all).find((e) => e.tags?.entry_point === "Plane.report"));

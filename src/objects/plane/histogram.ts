@@ -28,31 +28,40 @@ CREATE TABLE IF NOT EXISTS latency_totals (
 const bucketsInPlace = new WeakMap<SqlStorage, Set<string>>();
 
 /**
- * Counts one latency into the buckets of the current bounds. When the bounds changed, the
- * buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep counting, removed bounds are
- * dropped and added bounds start at zero: no series ever decreases, so Prometheus never reads
- * a counter reset; quantiles over rate() windows that start after the change are exact.
+ * Counts latencies into the buckets of the current bounds, in one statement however many. When
+ * the bounds changed, the buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep
+ * counting, removed bounds are dropped and added bounds start at zero: no series ever
+ * decreases, so Prometheus never reads a counter reset; quantiles over rate() windows that
+ * start after the change are exact.
  */
-export function observeLatency(sql: SqlStorage, region: string, probe: string, seconds: number, bounds: readonly number[]): void {
+export function observeLatencies(sql: SqlStorage, region: string, probe: string, seconds: readonly number[], bounds: readonly number[]): void {
+  if (seconds.length === 0) return;
   const json = JSON.stringify(bounds);
   const key = `${region}\n${probe}\n${json}`;
   let ready = bucketsInPlace.get(sql);
   if (!ready) bucketsInPlace.set(sql, (ready = new Set()));
+  const observed = JSON.stringify(seconds);
   const count = () =>
-    sql.exec("UPDATE latency_buckets SET count = count + 1 WHERE region = ? AND probe = ? AND le >= ?", region, probe, seconds).rowsWritten;
-  // No bucket counted a latency within the bounds: the rows are not there (a rolled-back transaction took them).
-  if (!ready.has(key) || (count() === 0 && seconds <= bounds.at(-1)!)) {
+    sql.exec(
+      "UPDATE latency_buckets SET count = count + (SELECT count(*) FROM json_each(?) WHERE value <= le) WHERE region = ? AND probe = ?",
+      observed,
+      region,
+      probe,
+    ).rowsWritten;
+  // Every bucket row is written, counted or not: none written means the rows are not there (a rolled-back transaction took them).
+  if (!ready.has(key) || count() === 0) {
     sql.exec("DELETE FROM latency_buckets WHERE region = ? AND probe = ? AND le NOT IN (SELECT value FROM json_each(?))", region, probe, json);
     sql.exec("INSERT OR IGNORE INTO latency_buckets (region, probe, le, count) SELECT ?, ?, value, 0 FROM json_each(?)", region, probe, json);
     ready.add(key);
     count();
   }
   sql.exec(
-    `INSERT INTO latency_totals (region, probe, sum, count) VALUES (?, ?, ?, 1)
-     ON CONFLICT (region, probe) DO UPDATE SET sum = sum + excluded.sum, count = count + 1`,
+    `INSERT INTO latency_totals (region, probe, sum, count) VALUES (?, ?, ?, ?)
+     ON CONFLICT (region, probe) DO UPDATE SET sum = sum + excluded.sum, count = count + excluded.count`,
     region,
     probe,
-    seconds,
+    seconds.reduce((a, b) => a + b, 0),
+    seconds.length,
   );
 }
 

@@ -20,10 +20,12 @@ const OUTBOX_LIMIT = 50_000;
 /** After a failed D1 write. */
 const RETRY_DELAY_MS = 15_000;
 
-type OutboxRow = { kind: "result"; body: ProbeResult } | { kind: "transition"; body: Transition };
-
-export function enqueue(sql: SqlStorage, row: OutboxRow): void {
-  sql.exec("INSERT INTO outbox (kind, body) VALUES (?, ?)", row.kind, JSON.stringify(row.body));
+/** Queues history rows, in order, in one statement. */
+export function enqueue(sql: SqlStorage, kind: "result", bodies: readonly ProbeResult[]): void;
+export function enqueue(sql: SqlStorage, kind: "transition", bodies: readonly Transition[]): void;
+export function enqueue(sql: SqlStorage, kind: string, bodies: readonly object[]): void {
+  if (bodies.length === 0) return;
+  sql.exec("INSERT INTO outbox (kind, body) SELECT ?, value FROM json_each(?) ORDER BY key", kind, JSON.stringify(bodies));
   const excess = outboxSize(sql) - OUTBOX_LIMIT;
   if (excess > 0) {
     sql.exec("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE kind = 'result' ORDER BY id LIMIT ?)", excess);

@@ -5,7 +5,7 @@ import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, typ
 import type { LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { increment } from "./counters.ts";
-import { observeLatency } from "./histogram.ts";
+import { observeLatencies } from "./histogram.ts";
 import { enqueue } from "./outbox.ts";
 
 /** The plane's status and the latest result of every (region, probe), in the Plane object's storage. */
@@ -116,40 +116,82 @@ function latestStates(sql: SqlStorage): LatestState[] {
 /**
  * Records a result: counts it, observes its latency (unless the bounds are refused: null) and
  * queues it for D1, and makes it the latest of its (region, probe) unless a newer one is there
- * (async results can settle out of order). A result with the time of the stored one is a
- * re-sent report and is ignored. Says whether it recorded it.
+ * (async results can settle out of order). A result with the time of the stored one was
+ * recorded before and is ignored. Says whether it recorded it.
  */
 export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeResult, latencyBounds: readonly number[] | null): boolean {
-  const probe = plane.probes.find((p) => probeName(p) === result.probe);
-  if (!probe) return false;
-  // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
-  if (isPulled(probe) ? !plane.regions.includes(result.region as never) : result.region !== PUSH_REGION) return false;
-  const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", result.region, result.probe).toArray()[0];
-  if (previous && previous.at === result.at) return false;
-  if (!previous || previous.at < result.at) {
-    const state = nextProbeState(previous && stateOf(previous), result, probe);
-    sql.exec(
-      `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      result.region,
-      result.probe,
-      result.kind,
-      result.at,
-      result.ok ? 1 : 0,
-      result.reason,
-      result.latencyMs,
-      result.httpStatus,
-      result.message,
-      state.verdict,
-      state.successes,
-      state.failures,
-      state.failReason,
-    );
+  return recordResults(sql, plane, [result], latencyBounds, "any-order").length > 0;
+}
+
+/**
+ * Records results as recordResult does, with one write per (region, probe) and one per table
+ * however many results it has. `in-order`: the results come from a Prober, which sends each
+ * (region, probe) in time order, so one no newer than the stored latest was recorded before
+ * (a report re-sent after a lost answer) and is ignored. Returns the results it recorded.
+ */
+export function recordResults(
+  sql: SqlStorage,
+  plane: PlaneConfig,
+  results: readonly ProbeResult[],
+  latencyBounds: readonly number[] | null,
+  order: "in-order" | "any-order",
+): ProbeResult[] {
+  const groups = new Map<string, ProbeResult[]>();
+  for (const result of results) {
+    const key = `${result.region}\n${result.probe}`;
+    groups.set(key, [...(groups.get(key) ?? []), result]);
   }
-  increment(sql, "planewatch_probe_runs_total", { region: result.region, probe: result.probe, outcome: result.ok ? "success" : "failure" });
-  if (latencyBounds) observeLatency(sql, result.region, result.probe, result.latencyMs / 1000, latencyBounds);
-  enqueue(sql, { kind: "result", body: result });
-  return true;
+  const recorded: ProbeResult[] = [];
+  for (const group of groups.values()) {
+    const { region, probe: name } = group[0]!;
+    const probe = plane.probes.find((p) => probeName(p) === name);
+    if (!probe) continue;
+    // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
+    if (isPulled(probe) ? !plane.regions.includes(region as never) : region !== PUSH_REGION) continue;
+    const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", region, name).toArray()[0];
+    const seen = new Set(previous ? [previous.at] : []);
+    const taken = group.filter((r) => {
+      if (seen.has(r.at) || (order === "in-order" && previous && r.at < previous.at)) return false;
+      seen.add(r.at);
+      return true;
+    });
+    if (taken.length === 0) continue;
+    let state = previous && stateOf(previous);
+    let newest: ProbeResult | undefined;
+    for (const result of [...taken].sort((a, b) => a.at - b.at)) {
+      if (previous && result.at < previous.at) continue;
+      state = nextProbeState(state, result, probe);
+      newest = result;
+    }
+    if (newest && state) writeLatest(sql, newest, state);
+    const successes = taken.filter((r) => r.ok).length;
+    if (successes > 0) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "success" }, successes);
+    if (successes < taken.length) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "failure" }, taken.length - successes);
+    if (latencyBounds) observeLatencies(sql, region, name, taken.map((r) => r.latencyMs / 1000), latencyBounds);
+    recorded.push(...taken);
+  }
+  enqueue(sql, "result", recorded);
+  return recorded;
+}
+
+function writeLatest(sql: SqlStorage, result: ProbeResult, state: ProbeState): void {
+  sql.exec(
+    `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    result.region,
+    result.probe,
+    result.kind,
+    result.at,
+    result.ok ? 1 : 0,
+    result.reason,
+    result.latencyMs,
+    result.httpStatus,
+    result.message,
+    state.verdict,
+    state.successes,
+    state.failures,
+    state.failReason,
+  );
 }
 
 /**
@@ -178,7 +220,7 @@ export function evaluateNow(
       JSON.stringify(evaluation.failing),
     );
     sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
-    enqueue(sql, { kind: "transition", body: transition });
+    enqueue(sql, "transition", [transition]);
   }
   if (changed || transition || evaluation.expiresAt !== row.expires_at) {
     sql.exec(

@@ -1,0 +1,67 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { planeStub, proberStub } from "../../src/objects/stubs.ts";
+
+/** The "frequent" plane probes every second, after an hour's initial delay: time is moved by hand here. */
+const PLANE = "frequent";
+const REGION = "enam";
+const prober = () => proberStub(env, PLANE, REGION);
+
+async function runsAtPlane(): Promise<number> {
+  const { snapshot } = await planeStub(env, PLANE).detail(PLANE);
+  return snapshot.counters.filter((c) => c.name === "planewatch_probe_runs_total").reduce((sum, c) => sum + c.value, 0);
+}
+
+async function keptBack(): Promise<number> {
+  return runInDurableObject(prober(), (_object, state) =>
+    state.storage.sql
+      .exec<{ results: string }>("SELECT results FROM unreported")
+      .toArray()
+      .reduce((n, row) => n + (JSON.parse(row.results) as unknown[]).length, 0),
+  );
+}
+
+/** Moves the clock on and runs the Prober's alarm: one round of both probes. */
+async function round(afterMs: number): Promise<void> {
+  vi.setSystemTime(Date.now() + afterMs);
+  expect(await runDurableObjectAlarm(prober())).toBe(true);
+}
+
+describe("the Prober's reports", () => {
+  beforeAll(async () => {
+    // Alarms the runtime would fire on its own are set in real time, an hour or more away.
+    vi.useFakeTimers({ now: Date.now() + 3_600_000, toFake: ["Date"] });
+    await prober().tick(PLANE, REGION);
+    await round(0); // first sight: both probes wait their initial delay
+  });
+  afterAll(() => vi.useRealTimers());
+
+  it("sends at once every result that could change a verdict, and keeps the others back", async () => {
+    await round(3_600_000);
+    // First results of both: each starts a run.
+    expect(await runsAtPlane()).toBe(2);
+    await round(1_000);
+    await round(1_000);
+    // "down" fails its 2nd and 3rd time (failureThreshold 3): each could fail a passing probe, and takes "up" along.
+    expect(await runsAtPlane()).toBe(6);
+    expect(await keptBack()).toBe(0);
+    await round(1_000);
+    await round(1_000);
+    // Runs past their thresholds change nothing: kept back, in storage.
+    expect(await runsAtPlane()).toBe(6);
+    expect(await keptBack()).toBe(4);
+    const { snapshot } = await planeStub(env, PLANE).detail(PLANE);
+    expect(snapshot.results.map((r) => [r.probe, r.state.verdict])).toEqual([
+      ["down", "fail"],
+      ["up", "pass"],
+    ]);
+  });
+
+  it("sends what it kept before the oldest is ten seconds old", async () => {
+    const oldest = Date.now() - 1_000;
+    while ((await keptBack()) > 0) await round(1_000);
+    expect(Date.now() - oldest).toBeLessThanOrEqual(10_000);
+    // Every round counted once: the first ones at once, the kept ones in one report.
+    expect(await runsAtPlane()).toBe(2 * ((Date.now() - oldest) / 1_000 + 4));
+  });
+});
