@@ -1,5 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { findPlane } from "../config/load.ts";
 import type { Env } from "../env.ts";
+import { viewChangesAt, viewOf, type RenderedPlane } from "../outputs/collect.ts";
+import { renderPlane } from "../outputs/metrics.ts";
 import type { PlaneSnapshot } from "../status/snapshot.ts";
 
 /**
@@ -8,6 +11,8 @@ import type { PlaneSnapshot } from "../status/snapshot.ts";
  */
 export class Summary extends DurableObject<Env> {
   private snapshots: Map<string, PlaneSnapshot> | undefined;
+  /** Each plane's exposition lines, rendered when its snapshot arrives and again when they go stale with time. */
+  private rendered = new Map<string, RenderedPlane & { staleAt: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -39,6 +44,7 @@ export class Summary extends DurableObject<Env> {
       JSON.stringify(snapshot),
     );
     snapshots.set(snapshot.plane, snapshot);
+    this.rendering(snapshot, Date.now());
   }
 
   /** For readiness: answers if the object can be reached and its storage read. */
@@ -48,5 +54,24 @@ export class Summary extends DurableObject<Env> {
 
   async list(): Promise<PlaneSnapshot[]> {
     return [...this.loaded().values()];
+  }
+
+  /** The exposition lines of every configured plane here, as of `now`. */
+  async exposition(now: number): Promise<RenderedPlane[]> {
+    return [...this.loaded().values()].flatMap((snapshot) => {
+      const rendered = this.rendering(snapshot, now);
+      return rendered ? [{ plane: rendered.plane, version: rendered.version, lines: rendered.lines }] : [];
+    });
+  }
+
+  private rendering(snapshot: PlaneSnapshot, now: number): (RenderedPlane & { staleAt: number }) | undefined {
+    const plane = findPlane(this.env, snapshot.plane);
+    if (!plane) return undefined;
+    let rendered = this.rendered.get(plane.id);
+    if (!rendered || rendered.version !== snapshot.version || now >= rendered.staleAt) {
+      rendered = { plane: plane.id, version: snapshot.version, staleAt: viewChangesAt(plane, snapshot, now), lines: renderPlane(viewOf(plane, snapshot, now)) };
+      this.rendered.set(plane.id, rendered);
+    }
+    return rendered;
   }
 }

@@ -4,6 +4,7 @@ import { allSummaryStubs } from "../objects/stubs.ts";
 import { effectiveStatus } from "../status/evaluate.ts";
 import { PUSH_REGION, type PlaneStatus } from "../status/model.ts";
 import { emptySnapshot, type LatestResult, type PlaneSnapshot } from "../status/snapshot.ts";
+import { renderPlane } from "./metrics.ts";
 
 /** A configured plane with what is known of it now. */
 export interface PlaneView {
@@ -27,20 +28,50 @@ export function viewOf(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number)
   };
 }
 
+/** When the view of a snapshot changes with time alone: its status expires, or a result leaves the TTL. */
+export function viewChangesAt(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number): number {
+  const ttlMs = plane.statusTtlSeconds * 1000;
+  const times = [snapshot.expiresAt ?? Infinity, ...snapshot.results.map((r) => r.at + ttlMs)];
+  return Math.min(...times.filter((t) => t > now));
+}
+
+/** What the Summary shards hold of a plane, and which of its snapshots it is. */
+interface Versioned {
+  plane: string;
+  version: number;
+}
+
+/** Of each plane, what the newest snapshot gave (a plane may be in two shards while it moves). */
+function newestByPlane<T extends Versioned>(shards: ReadonlyArray<readonly T[]>): Map<string, T> {
+  const newest = new Map<string, T>();
+  for (const item of shards.flat()) {
+    const current = newest.get(item.plane);
+    if (!current || current.version < item.version) newest.set(item.plane, item);
+  }
+  return newest;
+}
+
 /**
- * Every configured plane, in config order, from the snapshots the Summary shards hold (the
- * newest wins if a plane moved shard). A plane that never reported reads NO_VALUE.
+ * Every configured plane, in config order, from the snapshots the Summary shards hold. A plane
+ * that never reported reads NO_VALUE.
  */
 export function mergeSnapshots(config: Config, shards: ReadonlyArray<readonly PlaneSnapshot[]>, now: number): PlaneView[] {
-  const newest = new Map<string, PlaneSnapshot>();
-  for (const snapshot of shards.flat()) {
-    const current = newest.get(snapshot.plane);
-    if (!current || current.version < snapshot.version) newest.set(snapshot.plane, snapshot);
-  }
+  const newest = newestByPlane(shards);
   return config.planes.map((plane) => viewOf(plane, newest.get(plane.id) ?? emptySnapshot(plane.id), now));
 }
 
 /** Every configured plane from the Summary shards: one read per shard, whatever the number of planes. */
 export async function collectPlanes(env: Env, config: Config, now: number): Promise<PlaneView[]> {
   return mergeSnapshots(config, await Promise.all(allSummaryStubs(env).map((s) => s.list())), now);
+}
+
+/** A plane's exposition lines (renderPlane) as a Summary shard keeps them. */
+export interface RenderedPlane extends Versioned {
+  lines: string[];
+}
+
+/** Every configured plane's exposition lines, in config order, as collectPlanes reads the shards. */
+export async function collectRendered(env: Env, config: Config, now: number): Promise<string[][]> {
+  const newest = newestByPlane(await Promise.all(allSummaryStubs(env).map((s) => s.exposition(now))));
+  return config.planes.map((plane) => newest.get(plane.id)?.lines ?? renderPlane(viewOf(plane, emptySnapshot(plane.id), now)));
 }

@@ -1,7 +1,16 @@
 import { PLANE_STATUSES } from "../status/model.ts";
 import type { CounterValue, LatestResult } from "../status/snapshot.ts";
 import type { PlaneView } from "./collect.ts";
-import { formatBound, lazySamples, type MetricFamily, type Sample } from "./prometheus.ts";
+import {
+  expositionEnd,
+  familyHeader,
+  formatBound,
+  lazySamples,
+  sampleLine,
+  type ExpositionFormat,
+  type MetricFamily,
+  type Sample,
+} from "./prometheus.ts";
 
 /**
  * HELP text of the counters the Plane objects keep, by family name (their series, and the
@@ -24,24 +33,19 @@ const HTTP_KINDS = new Set(["sync_predict", "async_predict", "http"]);
 
 const INF = formatBound(Infinity);
 
-/** A family whose samples are made, plane by plane, only while the exposition is written. */
+/** A family of per-plane series: its metadata, and the samples of one plane. */
+interface PlaneFamily extends Omit<MetricFamily, "samples"> {
+  samplesOf: (v: PlaneView) => Iterable<Sample>;
+}
+
 function family(
   name: string,
   type: MetricFamily["type"],
   help: string,
-  views: readonly PlaneView[],
   samplesOf: (v: PlaneView) => Iterable<Sample>,
   unit?: string,
-): MetricFamily {
-  return {
-    name,
-    help,
-    type,
-    ...(unit === undefined ? {} : { unit }),
-    samples: lazySamples(function* () {
-      for (const v of views) yield* samplesOf(v);
-    }),
-  };
+): PlaneFamily {
+  return { name, help, type, samplesOf, ...(unit === undefined ? {} : { unit }) };
 }
 
 /** One gauge sample per fresh (region, probe) result of a plane; `value` null leaves a result out. */
@@ -63,44 +67,85 @@ function* latencySamples(v: PlaneView): Generator<Sample> {
   }
 }
 
-/** The metric families of every plane, from their views. Families stay contiguous by construction. */
+/** The families of every plane, in the order a scrape writes them. */
+const PLANE_FAMILIES: readonly PlaneFamily[] = [
+  family("workload_plane_health_status", "gauge", "Status of the workload plane: 1 for the current status, 0 for the others.", (v) =>
+    PLANE_STATUSES.map((status) => ({ labels: { plane: v.plane.id, status }, value: v.status === status ? 1 : 0 })),
+  ),
+  family(
+    "planewatch_plane_status_since_timestamp_seconds",
+    "gauge",
+    "When the plane entered its current status (Unix time).",
+    (v) => (v.snapshot.since > 0 ? [{ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 }] : []),
+    "seconds",
+  ),
+  family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
+  family("probe_duration_seconds", "gauge", "How long the latest run of the probe took.", (v) => perProbe(v, (r) => r.latencyMs / 1000), "seconds"),
+  family("probe_http_status_code", "gauge", "HTTP status code of the latest run of the probe, 0 when no response came.", (v) =>
+    perProbe(v, (r) => (HTTP_KINDS.has(r.kind) ? (r.httpStatus ?? 0) : null)),
+  ),
+  family("planewatch_probe_last_run_timestamp_seconds", "gauge", "When the latest run of the probe started (Unix time).", (v) => perProbe(v, (r) => r.at / 1000), "seconds"),
+  family("planewatch_probe_duration_seconds", "histogram", "How long probe runs took, every run since the plane was first probed.", latencySamples, "seconds"),
+  ...Object.entries(COUNTERS).map(([name, help]) => family(name, "counter", help, (v) => kept(v, v.snapshot.counters, `${name}_total`))),
+  ...Object.entries(GAUGES).map(([name, help]) => family(name, "gauge", help, (v) => kept(v, v.snapshot.gauges, name))),
+];
+
+/** The metric families of every plane, from their views, samples made as they are read. Families stay contiguous by construction. */
 export function planeFamilies(views: readonly PlaneView[]): MetricFamily[] {
-  return [
-    family("workload_plane_health_status", "gauge", "Status of the workload plane: 1 for the current status, 0 for the others.", views, (v) =>
-      PLANE_STATUSES.map((status) => ({ labels: { plane: v.plane.id, status }, value: v.status === status ? 1 : 0 })),
-    ),
-    family(
-      "planewatch_plane_status_since_timestamp_seconds",
-      "gauge",
-      "When the plane entered its current status (Unix time).",
-      views,
-      (v) => (v.snapshot.since > 0 ? [{ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 }] : []),
-      "seconds",
-    ),
-    family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", views, (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
-    family("probe_duration_seconds", "gauge", "How long the latest run of the probe took.", views, (v) => perProbe(v, (r) => r.latencyMs / 1000), "seconds"),
-    family("probe_http_status_code", "gauge", "HTTP status code of the latest run of the probe, 0 when no response came.", views, (v) =>
-      perProbe(v, (r) => (HTTP_KINDS.has(r.kind) ? (r.httpStatus ?? 0) : null)),
-    ),
-    family(
-      "planewatch_probe_last_run_timestamp_seconds",
-      "gauge",
-      "When the latest run of the probe started (Unix time).",
-      views,
-      (v) => perProbe(v, (r) => r.at / 1000),
-      "seconds",
-    ),
-    family(
-      "planewatch_probe_duration_seconds",
-      "histogram",
-      "How long probe runs took, every run since the plane was first probed.",
-      views,
-      latencySamples,
-      "seconds",
-    ),
-    ...Object.entries(COUNTERS).map(([name, help]) => family(name, "counter", help, views, (v) => kept(v, v.snapshot.counters, `${name}_total`))),
-    ...Object.entries(GAUGES).map(([name, help]) => family(name, "gauge", help, views, (v) => kept(v, v.snapshot.gauges, name))),
-  ];
+  return PLANE_FAMILIES.map(({ samplesOf, ...meta }) => ({
+    ...meta,
+    samples: lazySamples(function* () {
+      for (const v of views) yield* samplesOf(v);
+    }),
+  }));
+}
+
+/**
+ * One plane's part of each family (in PLANE_FAMILIES order) as exposition lines, the same in
+ * both formats: a Summary shard keeps them, so a scrape joins text instead of formatting
+ * every sample again.
+ */
+export function renderPlane(v: PlaneView): string[] {
+  return PLANE_FAMILIES.map((f) => {
+    let lines = "";
+    for (const s of f.samplesOf(v)) lines += sampleLine(f, s);
+    return lines;
+  });
+}
+
+/** Characters per chunk of a streamed scrape. */
+const CHUNK_CHARS = 256 * 1024;
+
+/**
+ * A whole scrape from each plane's lines (renderPlane), in chunks: whether the config is
+ * valid and, when it is (planes not null), every plane. A family no plane has samples of is
+ * left out.
+ */
+export function* renderScrape(planes: ReadonlyArray<readonly string[]> | null, format: ExpositionFormat): Generator<string> {
+  const valid = configValid(planes !== null);
+  let chunk = familyHeader(valid, format) + sampleLine(valid, valid.samples[0]!);
+  for (const [i, f] of PLANE_FAMILIES.entries()) {
+    let header = familyHeader(f, format);
+    for (const lines of planes ?? []) {
+      if (lines[i] === "") continue;
+      chunk += header + lines[i];
+      header = "";
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = "";
+      }
+    }
+  }
+  yield chunk + expositionEnd(format);
+}
+
+function configValid(valid: boolean): MetricFamily & { samples: Sample[] } {
+  return {
+    name: "planewatch_config_valid",
+    help: "1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).",
+    type: "gauge",
+    samples: [{ labels: {}, value: valid ? 1 : 0 }],
+  };
 }
 
 /** The values a Plane object keeps under one name, labelled with the plane. */
@@ -109,15 +154,10 @@ function kept(v: PlaneView, values: readonly CounterValue[], name: string): Samp
 }
 
 /**
- * What a scrape exposes: whether the config is valid and, when it is (views not null), every
- * plane. Pure, so the cost of a scrape can be measured on synthetic planes.
+ * What a scrape exposes, as families (for selecting samples): whether the config is valid
+ * and, when it is (views not null), every plane. Pure, so the cost of a scrape can be
+ * measured on synthetic planes.
  */
 export function scrapeFamilies(views: readonly PlaneView[] | null): MetricFamily[] {
-  const valid: MetricFamily = {
-    name: "planewatch_config_valid",
-    help: "1 if the planes config is valid, 0 if it is refused (see /healthz/readyz).",
-    type: "gauge",
-    samples: [{ labels: {}, value: views === null ? 0 : 1 }],
-  };
-  return [valid, ...(views === null ? [] : planeFamilies(views))];
+  return [configValid(views !== null), ...(views === null ? [] : planeFamilies(views))];
 }

@@ -35,7 +35,7 @@ export function lazySamples(produce: () => Iterable<Sample>): Iterable<Sample> {
 }
 
 /** The name of a sample's series, as it is stored and matched by `__name__`. */
-export function seriesName(family: MetricFamily, sample: Sample): string {
+export function seriesName(family: Pick<MetricFamily, "name" | "type">, sample: Sample): string {
   return family.type === "counter" ? `${family.name}_total` : `${family.name}${sample.suffix ?? ""}`;
 }
 
@@ -86,30 +86,48 @@ export function formatLabels(labels: Record<string, string>): string {
 /** Lines per chunk of a streamed exposition. */
 const CHUNK_LINES = 2_000;
 
+/** HELP and TYPE of a family (and UNIT in OpenMetrics), one line each. */
+export function familyHeader(family: Omit<MetricFamily, "samples">, format: ExpositionFormat): string {
+  // Text 0.0.4 names a counter's metadata after its series; OpenMetrics after the family.
+  const metaName = format === "text" && family.type === "counter" ? `${family.name}_total` : family.name;
+  let header = `# HELP ${metaName} ${escapeHelp(family.help, format)}\n# TYPE ${metaName} ${family.type}\n`;
+  if (format === "openmetrics" && family.unit !== undefined) header += `# UNIT ${metaName} ${family.unit}\n`;
+  return header;
+}
+
+/** One sample as a line of the exposition, the same in both formats. */
+export function sampleLine(family: Pick<MetricFamily, "name" | "type">, sample: Sample): string {
+  return `${seriesName(family, sample)}${formatLabels(sample.labels)} ${formatValue(sample.value)}\n`;
+}
+
+/** What ends an exposition: OpenMetrics says `# EOF`. */
+export function expositionEnd(format: ExpositionFormat): string {
+  return format === "openmetrics" ? "# EOF\n" : "";
+}
+
 /**
- * Writes families in chunks of lines: one HELP and TYPE (and UNIT in OpenMetrics) per family,
- * before its samples, each family contiguous, families without samples left out; OpenMetrics
- * ends with `# EOF`. No timestamps: every value is read live at the scrape, so the scraper's
- * own scrape time is the right one (see README "Federation"). Callers keep (name, labels) unique.
+ * Writes families in chunks of lines: the header of each family before its samples, each
+ * family contiguous, families without samples left out. No timestamps: every value is read
+ * live at the scrape, so the scraper's own scrape time is the right one (see README
+ * "Federation"). Callers keep (name, labels) unique.
  */
 export function* renderChunks(families: Iterable<MetricFamily>, format: ExpositionFormat): Generator<string> {
-  let lines: string[] = [];
+  let chunk = "";
+  let lines = 0;
   for (const family of families) {
-    // Text 0.0.4 names a counter's metadata after its series; OpenMetrics after the family.
-    const metaName = format === "text" && family.type === "counter" ? `${family.name}_total` : family.name;
-    let header: string[] | null = [`# HELP ${metaName} ${escapeHelp(family.help, format)}`, `# TYPE ${metaName} ${family.type}`];
-    if (format === "openmetrics" && family.unit !== undefined) header.push(`# UNIT ${metaName} ${family.unit}`);
+    let header = familyHeader(family, format);
     for (const s of family.samples) {
-      if (header) lines.push(...header), (header = null);
-      lines.push(`${seriesName(family, s)}${formatLabels(s.labels)} ${formatValue(s.value)}`);
-      if (lines.length >= CHUNK_LINES) {
-        yield `${lines.join("\n")}\n`;
-        lines = [];
+      chunk += header + sampleLine(family, s);
+      header = "";
+      if (++lines >= CHUNK_LINES) {
+        yield chunk;
+        chunk = "";
+        lines = 0;
       }
     }
   }
-  if (format === "openmetrics") lines.push("# EOF");
-  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+  chunk += expositionEnd(format);
+  if (chunk !== "") yield chunk;
 }
 
 /** The whole exposition as one string. */
@@ -117,9 +135,8 @@ export function render(families: Iterable<MetricFamily>, format: ExpositionForma
   return [...renderChunks(families, format)].join("");
 }
 
-/** The exposition as a response body, written as the scraper reads it. */
-export function renderStream(families: Iterable<MetricFamily>, format: ExpositionFormat): ReadableStream<Uint8Array> {
-  const chunks = renderChunks(families, format);
+/** Chunks of an exposition as a response body, written as the scraper reads it. */
+export function streamChunks(chunks: Iterator<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
     pull(controller) {

@@ -3,12 +3,12 @@ import { latencyBuckets } from "../config/latency_buckets.ts";
 import { loadConfig } from "../config/load.ts";
 import { allSummaryStubs } from "../objects/stubs.ts";
 import { requireBearer } from "./auth.ts";
-import { collectPlanes } from "./collect.ts";
+import { collectPlanes, collectRendered } from "./collect.ts";
 import type { AppEnv } from "./config.ts";
-import { scrapeFamilies } from "./metrics.ts";
+import { renderScrape, scrapeFamilies } from "./metrics.ts";
 import { STATUS_PAGE } from "./page.ts";
 import { problem } from "./problem.ts";
-import { CONTENT_TYPES, negotiateFormat, renderStream, selectSamples } from "./prometheus.ts";
+import { CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "./prometheus.ts";
 import { parseSelector, type Matcher } from "./selector.ts";
 
 export const routes = new Hono<AppEnv>();
@@ -19,10 +19,17 @@ export const routes = new Hono<AppEnv>();
  */
 async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promise<Response> {
   const loaded = loadConfig(c.env);
-  const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, Date.now()) : null);
   const format = negotiateFormat(c.req.header("accept"));
-  const body = renderStream(selectors === null ? families : selectSamples(families, selectors), format);
-  return c.body(body, 200, { "content-type": CONTENT_TYPES[format] });
+  const now = Date.now();
+  let chunks: Iterator<string>;
+  if (selectors === null) {
+    // The shards keep each plane's lines: the scrape joins them.
+    chunks = renderScrape(loaded.ok ? await collectRendered(c.env, loaded.config, now) : null, format);
+  } else {
+    const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, now) : null);
+    chunks = renderChunks(selectSamples(families, selectors), format);
+  }
+  return c.body(streamChunks(chunks), 200, { "content-type": CONTENT_TYPES[format] });
 }
 
 routes.use("/metrics", requireBearer("METRICS_TOKEN"));

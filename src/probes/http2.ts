@@ -4,6 +4,7 @@
  * small request body, a response bounded in bytes; flow control never comes into play because
  * the default 65,535-octet windows exceed what a probe sends or accepts.
  */
+import { concatBytes } from "../lib/encoding.ts";
 import { encodeHeaders, HpackDecoder, HpackError, type Header } from "./hpack.ts";
 import { SocketError, type Connection, type Parse } from "./socket.ts";
 
@@ -124,7 +125,7 @@ export async function http2Request(
       if (!headerBlock) throw new SocketError("protocol_error", "CONTINUATION without HEADERS");
       headerBlock.push(f.type === FRAME.HEADERS ? fragment(f) : f.payload);
       if (f.flags & FLAG.END_HEADERS) {
-        blocks.push(decodeBlock(decoder, concatAll(headerBlock)));
+        blocks.push(decodeBlock(decoder, concatBytes(headerBlock)));
         headerBlock = undefined;
         if (endAfterHeaders) break;
       }
@@ -135,15 +136,6 @@ export async function http2Request(
   }
   const [headers = [], ...rest] = blocks;
   // A trailers-only response is one block that ends the stream: its fields are the trailers too.
-  return { headers, body: concatAll(data), trailers: rest.at(-1) ?? (data.length === 0 ? headers : []) };
+  return { headers, body: concatBytes(data), trailers: rest.at(-1) ?? (data.length === 0 ? headers : []) };
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { concatBytes } from "../lib/encoding.ts";
 import { fail } from "./outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "./types.ts";
 
@@ -41,12 +42,6 @@ export interface Connection {
   startTls(): void;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 /** Rejects with a timeout when the probe's signal aborts. */
 function abortion(signal: AbortSignal): Promise<never> {
@@ -118,7 +113,7 @@ export async function withConnection(
         }
         const { done, value } = await Promise.race([streams().reader.read(), aborted]);
         if (done) throw new SocketError("connection_closed", "the server closed the connection before a complete reply");
-        buffered = concat(buffered, value);
+        buffered = concatBytes([buffered, value]);
       }
     },
     pending: () => buffered,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { viewOf } from "../../src/outputs/collect.ts";
-import { planeFamilies } from "../../src/outputs/metrics.ts";
+import { viewChangesAt, viewOf } from "../../src/outputs/collect.ts";
+import { planeFamilies, renderPlane, renderScrape, scrapeFamilies } from "../../src/outputs/metrics.ts";
 import {
   escapeLabelValue,
   formatBound,
@@ -246,5 +246,23 @@ describe("plane families", () => {
         `planewatch_probe_duration_seconds_count${series("")} 7`,
       ].join("\n"),
     );
+  });
+
+  it("writes the same scrape from each plane's kept lines as from the families, in both formats", () => {
+    for (const format of ["text", "openmetrics"] as const) {
+      const joined = [...renderScrape(views.map(renderPlane), format)].join("");
+      expect(joined).toBe(render(scrapeFamilies(views), format));
+      expect(expositionProblems(joined)).toEqual([]);
+    }
+    expect([...renderScrape(null, "openmetrics")].join("")).toBe(render(scrapeFamilies(null), "openmetrics"));
+  });
+
+  it("says when a plane's lines go stale with time alone: its status expires or a result leaves the TTL", () => {
+    const [p1, p2] = config.config.planes;
+    // p1: its status expires at now + 60 s, before its results (now - 5 s) leave the default TTL of 120 s.
+    expect(viewChangesAt(p1!, snapshots[0]!, now)).toBe(now + 60_000);
+    expect(viewChangesAt(p1!, { ...snapshots[0]!, expiresAt: null }, now)).toBe(now - 5_000 + 120_000);
+    // p2: expired and stale already; nothing changes any more.
+    expect(viewChangesAt(p2!, snapshots[1]!, now)).toBe(Infinity);
   });
 });
