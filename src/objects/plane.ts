@@ -55,10 +55,10 @@ import { summaryStubFor } from "./stubs.ts";
 const SIDE_EFFECT_DELAY_MS = 1_000;
 /**
  * While the status holds, the alarm publishes and flushes at most this often (each instance
- * takes a jittered part of it, so planes started together do not all publish in one burst): probes with
- * short periods (Kubernetes' default is 10 s) then share a publish and a D1 batch across
- * rounds, and a scrape still sees each result within this long. A status change goes out
- * after SIDE_EFFECT_DELAY_MS.
+ * takes a jittered part of it, so planes started together do not all publish in one burst):
+ * probes with short periods (Kubernetes' default is 10 s) then share a publish and a D1 batch
+ * across rounds, and a scrape still sees each result within this long after the Plane object
+ * has it. A status change goes out after SIDE_EFFECT_DELAY_MS.
  */
 const SIDE_EFFECT_INTERVAL_MS = 10_000;
 /** After a failed publish to the Summary shard. */

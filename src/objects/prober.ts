@@ -4,6 +4,7 @@ import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
+import { logError } from "../lib/log.ts";
 import { isPulled, runProbe, type PulledProbe } from "../probes/index.ts";
 import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
@@ -17,13 +18,14 @@ import { planeStub } from "./stubs.ts";
 const DUE_SLACK_MS = 1_000;
 /**
  * A result that cannot change its region's verdict waits in the Prober at most this long (each
- * instance takes a jittered part of it), so
- * probes with short periods share one report (and one transaction in the Plane object)
- * across rounds; a result that could change it goes at once. Well within the shortest status
- * TTL (30 s), like the Plane object's own cadence of side effects.
+ * instance takes a jittered part of it), so probes with short periods share one report (and
+ * one transaction in the Plane object) across rounds; a result that could change it goes at
+ * once. Well within the shortest status TTL (30 s), like the Plane object's side effects.
  */
 const REPORT_INTERVAL_MS = 10_000;
-/** Results kept back while the Plane object cannot be reached: the newest this many. */
+/** After a failed report (jittered, so objects that failed together retry apart). */
+const REPORT_RETRY_MS = 10_000;
+/** Results kept back while the Plane object cannot be reached: the newest this many (a bound on the stored row). */
 const MAX_UNREPORTED = 1_000;
 
 const SCHEMA = `
@@ -140,33 +142,38 @@ export class Prober extends DurableObject<Env> {
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
     const wake = Math.min(...runnable(probes, newGate).map((p) => schedule.get(p.name)!));
-    if (Number.isFinite(wake)) await this.ctx.storage.setAlarm(wake);
-    await this.report(plane, results, submissions, wake);
+    const retryAt = await this.report(plane, results, submissions, wake);
+    const next = Math.min(wake, retryAt);
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 
   /**
    * Sends the round's results and submissions to the Plane object, with any kept back before;
    * or keeps them back while none of them can change a verdict and the next round comes
    * before the oldest is due. Async submissions always go at once: the Plane object judges
-   * them. Kept-back results are stored, and stay stored if the report fails.
+   * them. Kept-back results are stored; when the report fails they stay, and the answer is
+   * when to try again (Infinity when nothing waits).
    */
-  private async report(plane: PlaneConfig, results: ProbeResult[], submissions: Submission[], nextWake: number): Promise<void> {
+  private async report(plane: PlaneConfig, results: ProbeResult[], submissions: Submission[], nextWake: number): Promise<number> {
     const state = this.loaded();
     const pending = [...state.unreported, ...results].slice(-MAX_UNREPORTED);
     // Every result extends its probe's run: no short-circuit.
     const urgent = results.map((result) => this.couldChangeVerdict(plane, result)).includes(true);
-    if (submissions.length === 0 && pending.length === 0) return;
+    if (submissions.length === 0 && pending.length === 0) return Infinity;
     if (submissions.length === 0 && !urgent && nextWake < pending[0]!.at + this.reportIntervalMs) {
       this.keepUnreported(pending);
-      return;
+      return Infinity;
     }
     try {
       await planeStub(this.env, plane.id).report(plane.id, pending, submissions);
     } catch (error) {
+      // Not thrown: the runtime's alarm retries give up after a few, and a probe an hour apart would hold its results that long.
+      logError(this.env, `planewatch: reporting ${pending.length} result(s) of ${plane.id} failed, kept for retry: ${String(error)}`);
       this.keepUnreported(pending);
-      throw error;
+      return Date.now() + jittered(REPORT_RETRY_MS);
     }
     this.keepUnreported([]);
+    return Infinity;
   }
 
   /** Extends the probe's run; async probes' results always count (the Plane object also sees their settled results, which this object never does). */

@@ -64,4 +64,19 @@ describe("the Prober's reports", () => {
     // Every round counted once: the first ones at once, the kept ones in one report.
     expect(await runsAtPlane()).toBe(2 * ((Date.now() - oldest) / 1_000 + 4));
   });
+
+  it("keeps what it could not report, its alarm still armed, and delivers it once the Plane object answers", async () => {
+    const before = await runsAtPlane();
+    const unreachable = { get: () => ({ report: () => Promise.reject(new Error("plane unreachable")) }), idFromName: env.PLANE.idFromName.bind(env.PLANE) };
+    const setPlane = (plane: object) => runInDurableObject(prober(), (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
+    await setPlane(unreachable);
+    await round(1_000);
+    await round(10_000); // the oldest is due: the report is tried, and fails
+    expect(await keptBack()).toBe(4);
+    expect(await runsAtPlane()).toBe(before);
+    await setPlane(env.PLANE);
+    await round(1_000);
+    expect(await keptBack()).toBe(0);
+    expect(await runsAtPlane()).toBe(before + 6);
+  });
 });
