@@ -139,7 +139,9 @@ export function recordResults(
   const groups = new Map<string, ProbeResult[]>();
   for (const result of results) {
     const key = `${result.region}\n${result.probe}`;
-    groups.set(key, [...(groups.get(key) ?? []), result]);
+    const group = groups.get(key);
+    if (group) group.push(result);
+    else groups.set(key, [result]);
   }
   const recorded: ProbeResult[] = [];
   for (const group of groups.values()) {
@@ -156,14 +158,12 @@ export function recordResults(
       return true;
     });
     if (taken.length === 0) continue;
-    let state = previous && stateOf(previous);
-    let newest: ProbeResult | undefined;
-    for (const result of [...taken].sort((a, b) => a.at - b.at)) {
-      if (previous && result.at < previous.at) continue;
-      state = nextProbeState(state, result, probe);
-      newest = result;
+    // Results older than the stored latest (async ones settle out of order) are counted, not made latest.
+    const newer = taken.filter((r) => !previous || r.at > previous.at).sort((a, b) => a.at - b.at);
+    if (newer.length > 0) {
+      const state = newer.reduce<ProbeState | undefined>((s, r) => nextProbeState(s, r, probe), previous && stateOf(previous));
+      writeLatest(sql, newer.at(-1)!, state!);
     }
-    if (newest && state) writeLatest(sql, newest, state);
     const successes = taken.filter((r) => r.ok).length;
     if (successes > 0) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "success" }, successes);
     if (successes < taken.length) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "failure" }, taken.length - successes);
