@@ -30,9 +30,8 @@ const MAX_UNREPORTED = 1_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS schedule (probe TEXT PRIMARY KEY, next_due INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS unreported (id INTEGER PRIMARY KEY CHECK (id = 1), results TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS round (id INTEGER PRIMARY KEY CHECK (id = 1), schedule TEXT NOT NULL, unreported TEXT NOT NULL);
 `;
 
 type Identity = {
@@ -45,7 +44,7 @@ interface ProberState {
   /** Next due time of each probe, by name. */
   schedule: Map<string, number>;
   gate: StartupGate;
-  /** Results not yet reported, oldest first; in storage too, so a restart loses none. */
+  /** Results not yet reported, oldest first; stored with the schedule at the end of each round, so a restart loses none. */
   unreported: ProbeResult[];
   /** The run each probe is in (memory only: a new instance starts new runs, and reports them at once). */
   runs: Map<string, OutcomeRun>;
@@ -79,16 +78,26 @@ export class Prober extends DurableObject<Env> {
   }
 
   private loaded(): ProberState {
-    this.state ??= {
+    if (this.state) return this.state;
+    const round = this.sql.exec<{ schedule: string; unreported: string }>("SELECT schedule, unreported FROM round").toArray()[0];
+    this.state = {
       identity: this.sql.exec<Identity>("SELECT plane, region FROM identity").toArray()[0],
-      schedule: new Map(
-        this.sql.exec<{ probe: string; next_due: number }>("SELECT probe, next_due FROM schedule").toArray().map((r) => [r.probe, r.next_due]),
-      ),
+      schedule: new Map(Object.entries(round ? (JSON.parse(round.schedule) as Record<string, number>) : {})),
       gate: this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray().map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
-      unreported: this.sql.exec<{ results: string }>("SELECT results FROM unreported").toArray().flatMap((r) => JSON.parse(r.results) as ProbeResult[]),
+      unreported: round ? (JSON.parse(round.unreported) as ProbeResult[]) : [],
       runs: new Map(),
     };
     return this.state;
+  }
+
+  /** One row write per round (each statement costs about as much as the probe's own fetch). */
+  private saveRound(): void {
+    const { schedule, unreported } = this.loaded();
+    this.sql.exec(
+      "INSERT OR REPLACE INTO round (id, schedule, unreported) VALUES (1, ?, ?)",
+      JSON.stringify(Object.fromEntries(schedule)),
+      JSON.stringify(unreported),
+    );
   }
 
   /**
@@ -138,11 +147,12 @@ export class Prober extends DurableObject<Env> {
       // Keep the cadence of the period; if a round ran long, start afresh from now.
       let next = schedule.get(probe.name)! + period;
       if (next <= after) next = after + period;
-      this.setDue(probe.name, next);
+      schedule.set(probe.name, next);
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
     const wake = Math.min(...runnable(probes, newGate).map((p) => schedule.get(p.name)!));
     const retryAt = await this.report(plane, results, submissions, wake);
+    this.saveRound();
     const next = Math.min(wake, retryAt);
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
@@ -151,8 +161,8 @@ export class Prober extends DurableObject<Env> {
    * Sends the round's results and submissions to the Plane object, with any kept back before;
    * or keeps them back while none of them can change a verdict and the next round comes
    * before the oldest is due. Async submissions always go at once: the Plane object judges
-   * them. Kept-back results are stored; when the report fails they stay, and the answer is
-   * when to try again (Infinity when nothing waits).
+   * them. Kept-back results stay in `unreported` (stored with the round); when the report
+   * fails they stay too, and the answer is when to try again (Infinity when nothing waits).
    */
   private async report(plane: PlaneConfig, results: ProbeResult[], submissions: Submission[], nextWake: number): Promise<number> {
     const state = this.loaded();
@@ -161,7 +171,7 @@ export class Prober extends DurableObject<Env> {
     const urgent = results.map((result) => this.couldChangeVerdict(plane, result)).includes(true);
     if (submissions.length === 0 && pending.length === 0) return Infinity;
     if (submissions.length === 0 && !urgent && nextWake < pending[0]!.at + this.reportIntervalMs) {
-      this.keepUnreported(pending);
+      state.unreported = pending;
       return Infinity;
     }
     try {
@@ -169,10 +179,10 @@ export class Prober extends DurableObject<Env> {
     } catch (error) {
       // Not thrown: the runtime's alarm retries give up after a few, and a probe an hour apart would hold its results that long.
       logError(this.env, `planewatch: reporting ${pending.length} result(s) of ${plane.id} failed, kept for retry: ${String(error)}`);
-      this.keepUnreported(pending);
+      state.unreported = pending;
       return Date.now() + jittered(REPORT_RETRY_MS);
     }
-    this.keepUnreported([]);
+    state.unreported = [];
     return Infinity;
   }
 
@@ -185,23 +195,11 @@ export class Prober extends DurableObject<Env> {
     return probe === undefined || probe.kind === "async_predict" || couldChangeVerdict(run, probe);
   }
 
-  private keepUnreported(results: ProbeResult[]): void {
-    const state = this.loaded();
-    if (results.length > 0) this.sql.exec("INSERT OR REPLACE INTO unreported (id, results) VALUES (1, ?)", JSON.stringify(results));
-    else if (state.unreported.length > 0) this.sql.exec("DELETE FROM unreported");
-    state.unreported = results;
-  }
-
-  private setDue(probe: string, at: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO schedule (probe, next_due) VALUES (?, ?)", probe, at);
-    this.loaded().schedule.set(probe, at);
-  }
-
   /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
   private schedule(probes: Array<PulledProbe & { name: string }>, now: number): Map<string, number> {
     const { schedule } = this.loaded();
     for (const probe of probes) {
-      if (!schedule.has(probe.name)) this.setDue(probe.name, now + probe.initialDelaySeconds * 1000);
+      if (!schedule.has(probe.name)) schedule.set(probe.name, now + probe.initialDelaySeconds * 1000);
     }
     return schedule;
   }

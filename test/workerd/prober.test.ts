@@ -15,9 +15,9 @@ async function runsAtPlane(): Promise<number> {
 async function keptBack(): Promise<number> {
   return runInDurableObject(prober(), (_object, state) =>
     state.storage.sql
-      .exec<{ results: string }>("SELECT results FROM unreported")
+      .exec<{ unreported: string }>("SELECT unreported FROM round")
       .toArray()
-      .reduce((n, row) => n + (JSON.parse(row.results) as unknown[]).length, 0),
+      .reduce((n, row) => n + (JSON.parse(row.unreported) as unknown[]).length, 0),
   );
 }
 
@@ -78,5 +78,17 @@ describe("the Prober's reports", () => {
     await round(1_000);
     expect(await keptBack()).toBe(0);
     expect(await runsAtPlane()).toBe(before + 6);
+  });
+
+  it("a new instance carries on from storage: the probes' cadence, and what was kept back", async () => {
+    const before = await runsAtPlane();
+    await round(1_000);
+    expect(await keptBack()).toBe(2);
+    // What a restart leaves: storage only.
+    await runInDurableObject(prober(), (object) => void ((object as unknown as { state: unknown }).state = undefined));
+    await round(1_000);
+    // Both probes were due again (not waiting a first sight's hour), and a new instance's runs report at once, with the kept two.
+    expect(await keptBack()).toBe(0);
+    expect(await runsAtPlane()).toBe(before + 4);
   });
 });
