@@ -28,7 +28,7 @@ interface Plan {
 }
 
 const QUICK: Plan = {
-  throughput: { planes: 200, windows: 2, windowSeconds: 3, baselineProbes: 1_500, baselineRuns: 2 },
+  throughput: { planes: 400, windows: 2, windowSeconds: 3, baselineProbes: 1_500, baselineRuns: 2 },
   latency: { rounds: 1, samples: 3 },
   ticks: [
     { planes: 100, probesPerPlane: 1, runs: 1, scrapes: 0 },
@@ -52,7 +52,7 @@ function openFilesLimit(): number {
 }
 
 const FULL: Plan = {
-  throughput: { planes: 200, windows: 5, windowSeconds: 6, baselineProbes: 5_000, baselineRuns: 3 },
+  throughput: { planes: 400, windows: 5, windowSeconds: 6, baselineProbes: 5_000, baselineRuns: 3 },
   latency: { rounds: 3, samples: 9 },
   ticks: [
     { planes: 100, probesPerPlane: 1, runs: 3, scrapes: 0 },
@@ -161,10 +161,9 @@ function report(r: Results, command: string): string {
     "",
     "## 1. Probe throughput",
     "",
-    `The mesh runs an HTTP probe of each of ${r.plan.throughput.planes} planes × 3 regions every second, about what one local workerd thread`,
-    "can do (with more objects the thread spends more per probe, and the rounds fall into step: 300 planes gave ~440 probes/s and",
-    "600 planes ~275/s with the same section); the baselines are driven at the concurrency the target saw from the mesh",
-    `(at most ${t.concurrency} in flight at once).`,
+    `The mesh runs an HTTP probe of each of ${r.plan.throughput.planes} planes × 3 regions every second, more than its one local workerd`,
+    "thread can do, so it runs at capacity; the baselines are driven at the concurrency the target saw from the mesh",
+    `(at most ${t.concurrency} in flight at once). Every Worker runs without wrangler dev's local trace collector (scripts/mesh.ts).`,
     "CPU is user + system time of the workerd processes (mesh, raw-fetch Worker) or of blackbox_exporter, per probe. Local",
     "Durable Object and D1 state lives on /dev/shm, so the shared disk does not set the pace.",
     "",
@@ -229,12 +228,12 @@ function report(r: Results, command: string): string {
     ),
     "## 4. Scrapes",
     "",
-    "Once every result of the tick is published, in text format. Time to the last byte, and",
-    "workerd CPU per scrape (the whole mesh process, idle otherwise). Subrequests: one read per Summary shard, the",
-    "mesh's own count; a scrape reads no D1 and no Plane object.",
+    "Once every result of the tick is published, in text format, gzip accepted as Prometheus asks. Time to the last byte, bytes of the",
+    "exposition and (gzipped) on the wire, and workerd CPU per scrape (the whole mesh process, idle otherwise). Subrequests: one",
+    "read per Summary shard, the mesh's own count; a scrape reads no D1 and no Plane object.",
     "",
     table(
-      ["planes × regions × probes", "path", "status", "ms", "bytes", "CPU ms", "subrequests", "D1 reads"],
+      ["planes × regions × probes", "path", "status", "ms", "bytes", "bytes on the wire", "CPU ms", "subrequests", "D1 reads"],
       r.scrapes.map((s) => {
         const ok = s.status === 200;
         return [
@@ -243,6 +242,7 @@ function report(r: Results, command: string): string {
           String(s.status),
           ok ? show(s.ms) : "—",
           ok ? s.bytes.toLocaleString("en-US") : "—",
+          ok ? s.wireBytes.toLocaleString("en-US") : "—",
           ok ? show(s.cpuMs) : "—",
           String(s.subrequests),
           "0",

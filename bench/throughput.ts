@@ -2,7 +2,7 @@
  * Section 1, probe throughput: the mesh against the raw-fetch ceiling and blackbox_exporter,
  * all probing the same loopback target.
  *
- * The mesh runs `planes` x 3 regions HTTP probes every second, about as many as one local
+ * The mesh runs `planes` x 3 regions HTTP probes every second, more than one local
  * workerd thread can do; after three rounds (every Prober object created, the rounds spread out) each window counts
  * the requests the target served and the CPU time the mesh's workerd used. The baselines are
  * then driven at the concurrency the target saw from the mesh: the raw-fetch Worker in the

@@ -7,8 +7,11 @@
  * Worker, with the workerd CPU time it took and how many probes failed. The mesh's own log line tells how many
  * invocations the fan-out took and the most subrequests any one made. A second tick, with
  * every alarm armed, is the steady-state cost of the fan-out alone. Then, once every result
- * is published, /metrics and /federate are scraped: time to the last byte, and bytes.
+ * is published, /metrics and /federate are scraped as Prometheus does (gzip accepted): time to
+ * the last byte, and bytes.
  */
+import { gunzipSync } from "node:zlib";
+import { httpGet } from "../scripts/mesh.ts";
 import type { Env } from "../src/env.ts";
 import { summaryShardCount } from "../src/objects/stubs.ts";
 import { httpPlanes, localD1, samples, waitFor, withMesh } from "./common.ts";
@@ -50,7 +53,9 @@ export interface ScrapeRow {
   probesPerPlane: number;
   path: string;
   ms: Spread;
+  /** The exposition's bytes, and what crossed the wire (gzipped). */
   bytes: number;
+  wireBytes: number;
   status: number;
   /** workerd CPU per scrape (user + system, the whole mesh process). */
   cpuMs: Spread;
@@ -61,22 +66,21 @@ export interface ScrapeRow {
 /** The federation selectors a Prometheus server would send for the plane statuses and probe results. */
 const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_success&match[]=probe_duration_seconds";
 
+/** Scrapes as Prometheus does (gzip accepted): time to the last byte, bytes on the wire and of the exposition. */
 async function scrape(url: string, runs: number, pid: number): Promise<Omit<ScrapeRow, "planes" | "probesPerPlane" | "path" | "subrequests">> {
   const times: number[] = [];
   const cpu: number[] = [];
-  let bytes = 0;
-  let status = 0;
+  let last = { status: 0, bytes: 0, wireBytes: 0 };
   for (let i = 0; i < runs; i++) {
     const cpu0 = cpuSeconds(pid, "workerd");
     const started = performance.now();
-    const res = await fetch(url);
-    const body = await res.arrayBuffer();
+    const res = await httpGet(url, { "accept-encoding": "gzip" });
     times.push(performance.now() - started);
     cpu.push((cpuSeconds(pid, "workerd") - cpu0) * 1000);
-    bytes = body.byteLength;
-    status = res.status;
+    const text = res.headers["content-encoding"] === "gzip" ? gunzipSync(res.body) : res.body;
+    last = { status: res.status, bytes: text.byteLength, wireBytes: res.body.byteLength };
   }
-  return { ms: spread(times), bytes, status, cpuMs: spread(cpu) };
+  return { ms: spread(times), ...last, cpuMs: spread(cpu) };
 }
 
 export async function benchTick(target: Target, { planes, probesPerPlane, runs, scrapes }: TickSize): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {

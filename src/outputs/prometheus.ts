@@ -160,7 +160,7 @@ export function selectSamples(families: readonly MetricFamily[], selectors: read
   }));
 }
 
-/** One media range of an Accept header: its type and its parameters. */
+/** One range of an Accept or Accept-Encoding header: its type (or coding) and its parameters. */
 function mediaRanges(accept: string): Array<{ type: string; params: Record<string, string> }> {
   return accept.split(",").map((range) => {
     const [type = "", ...params] = range.split(";").map((p) => p.trim());
@@ -188,4 +188,16 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
     if (offer && Number.isFinite(q) && q > best.q) best = { format: offer.format, q };
   }
   return best.format;
+}
+
+/**
+ * Whether a scraper takes the body gzipped (Prometheus always asks): "gzip", or "*" when gzip
+ * is not named, with q above 0. A scrape at a thousand planes is megabytes of text that
+ * compresses about fifteenfold.
+ */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  const codings = mediaRanges(acceptEncoding ?? "");
+  const range = codings.find((c) => c.type === "gzip") ?? codings.find((c) => c.type === "*");
+  const q = range?.params.q === undefined ? 1 : Number(range.params.q);
+  return range !== undefined && q > 0;
 }

@@ -8,7 +8,7 @@ import type { AppEnv } from "./config.ts";
 import { renderScrape, scrapeFamilies } from "./metrics.ts";
 import { STATUS_PAGE } from "./page.ts";
 import { problem } from "./problem.ts";
-import { CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "./prometheus.ts";
+import { acceptsGzip, CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "./prometheus.ts";
 import { parseSelector, type Matcher } from "./selector.ts";
 
 export const routes = new Hono<AppEnv>();
@@ -29,7 +29,10 @@ async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promis
     const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, now) : null);
     chunks = renderChunks(selectSamples(families, selectors), format);
   }
-  return c.body(streamChunks(chunks), 200, { "content-type": CONTENT_TYPES[format] });
+  // The runtime compresses a body whose response names a Content-Encoding.
+  const headers: Record<string, string> = { "content-type": CONTENT_TYPES[format], vary: "Accept, Accept-Encoding" };
+  if (acceptsGzip(c.req.header("accept-encoding"))) headers["content-encoding"] = "gzip";
+  return c.body(streamChunks(chunks), 200, headers);
 }
 
 routes.use("/metrics", requireBearer("METRICS_TOKEN"));

@@ -6,8 +6,9 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
+import { freePort, httpGet, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
 import { launchChromium } from "../support/browser.ts";
 import { simulatorPlane } from "../support/config.ts";
 import { expositionProblems, promtoolFindings } from "../support/exposition.ts";
@@ -150,6 +151,19 @@ describe("both exposition formats", () => {
     expect(promtoolFindings(promtool, openMetrics.text).split("\n").sort()).toEqual([
       "planewatch_probe_runs_total no help text",
     ]);
+  });
+
+  it("gzips a scrape for a scraper that accepts it, as Prometheus does", async () => {
+    const get = (encoding: string) => httpGet(`${mesh.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}`, "accept-encoding": encoding });
+    const series = (text: string) => text.split("\n").map((l) => l.replace(/ [^ ]*$/, ""));
+    const gzipped = await get("gzip");
+    expect(gzipped.headers["content-encoding"]).toBe("gzip");
+    const text = gunzipSync(gzipped.body).toString();
+    expect(expositionProblems(text)).toEqual([]);
+    expect(gzipped.body.byteLength).toBeLessThan(text.length / 4);
+    const plain = await get("identity");
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(series(plain.body.toString())).toEqual(series(text));
   });
 
   it("federates in both formats, with the same series", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { viewChangesAt, viewOf } from "../../src/outputs/collect.ts";
 import { planeFamilies, renderPlane, renderScrape, scrapeFamilies } from "../../src/outputs/metrics.ts";
 import {
+  acceptsGzip,
   escapeLabelValue,
   formatBound,
   formatValue,
@@ -126,6 +127,17 @@ describe("OpenMetrics 1.0", () => {
     expect(negotiateFormat("text/plain;version=0.0.4;q=1, application/openmetrics-text;q=0.5")).toBe("text");
     expect(negotiateFormat("application/openmetrics-text;version=0.0.1")).toBe("text");
     expect(negotiateFormat("application/openmetrics-text;q=0")).toBe("text");
+  });
+
+  it("is gzipped when the scraper accepts gzip, by name or by *, with q above 0", () => {
+    expect(acceptsGzip("gzip")).toBe(true); // Prometheus's
+    expect(acceptsGzip("br, gzip;q=0.5, deflate")).toBe(true);
+    expect(acceptsGzip("*")).toBe(true);
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip("identity")).toBe(false);
+    expect(acceptsGzip("gzip;q=0")).toBe(false);
+    expect(acceptsGzip("gzip;q=0, *")).toBe(false);
+    expect(acceptsGzip("GZIP")).toBe(true);
   });
 });
 
