@@ -3,6 +3,7 @@ import { findPlane } from "../config/load.ts";
 import type { Env } from "../env.ts";
 import { viewChangesAt, viewOf, type RenderedPlane } from "../outputs/collect.ts";
 import { renderPlane } from "../outputs/metrics.ts";
+import { upsertSql } from "../lib/sql.ts";
 import type { PlaneSnapshot } from "../status/snapshot.ts";
 
 /**
@@ -38,7 +39,7 @@ export class Summary extends DurableObject<Env> {
     const current = snapshots.get(snapshot.plane);
     if (current && current.version >= snapshot.version) return;
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO snapshots (plane, version, body) VALUES (?, ?, ?)",
+      upsertSql("snapshots", ["plane"], ["version", "body"]),
       snapshot.plane,
       snapshot.version,
       JSON.stringify(snapshot),

@@ -16,6 +16,7 @@ import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { expositionProblems } from "../support/exposition.ts";
+import { rowsWrittenBy } from "../support/rows.ts";
 
 async function cron(): Promise<void> {
   const ctx = createExecutionContext();
@@ -229,6 +230,14 @@ describe("expiry and outages", () => {
       .bind(now - 2_000)
       .all();
     expect(results).toEqual([{ ok: 0 }, { ok: 1 }, { ok: 1 }]);
+  });
+
+  it("writes one row per table a result touches: latest, runs counter, histogram, outbox, snapshot version", async () => {
+    const stub = planeStub(env, "good");
+    const at = Date.now() + 5_000; // newer than anything stored
+    await stub.report("good", [result("good", "apac", at - 1_000)]);
+    // Billed by the row: the latency histogram's buckets are one row, not one per bucket.
+    expect(await rowsWrittenBy(stub, () => stub.report("good", [result("good", "apac", at)]))).toBe(5);
   });
 
   it("publishes every new result, even one that changes neither status nor expiry", async () => {

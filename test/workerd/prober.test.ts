@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { planeStub, proberStub } from "../../src/objects/stubs.ts";
+import { rowsWrittenBy } from "../support/rows.ts";
 
 /** The "frequent" plane probes every second, after an hour's initial delay: time is moved by hand here. */
 const PLANE = "frequent";
@@ -46,8 +47,8 @@ describe("the Prober's reports", () => {
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(0);
     await round(1_000);
-    await round(1_000);
-    // Runs past their thresholds change nothing: kept back, in storage.
+    // Runs past their thresholds change nothing: kept back, in storage, in the one row a round writes.
+    expect(await rowsWrittenBy(prober(), () => round(1_000))).toBe(1);
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(4);
     const { snapshot } = await planeStub(env, PLANE).detail(PLANE);

@@ -1,79 +1,63 @@
+import { upsertSql } from "../../lib/sql.ts";
 import type { LatencyHistogram } from "../../status/snapshot.ts";
 
 /**
- * The probe latency histogram of each (region, probe): cumulative bucket counts in the Plane
- * object's storage, so they survive restarts and never go backwards.
+ * The probe latency histogram of each (region, probe), in the Plane object's storage so it
+ * survives restarts and never goes backwards: one row, its bucket counts as JSON, so a report
+ * writes one row however many buckets there are (each row written is billed).
  */
 export const HISTOGRAM_SCHEMA = `
-CREATE TABLE IF NOT EXISTS latency_buckets (
+CREATE TABLE IF NOT EXISTS latency_histograms (
   region TEXT NOT NULL,
   probe TEXT NOT NULL,
-  le REAL NOT NULL,
-  count INTEGER NOT NULL,
-  PRIMARY KEY (region, probe, le)
-);
-CREATE TABLE IF NOT EXISTS latency_totals (
-  region TEXT NOT NULL,
-  probe TEXT NOT NULL,
+  bounds TEXT NOT NULL,
+  counts TEXT NOT NULL,
   sum REAL NOT NULL,
   count INTEGER NOT NULL,
   PRIMARY KEY (region, probe)
 );`;
 
-/**
- * The (region, probe, bounds) whose bucket rows this object's storage already matches: the
- * bounds change only with the config, so an object brings its rows in line once per life,
- * not on every result. Keyed by the object's storage.
- */
-const bucketsInPlace = new WeakMap<SqlStorage, Set<string>>();
+const WRITE_HISTOGRAM = upsertSql("latency_histograms", ["region", "probe"], ["bounds", "counts", "sum", "count"]);
+
+type Row = { region: string; probe: string; bounds: string; counts: string; sum: number; count: number };
 
 /**
- * Counts latencies into the buckets of the current bounds, in one statement however many. When
- * the bounds changed, the buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep
- * counting, removed bounds are dropped and added bounds start at zero: no series ever
- * decreases, so Prometheus never reads a counter reset; quantiles over rate() windows that
- * start after the change are exact.
+ * Counts latencies (seconds) into a histogram with the current bounds. When the bounds changed,
+ * the buckets that stay and the totals (`_count`, `_sum`, `+Inf`) keep counting, removed bounds
+ * are dropped and added bounds start at zero: no series ever decreases, so Prometheus never
+ * reads a counter reset; quantiles over rate() windows that start after the change are exact.
  */
+export function observed(previous: LatencyHistogram | undefined, seconds: readonly number[], bounds: readonly number[]): Omit<LatencyHistogram, "region" | "probe"> {
+  return {
+    bounds: [...bounds],
+    counts: bounds.map((le) => {
+      const kept = previous?.bounds.indexOf(le) ?? -1;
+      return (kept >= 0 ? previous!.counts[kept]! : 0) + seconds.filter((s) => s <= le).length;
+    }),
+    sum: (previous?.sum ?? 0) + seconds.reduce((a, b) => a + b, 0),
+    count: (previous?.count ?? 0) + seconds.length,
+  };
+}
+
+function histogramOf(row: Row): LatencyHistogram {
+  return { region: row.region, probe: row.probe, bounds: JSON.parse(row.bounds), counts: JSON.parse(row.counts), sum: row.sum, count: row.count };
+}
+
 export function observeLatencies(sql: SqlStorage, region: string, probe: string, seconds: readonly number[], bounds: readonly number[]): void {
   if (seconds.length === 0) return;
-  const json = JSON.stringify(bounds);
-  const key = `${region}\n${probe}\n${json}`;
-  let ready = bucketsInPlace.get(sql);
-  if (!ready) bucketsInPlace.set(sql, (ready = new Set()));
-  const observed = JSON.stringify(seconds);
-  const count = () =>
-    sql.exec(
-      "UPDATE latency_buckets SET count = count + (SELECT count(*) FROM json_each(?) WHERE value <= le) WHERE region = ? AND probe = ?",
-      observed,
-      region,
-      probe,
-    ).rowsWritten;
-  // Every bucket row is written, counted or not: none written means the rows are not there (a rolled-back transaction took them).
-  if (!ready.has(key) || count() === 0) {
-    sql.exec("DELETE FROM latency_buckets WHERE region = ? AND probe = ? AND le NOT IN (SELECT value FROM json_each(?))", region, probe, json);
-    sql.exec("INSERT OR IGNORE INTO latency_buckets (region, probe, le, count) SELECT ?, ?, value, 0 FROM json_each(?)", region, probe, json);
-    ready.add(key);
-    count();
-  }
+  const row = sql.exec<Row>("SELECT * FROM latency_histograms WHERE region = ? AND probe = ?", region, probe).toArray()[0];
+  const next = observed(row && histogramOf(row), seconds, bounds);
   sql.exec(
-    `INSERT INTO latency_totals (region, probe, sum, count) VALUES (?, ?, ?, ?)
-     ON CONFLICT (region, probe) DO UPDATE SET sum = sum + excluded.sum, count = count + excluded.count`,
+    WRITE_HISTOGRAM,
     region,
     probe,
-    seconds.reduce((a, b) => a + b, 0),
-    seconds.length,
+    JSON.stringify(next.bounds),
+    JSON.stringify(next.counts),
+    next.sum,
+    next.count,
   );
 }
 
 export function readHistograms(sql: SqlStorage): LatencyHistogram[] {
-  const buckets = sql
-    .exec<{ region: string; probe: string; le: number; count: number }>("SELECT * FROM latency_buckets ORDER BY region, probe, le")
-    .toArray();
-  return sql
-    .exec<{ region: string; probe: string; sum: number; count: number }>("SELECT * FROM latency_totals ORDER BY region, probe")
-    .toArray()
-    .map((t) => {
-      const own = buckets.filter((b) => b.region === t.region && b.probe === t.probe);
-      return { region: t.region, probe: t.probe, bounds: own.map((b) => b.le), counts: own.map((b) => b.count), sum: t.sum, count: t.count };
-    });
+  return sql.exec<Row>("SELECT * FROM latency_histograms ORDER BY region, probe").toArray().map(histogramOf);
 }

@@ -5,10 +5,12 @@ import { increment } from "./counters.ts";
 /**
  * History leaves a Plane object through this outbox: rows wait in the object's own storage
  * until D1 has taken them, so a D1 outage delays history but loses none of it (up to a limit).
+ * A new row's id is above every waiting one's (the rowid, without AUTOINCREMENT's extra
+ * billed row per insert): ids order the rows, and only the rows still here.
  */
 export const OUTBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
   body TEXT NOT NULL
 );`;

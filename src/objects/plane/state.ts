@@ -1,4 +1,5 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
+import { upsertSql } from "../../lib/sql.ts";
 import { isPulled } from "../../probes/index.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, type Transition } from "../../status/model.ts";
@@ -174,10 +175,15 @@ export function recordResults(
   return recorded;
 }
 
+const WRITE_LATEST = upsertSql(
+  "latest",
+  ["region", "probe"],
+  ["kind", "at", "ok", "reason", "latency_ms", "http_status", "message", "verdict", "successes", "failures", "fail_reason"],
+);
+
 function writeLatest(sql: SqlStorage, result: ProbeResult, state: ProbeState): void {
   sql.exec(
-    `INSERT OR REPLACE INTO latest (region, probe, kind, at, ok, reason, latency_ms, http_status, message, verdict, successes, failures, fail_reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    WRITE_LATEST,
     result.region,
     result.probe,
     result.kind,
