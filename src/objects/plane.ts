@@ -15,7 +15,6 @@ import type { Ticket } from "../webhooks/token.ts";
 import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
 import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "./plane/heartbeats.ts";
-import { HISTOGRAM_SCHEMA, readHistograms } from "./plane/histogram.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import {
   asyncProbeOf,
@@ -36,9 +35,9 @@ import {
 import {
   ensurePlaneRow,
   evaluateNow,
-  latestResults,
   markChanged,
   planeRow,
+  probeSnapshot,
   recentTransitions,
   recordResults,
   STATE_SCHEMA,
@@ -81,7 +80,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + HISTOGRAM_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
+    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
   }
 
   /**
@@ -253,16 +252,17 @@ export class Plane extends DurableObject<Env> {
 
   private snapshot(): PlaneSnapshot {
     const row = planeRow(this.sql)!;
+    const probes = probeSnapshot(this.sql);
     return {
       plane: row.plane,
       version: row.version,
       status: row.status,
       since: row.since,
       expiresAt: row.expires_at,
-      results: latestResults(this.sql),
-      counters: readCounters(this.sql),
+      results: probes.results,
+      counters: [...readCounters(this.sql), ...probes.runs],
       gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
-      histograms: readHistograms(this.sql),
+      histograms: probes.histograms,
     };
   }
 

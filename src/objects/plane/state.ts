@@ -3,13 +3,16 @@ import { upsertSql } from "../../lib/sql.ts";
 import { isPulled } from "../../probes/index.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, type Transition } from "../../status/model.ts";
-import type { LatestResult } from "../../status/snapshot.ts";
+import { observe, type HistogramCounts } from "../../status/histogram.ts";
+import type { CounterValue, LatencyHistogram, LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
-import { increment } from "./counters.ts";
-import { observeLatencies } from "./histogram.ts";
 import { enqueue } from "./outbox.ts";
 
-/** The plane's status and the latest result of every (region, probe), in the Plane object's storage. */
+/**
+ * The plane's status and, in one row per (region, probe), its latest result, threshold state,
+ * run counts and latency histogram: recording a batch writes that one row (each row written
+ * is billed), not one per table.
+ */
 export const STATE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS plane (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -20,7 +23,7 @@ CREATE TABLE IF NOT EXISTS plane (
   version INTEGER NOT NULL,
   published_version INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS latest (
+CREATE TABLE IF NOT EXISTS probes (
   region TEXT NOT NULL,
   probe TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -34,6 +37,9 @@ CREATE TABLE IF NOT EXISTS latest (
   successes INTEGER NOT NULL,
   failures INTEGER NOT NULL,
   fail_reason TEXT,
+  runs_success INTEGER NOT NULL,
+  runs_failure INTEGER NOT NULL,
+  histogram TEXT,
   PRIMARY KEY (region, probe)
 );
 CREATE TABLE IF NOT EXISTS transitions (
@@ -55,7 +61,7 @@ export type PlaneRow = {
   published_version: number;
 };
 
-type LatestRow = {
+type ProbeRow = {
   region: string;
   probe: string;
   kind: string;
@@ -69,9 +75,13 @@ type LatestRow = {
   successes: number;
   failures: number;
   fail_reason: string | null;
+  runs_success: number;
+  runs_failure: number;
+  /** HistogramCounts as JSON; null until a latency is observed (never while the bounds are refused). */
+  histogram: string | null;
 };
 
-function stateOf(row: LatestRow): ProbeState {
+function stateOf(row: ProbeRow): ProbeState {
   return { verdict: row.verdict, successes: row.successes, failures: row.failures, failReason: row.fail_reason };
 }
 
@@ -92,22 +102,39 @@ export function markChanged(sql: SqlStorage): void {
   sql.exec("UPDATE plane SET version = version + 1 WHERE id = 1");
 }
 
+function readProbes(sql: SqlStorage): ProbeRow[] {
+  return sql.exec<ProbeRow>("SELECT * FROM probes ORDER BY region, probe").toArray();
+}
+
+function resultOf(r: ProbeRow): LatestResult {
+  return {
+    region: r.region,
+    probe: r.probe,
+    kind: r.kind,
+    at: r.at,
+    ok: r.ok === 1,
+    reason: r.reason,
+    latencyMs: r.latency_ms,
+    httpStatus: r.http_status,
+    message: r.message,
+    state: stateOf(r),
+  };
+}
+
 export function latestResults(sql: SqlStorage): LatestResult[] {
-  return sql
-    .exec<LatestRow>("SELECT * FROM latest ORDER BY region, probe")
-    .toArray()
-    .map((r) => ({
-      region: r.region,
-      probe: r.probe,
-      kind: r.kind,
-      at: r.at,
-      ok: r.ok === 1,
-      reason: r.reason,
-      latencyMs: r.latency_ms,
-      httpStatus: r.http_status,
-      message: r.message,
-      state: stateOf(r),
-    }));
+  return readProbes(sql).map(resultOf);
+}
+
+/** What the snapshot shows of every (region, probe): its latest result, its runs counters and its latency histogram. */
+export function probeSnapshot(sql: SqlStorage): { results: LatestResult[]; runs: CounterValue[]; histograms: LatencyHistogram[] } {
+  const rows = readProbes(sql);
+  const runs = (r: ProbeRow, outcome: "success" | "failure", value: number): CounterValue[] =>
+    value > 0 ? [{ name: "planewatch_probe_runs_total", labels: { outcome, probe: r.probe, region: r.region }, value }] : [];
+  return {
+    results: rows.map(resultOf),
+    runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success)]),
+    histograms: rows.flatMap((r) => (r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [])),
+  };
 }
 
 function latestStates(sql: SqlStorage): LatestState[] {
@@ -125,8 +152,8 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 }
 
 /**
- * Records results as recordResult does, with one write per (region, probe) and one per table
- * however many results it has. `in-order`: the results come from a Prober, which sends each
+ * Records results as recordResult does, with one row written per (region, probe) and one
+ * outbox statement however many results it has. `in-order`: the results come from a Prober, which sends each
  * (region, probe) in time order, so one no newer than the stored latest was recorded before
  * (a report re-sent after a lost answer) and is ignored. Returns the results it recorded.
  */
@@ -151,7 +178,7 @@ export function recordResults(
     if (!probe) continue;
     // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
     if (isPulled(probe) ? !plane.regions.includes(region as never) : region !== PUSH_REGION) continue;
-    const previous = sql.exec<LatestRow>("SELECT * FROM latest WHERE region = ? AND probe = ?", region, name).toArray()[0];
+    const previous = sql.exec<ProbeRow>("SELECT * FROM probes WHERE region = ? AND probe = ?", region, name).toArray()[0];
     const seen = new Set(previous ? [previous.at] : []);
     const taken = group.filter((r) => {
       if (seen.has(r.at) || (order === "in-order" && previous && r.at < previous.at)) return false;
@@ -161,43 +188,61 @@ export function recordResults(
     if (taken.length === 0) continue;
     // Results older than the stored latest (async ones settle out of order) are counted, not made latest.
     const newer = taken.filter((r) => !previous || r.at > previous.at).sort((a, b) => a.at - b.at);
-    if (newer.length > 0) {
-      const state = newer.reduce<ProbeState | undefined>((s, r) => nextProbeState(s, r, probe), previous && stateOf(previous));
-      writeLatest(sql, newer.at(-1)!, state!);
-    }
+    const latest = newer.at(-1);
+    const state = newer.reduce<ProbeState | undefined>((s, r) => nextProbeState(s, r, probe), previous && stateOf(previous));
+    const stored = previous?.histogram ? (JSON.parse(previous.histogram) as HistogramCounts) : null;
+    const histogram = latencyBounds ? observe(stored, taken.map((r) => r.latencyMs / 1000), latencyBounds) : stored;
     const successes = taken.filter((r) => r.ok).length;
-    if (successes > 0) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "success" }, successes);
-    if (successes < taken.length) increment(sql, "planewatch_probe_runs_total", { region, probe: name, outcome: "failure" }, taken.length - successes);
-    if (latencyBounds) observeLatencies(sql, region, name, taken.map((r) => r.latencyMs / 1000), latencyBounds);
+    writeProbe(sql, {
+      ...(latest ? latestColumns(latest, state!) : previous!),
+      runs_success: (previous?.runs_success ?? 0) + successes,
+      runs_failure: (previous?.runs_failure ?? 0) + taken.length - successes,
+      histogram: histogram && JSON.stringify(histogram),
+    });
     recorded.push(...taken);
   }
   enqueue(sql, "result", recorded);
   return recorded;
 }
 
-const WRITE_LATEST = upsertSql(
-  "latest",
-  ["region", "probe"],
-  ["kind", "at", "ok", "reason", "latency_ms", "http_status", "message", "verdict", "successes", "failures", "fail_reason"],
-);
+const PROBE_COLUMNS = [
+  "kind",
+  "at",
+  "ok",
+  "reason",
+  "latency_ms",
+  "http_status",
+  "message",
+  "verdict",
+  "successes",
+  "failures",
+  "fail_reason",
+  "runs_success",
+  "runs_failure",
+  "histogram",
+] as const;
+const WRITE_PROBE = upsertSql("probes", ["region", "probe"], PROBE_COLUMNS);
 
-function writeLatest(sql: SqlStorage, result: ProbeResult, state: ProbeState): void {
-  sql.exec(
-    WRITE_LATEST,
-    result.region,
-    result.probe,
-    result.kind,
-    result.at,
-    result.ok ? 1 : 0,
-    result.reason,
-    result.latencyMs,
-    result.httpStatus,
-    result.message,
-    state.verdict,
-    state.successes,
-    state.failures,
-    state.failReason,
-  );
+function writeProbe(sql: SqlStorage, row: ProbeRow): void {
+  sql.exec(WRITE_PROBE, row.region, row.probe, ...PROBE_COLUMNS.map((column) => row[column]));
+}
+
+function latestColumns(result: ProbeResult, state: ProbeState): Omit<ProbeRow, "runs_success" | "runs_failure" | "histogram"> {
+  return {
+    region: result.region,
+    probe: result.probe,
+    kind: result.kind,
+    at: result.at,
+    ok: result.ok ? 1 : 0,
+    reason: result.reason,
+    latency_ms: result.latencyMs,
+    http_status: result.httpStatus,
+    message: result.message,
+    verdict: state.verdict,
+    successes: state.successes,
+    failures: state.failures,
+    fail_reason: state.failReason,
+  };
 }
 
 /**
