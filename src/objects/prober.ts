@@ -90,7 +90,7 @@ export class Prober extends DurableObject<Env> {
     return this.state;
   }
 
-  /** One row write per round (each statement costs about as much as the probe's own fetch). */
+  /** One row written per round: rows written are billed, and a statement costs about as much CPU as the probe's own fetch. */
   private saveRound(): void {
     const { schedule, unreported } = this.loaded();
     this.sql.exec(

@@ -153,9 +153,10 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 
 /**
  * Records results as recordResult does, with one row written per (region, probe) and one
- * outbox statement however many results it has. `in-order`: the results come from a Prober, which sends each
- * (region, probe) in time order, so one no newer than the stored latest was recorded before
- * (a report re-sent after a lost answer) and is ignored. Returns the results it recorded.
+ * outbox statement however many results it has. `in-order`: the results come from a Prober,
+ * which sends each (region, probe) in time order, so one no newer than the stored latest was
+ * recorded before (a report re-sent after a lost answer) and is ignored. Returns the results
+ * it recorded.
  */
 export function recordResults(
   sql: SqlStorage,
