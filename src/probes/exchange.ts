@@ -1,10 +1,12 @@
-import { checkBody, readBodyLimited, statusMatches, type Expect } from "./expect.ts";
+import { checkBody, readBytesLimited, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "./outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "./types.ts";
 
 export interface Exchange {
   status: number;
   headers: Headers;
+  /** The body as it came (at most the limit), and decoded as UTF-8 text. */
+  bytes: Uint8Array;
   body: string;
   truncated: boolean;
   latencyMs: number;
@@ -24,11 +26,12 @@ export async function exchange(
   const started = Date.now();
   try {
     const response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });
-    const { text, truncated } = await readBodyLimited(response, maxBodyBytes, ctx.signal);
+    const { bytes, truncated } = await readBytesLimited(response, maxBodyBytes, ctx.signal);
     return {
       status: response.status,
       headers: response.headers,
-      body: text,
+      bytes,
+      body: new TextDecoder().decode(bytes),
       truncated,
       latencyMs: Date.now() - started,
     };

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
-import { readBytesLimited, resolveUrl, urlOrPathSchema } from "./expect.ts";
+import { exchange, isExchange } from "./exchange.ts";
+import { resolveUrl, urlOrPathSchema } from "./expect.ts";
 import type { Header } from "./hpack.ts";
 import { http2Request } from "./http2.ts";
-import { fail, failFromError, pass } from "./outcome.ts";
+import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, targetHost, withConnection } from "./socket.ts";
 import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 
@@ -188,30 +189,20 @@ function grpcTimeout(ctx: ProbeContext): string {
 }
 
 async function checkOverGrpcWeb(config: GrpcHealthProbe, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const started = Date.now();
   const url = resolveUrl(ctx.baseUrl, config.url ?? "/").replace(/\/+$/, "") + CHECK_PATH;
-  try {
-    const response = await ctx.fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/grpc-web+proto",
-        accept: "application/grpc-web+proto",
-        "x-grpc-web": "1",
-        "grpc-timeout": grpcTimeout(ctx),
-      },
-      body: grpcFrame(encodeCheckRequest(config.service)),
-      redirect: "manual",
-      signal: ctx.signal,
-    });
-    const { bytes, truncated } = await readBytesLimited(response, MAX_REPLY_BYTES, ctx.signal);
-    if (truncated) return fail("reply_too_large", `more than ${MAX_REPLY_BYTES} bytes`, Date.now() - started, response.status);
-    const frames = grpcFrames(bytes);
-    const trailers = (frames ?? []).filter((f) => f.flag & TRAILERS_FLAG).flatMap((f) => parseTrailerBlock(f.message));
-    const fields: Header[] = [...response.headers.entries(), ...trailers];
-    return judgeCall(config.service, { httpStatus: response.status, frames, fields }, Date.now() - started);
-  } catch (error) {
-    return failFromError(error, Date.now() - started, ctx.signal);
-  }
+  const headers = {
+    "content-type": "application/grpc-web+proto",
+    accept: "application/grpc-web+proto",
+    "x-grpc-web": "1",
+    "grpc-timeout": grpcTimeout(ctx),
+  };
+  const ex = await exchange(ctx, url, { method: "POST", headers, body: grpcFrame(encodeCheckRequest(config.service)) }, MAX_REPLY_BYTES);
+  if (!isExchange(ex)) return ex;
+  if (ex.truncated) return fail("reply_too_large", `more than ${MAX_REPLY_BYTES} bytes`, ex.latencyMs, ex.status);
+  const frames = grpcFrames(ex.bytes);
+  const trailers = (frames ?? []).filter((f) => f.flag & TRAILERS_FLAG).flatMap((f) => parseTrailerBlock(f.message));
+  const fields: Header[] = [...ex.headers.entries(), ...trailers];
+  return judgeCall(config.service, { httpStatus: ex.status, frames, fields }, ex.latencyMs);
 }
 
 async function checkOverGrpc(config: GrpcHealthProbe, ctx: ProbeContext): Promise<ProbeOutcome> {
