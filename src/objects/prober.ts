@@ -25,13 +25,13 @@ const DUE_SLACK_MS = 1_000;
 const REPORT_INTERVAL_MS = 10_000;
 /** After a failed report (jittered, so objects that failed together retry apart). */
 const REPORT_RETRY_MS = 10_000;
-/** Results kept back while the Plane object cannot be reached: the newest this many (a bound on the stored row). */
+/** Results (and submissions) kept back while the Plane object cannot be reached: the newest this many (a bound on the stored row). */
 const MAX_UNREPORTED = 1_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS round (id INTEGER PRIMARY KEY CHECK (id = 1), schedule TEXT NOT NULL, unreported TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS round (id INTEGER PRIMARY KEY CHECK (id = 1), schedule TEXT NOT NULL, unreported TEXT NOT NULL, unsent TEXT NOT NULL);
 `;
 
 type Identity = {
@@ -46,6 +46,8 @@ interface ProberState {
   gate: StartupGate;
   /** Results not yet reported, oldest first; stored with the schedule at the end of each round, so a restart loses none. */
   unreported: ProbeResult[];
+  /** Async submissions of a report that failed, stored likewise: without them the Plane object could not poll the request or forget a refused one. */
+  unsent: Submission[];
   /** The run each probe is in (memory only: a new instance starts new runs, and reports them at once). */
   runs: Map<string, OutcomeRun>;
 }
@@ -79,12 +81,13 @@ export class Prober extends DurableObject<Env> {
 
   private loaded(): ProberState {
     if (this.state) return this.state;
-    const round = this.sql.exec<{ schedule: string; unreported: string }>("SELECT schedule, unreported FROM round").toArray()[0];
+    const round = this.sql.exec<{ schedule: string; unreported: string; unsent: string }>("SELECT * FROM round").toArray()[0];
     this.state = {
       identity: this.sql.exec<Identity>("SELECT plane, region FROM identity").toArray()[0],
       schedule: new Map(Object.entries(round ? (JSON.parse(round.schedule) as Record<string, number>) : {})),
       gate: this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray().map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
       unreported: round ? (JSON.parse(round.unreported) as ProbeResult[]) : [],
+      unsent: round ? (JSON.parse(round.unsent) as Submission[]) : [],
       runs: new Map(),
     };
     return this.state;
@@ -92,11 +95,12 @@ export class Prober extends DurableObject<Env> {
 
   /** One row written per round: rows written are billed, and a statement costs about as much CPU as the probe's own fetch. */
   private saveRound(): void {
-    const { schedule, unreported } = this.loaded();
+    const { schedule, unreported, unsent } = this.loaded();
     this.sql.exec(
-      "INSERT OR REPLACE INTO round (id, schedule, unreported) VALUES (1, ?, ?)",
+      "INSERT OR REPLACE INTO round (id, schedule, unreported, unsent) VALUES (1, ?, ?, ?)",
       JSON.stringify(Object.fromEntries(schedule)),
       JSON.stringify(unreported),
+      JSON.stringify(unsent),
     );
   }
 
@@ -162,27 +166,33 @@ export class Prober extends DurableObject<Env> {
    * or keeps them back while none of them can change a verdict and the next round comes
    * before the oldest is due. Async submissions always go at once: the Plane object judges
    * them. Kept-back results stay in `unreported` (stored with the round); when the report
-   * fails they stay too, and the answer is when to try again (Infinity when nothing waits).
+   * fails they and its submissions stay, and the answer is when to try again (Infinity when
+   * nothing waits). A re-sent result or submission changes nothing more in the Plane object
+   * than the first.
    */
   private async report(plane: PlaneConfig, results: ProbeResult[], submissions: Submission[], nextWake: number): Promise<number> {
     const state = this.loaded();
     const pending = [...state.unreported, ...results].slice(-MAX_UNREPORTED);
+    const sending = [...state.unsent, ...submissions].slice(-MAX_UNREPORTED);
     // Every result extends its probe's run: no short-circuit.
     const urgent = results.map((result) => this.couldChangeVerdict(plane, result)).includes(true);
-    if (submissions.length === 0 && pending.length === 0) return Infinity;
-    if (submissions.length === 0 && !urgent && nextWake < pending[0]!.at + this.reportIntervalMs) {
+    if (sending.length === 0 && pending.length === 0) return Infinity;
+    if (sending.length === 0 && !urgent && nextWake < pending[0]!.at + this.reportIntervalMs) {
       state.unreported = pending;
       return Infinity;
     }
     try {
-      await planeStub(this.env, plane.id).report(plane.id, pending, submissions);
+      await planeStub(this.env, plane.id).report(plane.id, pending, sending);
     } catch (error) {
       // Not thrown: the runtime's alarm retries give up after a few, and a probe an hour apart would hold its results that long.
-      logError(this.env, `planewatch: reporting ${pending.length} result(s) of ${plane.id} failed, kept for retry: ${String(error)}`);
+      const what = `${pending.length} result(s) and ${sending.length} submission(s) of ${plane.id}`;
+      logError(this.env, `planewatch: reporting ${what} failed, kept for retry: ${String(error)}`);
       state.unreported = pending;
+      state.unsent = sending;
       return Date.now() + jittered(REPORT_RETRY_MS);
     }
     state.unreported = [];
+    state.unsent = [];
     return Infinity;
   }
 

@@ -22,6 +22,8 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
+let submitted = 0;
+
 const ROUTES: Record<string, Handler> = {
   "POST /ok/predict": async (req, res) => {
     if (req.headers.authorization !== `Api-Key ${TARGET_API_KEY}`) return json(res, 401, { error: "bad key" });
@@ -31,6 +33,8 @@ const ROUTES: Record<string, Handler> = {
   "POST /fail/predict": (_req, res) => json(res, 500, { error: "boom" }),
   "POST /missing/predict": (_req, res) => json(res, 404, { error: { code: "MODEL_DOES_NOT_EXIST" } }),
   "POST /gone/predict": (_req, res) => json(res, 400, { errors: [{ code: "MODEL_DOES_NOT_EXIST", message: "no model" }] }),
+  // Accepts every async request, numbered.
+  "POST /async/async_predict": (_req, res) => json(res, 201, { request_id: `submitted-${++submitted}` }),
   "GET /ok/healthz": (_req, res) => res.writeHead(200).end("ok"),
   "GET /unready/healthz": (_req, res) => res.writeHead(503).end("not ready"),
   "GET /redirect": (_req, res) => res.writeHead(302, { location: "/elsewhere" }).end(),

@@ -93,3 +93,38 @@ describe("the Prober's reports", () => {
     expect(await runsAtPlane()).toBe(before + 4);
   });
 });
+
+describe("an async submission whose report fails", () => {
+  afterAll(() => vi.useRealTimers());
+
+  it("is kept with the round, and reaches the Plane object once it answers", async () => {
+    // "async-b" submits once an hour, after an hour: time is moved by hand, two hours on.
+    vi.useFakeTimers({ now: Date.now() + 7_200_000, toFake: ["Date"] });
+    const stub = proberStub(env, "async-b", "wnam");
+    await stub.tick("async-b", "wnam");
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // first sight: waits its initial delay
+    const submitted = () =>
+      runInDurableObject(planeStub(env, "async-b"), (_object, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending WHERE request_id LIKE 'submitted-%'").one().n,
+      );
+    const before = await submitted();
+    // The request is opened with the Plane object; only the report after the submit fails.
+    const reportsFail = {
+      idFromName: env.PLANE.idFromName.bind(env.PLANE),
+      get: (id: DurableObjectId) => {
+        const plane = env.PLANE.get(id);
+        return { openAsync: (...args: Parameters<typeof plane.openAsync>) => plane.openAsync(...args), report: () => Promise.reject(new Error("plane unreachable")) };
+      },
+    };
+    const setPlane = (plane: object) => runInDurableObject(stub, (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
+    await setPlane(reportsFail);
+    vi.setSystemTime(Date.now() + 3_600_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await submitted()).toBe(before);
+    // A restart in between loses nothing: the submission is in storage.
+    await runInDurableObject(stub, (object) => void ((object as unknown as { state: unknown }).state = undefined));
+    await setPlane(env.PLANE);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // the retry, before any probe is due again
+    expect(await submitted()).toBe(before + 1);
+  });
+});
