@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { findPlane } from "../config/load.ts";
 import type { Env } from "../env.ts";
+import { upsertSql } from "../lib/sql.ts";
 import { viewChangesAt, viewOf, type RenderedPlane } from "../outputs/collect.ts";
 import { renderPlane } from "../outputs/metrics.ts";
-import { upsertSql } from "../lib/sql.ts";
 import type { PlaneSnapshot } from "../status/snapshot.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { checkBody, readBytesLimited, statusMatches, type Expect } from "./expect.ts";
+import { checkBody, readBodyLimited, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "./outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "./types.ts";
 
@@ -26,12 +26,12 @@ export async function exchange(
   const started = Date.now();
   try {
     const response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });
-    const { bytes, truncated } = await readBytesLimited(response, maxBodyBytes, ctx.signal);
+    const { bytes, text, truncated } = await readBodyLimited(response, maxBodyBytes, ctx.signal);
     return {
       status: response.status,
       headers: response.headers,
       bytes,
-      body: new TextDecoder().decode(bytes),
+      body: text,
       truncated,
       latencyMs: Date.now() - started,
     };

@@ -189,12 +189,12 @@ export async function readBytesLimited(
   return { bytes, truncated };
 }
 
-/** The same, decoded as UTF-8 text. */
+/** The same, with the bytes also decoded as UTF-8 text. */
 export async function readBodyLimited(
   response: { body: ReadableStream<Uint8Array> | null },
   maxBytes: number,
   signal: AbortSignal,
-): Promise<{ text: string; truncated: boolean }> {
+): Promise<{ bytes: Uint8Array; text: string; truncated: boolean }> {
   const { bytes, truncated } = await readBytesLimited(response, maxBytes, signal);
-  return { text: new TextDecoder().decode(bytes), truncated };
+  return { bytes, text: new TextDecoder().decode(bytes), truncated };
 }
