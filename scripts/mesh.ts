@@ -234,7 +234,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
   const [simulator, mesh] = await Promise.allSettled([
     startWorker(
       // Its own state directory: two workerd processes cannot share one.
-      { config: "wrangler.simulator.toml", port: options.simulatorPort, persistDir: join(persistDir, "simulator"), vars: options.simulatorVars, output },
+      { config: "simulator/wrangler.toml", port: options.simulatorPort, persistDir: join(persistDir, "simulator"), vars: options.simulatorVars, output },
       sink,
     ),
     startWorker(

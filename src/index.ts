@@ -1,4 +1,4 @@
-import { app } from "./app.ts";
+import { app } from "./http/app.ts";
 import type { Env } from "./env.ts";
 import { logError } from "./lib/log.ts";
 import { Dispatcher as DispatcherObject } from "./objects/dispatcher.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { secretNameSchema } from "../probes/common.ts";
-import { declaredNames, declaredProbeSchema, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/index.ts";
+import { declaredNames, declaredProbeSchema, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/registry.ts";
 import type { PlanePolicy } from "../status/evaluate.ts";
 
 /** Durable Object location hints: where a Prober object for a region is created. */

@@ -11,10 +11,10 @@ import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
-import type { Ticket } from "../webhooks/token.ts";
+import type { Ticket } from "../async/token.ts";
 import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
-import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "./plane/heartbeats.ts";
+import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/storage.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import {
   asyncProbeOf,
@@ -31,7 +31,7 @@ import {
   settle,
   type Recording,
   type Submission,
-} from "./plane/pending.ts";
+} from "../async/pending.ts";
 import {
   ensurePlaneRow,
   evaluateNow,
@@ -42,7 +42,7 @@ import {
   recordResults,
   STATE_SCHEMA,
 } from "./plane/state.ts";
-import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./plane/webhook.ts";
+import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "../async/delivery.ts";
 import { probeContext } from "./probe_context.ts";
 import { summaryStubFor } from "./stubs.ts";
 

@@ -1,7 +1,7 @@
 import { connect } from "cloudflare:sockets";
 import type { PlaneConfig } from "../config/schema.ts";
 import { readSecret, redactSecrets, type Env } from "../env.ts";
-import type { PulledProbe } from "../probes/index.ts";
+import type { PulledProbe } from "../probes/registry.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
 
 function secretRef(env: Env, name: string | undefined): SecretRef | undefined {

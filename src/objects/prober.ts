@@ -5,12 +5,12 @@ import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
 import { logError } from "../lib/log.ts";
-import { isPulled, runProbe, type PulledProbe } from "../probes/index.ts";
+import { isPulled, runProbe, type PulledProbe } from "../probes/registry.ts";
 import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
-import type { Submission } from "./plane/pending.ts";
+import type { Submission } from "../async/pending.ts";
 import { probeContext } from "./probe_context.ts";
 import { planeStub } from "./stubs.ts";
 

@@ -2,8 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { findPlane } from "../config/load.ts";
 import type { Env } from "../env.ts";
 import { upsertSql } from "../lib/sql.ts";
-import { viewChangesAt, viewOf, type RenderedPlane } from "../outputs/collect.ts";
-import { renderPlane } from "../outputs/metrics.ts";
+import { viewChangesAt, viewOf, type RenderedPlane } from "../render/view.ts";
+import { renderPlane } from "../render/metrics.ts";
 import type { PlaneSnapshot } from "../status/snapshot.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { errorReason } from "../status/async.ts";
+import { errorReason } from "../async/judge.ts";
 import { INFERENCE_TIMING, probeFields } from "./common.ts";
-import { exchange, isExchange } from "./exchange.ts";
-import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./expect.ts";
+import { exchange, isExchange } from "./wire/exchange.ts";
+import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./wire/expect.ts";
 import { credentialsMissing, fail } from "./outcome.ts";
-import { apiHeaders, refusal } from "./plane_api.ts";
+import { apiHeaders, refusal } from "./wire/plane_api.ts";
 import type { ProbeContext, Prober } from "./types.ts";
 
 /** The platform's limit on an async request's payload. */

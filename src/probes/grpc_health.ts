@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
-import { exchange, isExchange } from "./exchange.ts";
-import { resolveUrl, urlOrPathSchema } from "./expect.ts";
-import type { Header } from "./hpack.ts";
-import { http2Request } from "./http2.ts";
+import { exchange, isExchange } from "./wire/exchange.ts";
+import { resolveUrl, urlOrPathSchema } from "./wire/expect.ts";
+import type { Header } from "./wire/hpack.ts";
+import { http2Request } from "./wire/http2.ts";
 import { fail, pass } from "./outcome.ts";
-import { socketTargetFields, targetHost, withConnection } from "./socket.ts";
+import { socketTargetFields, targetHost, withConnection } from "./wire/socket.ts";
 import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
 
 export const grpcHealthProbeSchema = z

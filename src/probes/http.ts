@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
-import { exchange, isExchange, judge } from "./exchange.ts";
-import { expectSchema, resolveUrl, urlOrPathSchema } from "./expect.ts";
+import { exchange, isExchange, judge } from "./wire/exchange.ts";
+import { expectSchema, resolveUrl, urlOrPathSchema } from "./wire/expect.ts";
 import { credentialsMissing } from "./outcome.ts";
 import type { Prober } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, probeNameSchema, type Role } from "./common.ts";
-import { urlOrPathSchema } from "./expect.ts";
+import { urlOrPathSchema } from "./wire/expect.ts";
 import { httpProbeSchema, type HttpProbe } from "./http.ts";
 
 /** Which role each tier plays, as seed 003 recommends: the cheapest check for liveness, the fullest for startup. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
 import { fail, pass } from "./outcome.ts";
-import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./socket.ts";
+import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
 import type { Prober } from "./types.ts";
 
 export const postgresProbeSchema = z

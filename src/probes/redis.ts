@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
 import { credentialsMissing, excerpt, fail, pass } from "./outcome.ts";
-import { crlfLine, socketTargetFields, utf8, withConnection } from "./socket.ts";
+import { crlfLine, socketTargetFields, utf8, withConnection } from "./wire/socket.ts";
 import type { Prober } from "./types.ts";
 
 export const redisProbeSchema = z

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { INFERENCE_TIMING, probeFields } from "./common.ts";
-import { exchange, isExchange, judge } from "./exchange.ts";
-import { expectSchema, resolveUrl } from "./expect.ts";
-import { apiHeaders, refusal } from "./plane_api.ts";
+import { exchange, isExchange, judge } from "./wire/exchange.ts";
+import { expectSchema, resolveUrl } from "./wire/expect.ts";
+import { apiHeaders, refusal } from "./wire/plane_api.ts";
 import type { Prober } from "./types.ts";
 
 export const syncPredictProbeSchema = z

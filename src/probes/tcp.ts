@@ -2,7 +2,7 @@ import { z } from "zod";
 import { HEX, hexToBytes } from "../lib/encoding.ts";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
 import { excerpt, fail, pass } from "./outcome.ts";
-import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./socket.ts";
+import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
 import type { Prober } from "./types.ts";
 
 const hexSchema = z.string().regex(HEX, "expected bytes as hex digits, two per byte (e.g. 0d0a)");

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startMesh, type RunningMesh } from "../../scripts/mesh.ts";
-import { ASYNC_ERROR_CODES } from "../../src/simulator/faults.ts";
+import { ASYNC_ERROR_CODES } from "../../simulator/faults.ts";
 import { eventually, planeStatuses } from "../support/mesh-client.ts";
 
 const DEADLINE_S = 4;

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import type { PlaneConfig, ProbeConfig } from "../../src/config/schema.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import { probeContext } from "../../src/objects/probe_context.ts";
-import { isPulled, runProbe } from "../../src/probes/index.ts";
+import { isPulled, runProbe } from "../../src/probes/registry.ts";
 import type { ProbeOutcome } from "../../src/probes/types.ts";
 
 /** Runs one probe the way a Prober object does: validated config, real fetch and sockets, real deadline, secrets from env. */

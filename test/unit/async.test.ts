@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendStatus, judgeAsync, type AsyncObservation } from "../../src/status/async.ts";
+import { appendStatus, judgeAsync, type AsyncObservation } from "../../src/async/judge.ts";
 
 const T = 1_000_000;
 const base: AsyncObservation = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkBody, parseJsonPath, resolveUrl, statusMatches } from "../../src/probes/expect.ts";
+import { checkBody, parseJsonPath, resolveUrl, statusMatches } from "../../src/probes/wire/expect.ts";
 
 describe("status specs", () => {
   it("matches codes, ranges and lists", () => {

@@ -1,6 +1,6 @@
 /** The HPACK decoder against the examples of RFC 7541 Appendix C, and the encoder against the decoder. */
 import { describe, expect, it } from "vitest";
-import { encodeHeaders, HpackDecoder, HpackError, huffmanDecode } from "../../src/probes/hpack.ts";
+import { encodeHeaders, HpackDecoder, HpackError, huffmanDecode } from "../../src/probes/wire/hpack.ts";
 
 function hex(text: string): Uint8Array {
   const digits = text.replace(/\s+/g, "");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { viewChangesAt, viewOf } from "../../src/outputs/collect.ts";
-import { planeFamilies, renderPlane, renderScrape, scrapeFamilies } from "../../src/outputs/metrics.ts";
+import { viewChangesAt, viewOf } from "../../src/render/view.ts";
+import { planeFamilies, renderPlane, renderScrape, scrapeFamilies } from "../../src/render/metrics.ts";
 import {
   acceptsGzip,
   escapeLabelValue,
@@ -12,8 +12,8 @@ import {
   renderChunks,
   selectSamples,
   type MetricFamily,
-} from "../../src/outputs/prometheus.ts";
-import { parseSelector } from "../../src/outputs/selector.ts";
+} from "../../src/render/prometheus.ts";
+import { parseSelector } from "../../src/render/selector.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import type { PlaneSnapshot } from "../../src/status/snapshot.ts";
 import { expositionProblems } from "../support/exposition.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileRe2 } from "../../src/outputs/re2.ts";
-import { parseSelector, selectorMatches } from "../../src/outputs/selector.ts";
+import { compileRe2 } from "../../src/lib/re2.ts";
+import { parseSelector, selectorMatches } from "../../src/render/selector.ts";
 
 function selector(text: string) {
   const parsed = parseSelector(text);

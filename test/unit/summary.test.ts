@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate.ts";
 import type { Env } from "../../src/env.ts";
 import { summaryShardCount } from "../../src/objects/stubs.ts";
-import { mergeSnapshots } from "../../src/outputs/collect.ts";
+import { mergeSnapshots } from "../../src/render/view.ts";
 import { emptySnapshot } from "../../src/status/snapshot.ts";
 
 function planes(count: number) {

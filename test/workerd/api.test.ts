@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { app } from "../../src/app.ts";
+import { app } from "../../src/http/app.ts";
 import worker from "../../src/index.ts";
 import type { ProbeResult, Transition } from "../../src/status/model.ts";
 import { writeHistory } from "../../src/storage/history.ts";

@@ -1,9 +1,9 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Submission } from "../../src/objects/plane/pending.ts";
+import type { Submission } from "../../src/async/pending.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
-import type { Ticket } from "../../src/webhooks/token.ts";
+import type { Ticket } from "../../src/async/token.ts";
 
 const PROBE = "async_predict";
 

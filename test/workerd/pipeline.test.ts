@@ -11,7 +11,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
-import { invalidConfigProblemSchema } from "../../src/outputs/api/schemas.ts";
+import { invalidConfigProblemSchema } from "../../src/http/routes/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";

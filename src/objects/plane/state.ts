@@ -1,6 +1,6 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
 import { upsertSql } from "../../lib/sql.ts";
-import { isPulled } from "../../probes/index.ts";
+import { isPulled } from "../../probes/registry.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, type Transition } from "../../status/model.ts";
 import { observe, type HistogramCounts } from "../../status/histogram.ts";

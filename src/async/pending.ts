@@ -1,10 +1,10 @@
-import { probeName, type PlaneConfig } from "../../config/schema.ts";
-import { hmacKey } from "../../lib/encoding.ts";
-import type { AsyncPredictProbe, StatusPoll } from "../../probes/async_predict.ts";
-import { finalMessage } from "../../probes/outcome.ts";
-import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "../../status/async.ts";
-import { issueTicket, type Ticket } from "../../webhooks/token.ts";
-import { recordResult } from "./state.ts";
+import { probeName, type PlaneConfig } from "../config/schema.ts";
+import { hmacKey } from "../lib/encoding.ts";
+import type { AsyncPredictProbe, StatusPoll } from "../probes/async_predict.ts";
+import { finalMessage } from "../probes/outcome.ts";
+import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "./judge.ts";
+import { issueTicket, type Ticket } from "./token.ts";
+import { recordResult } from "../objects/plane/state.ts";
 
 /**
  * Async requests a Plane object is waiting on: opened (ticket issued) just before the submit,

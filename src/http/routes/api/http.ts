@@ -1,7 +1,7 @@
 import type { Hook } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../config.ts";
-import { problem } from "../problem.ts";
+import type { AppEnv } from "../../middleware.ts";
+import { problem } from "../../problem.ts";
 import { invalidConfigProblemSchema, invalidRequestProblemSchema, problemSchema } from "./schemas.ts";
 
 /** Times in answers: RFC 3339 in UTC. */

@@ -1,15 +1,15 @@
 import { Hono, type Context } from "hono";
-import { latencyBuckets } from "../config/latency_buckets.ts";
-import { loadConfig } from "../config/load.ts";
-import { allSummaryStubs } from "../objects/stubs.ts";
-import { requireBearer } from "./auth.ts";
-import { collectPlanes, collectRendered } from "./collect.ts";
-import type { AppEnv } from "./config.ts";
-import { renderScrape, scrapeFamilies } from "./metrics.ts";
-import { STATUS_PAGE } from "./page.ts";
-import { problem } from "./problem.ts";
-import { acceptsGzip, CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "./prometheus.ts";
-import { parseSelector, type Matcher } from "./selector.ts";
+import { latencyBuckets } from "../../config/latency_buckets.ts";
+import { loadConfig } from "../../config/load.ts";
+import { allSummaryStubs } from "../../objects/stubs.ts";
+import { requireBearer } from "../auth.ts";
+import { collectPlanes, collectRendered } from "../../render/view.ts";
+import type { AppEnv } from "../middleware.ts";
+import { renderScrape, scrapeFamilies } from "../../render/metrics.ts";
+import { STATUS_PAGE } from "../../render/page.ts";
+import { problem } from "../problem.ts";
+import { acceptsGzip, CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "../../render/prometheus.ts";
+import { parseSelector, type Matcher } from "../../render/selector.ts";
 
 export const routes = new Hono<AppEnv>();
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { readSecret } from "../env.ts";
-import type { AppEnv } from "./config.ts";
+import type { AppEnv } from "./middleware.ts";
 import { problem } from "./problem.ts";
 
 function sha256(text: string): Promise<ArrayBuffer> {

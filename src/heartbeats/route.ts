@@ -4,9 +4,9 @@ import { probeName } from "../config/schema.ts";
 import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
 import type { HeartbeatProbe } from "../probes/heartbeat.ts";
-import { bearerToken, sameSecret } from "./auth.ts";
-import { requireValidConfig, type AppEnv } from "./config.ts";
-import { problem } from "./problem.ts";
+import { bearerToken, sameSecret } from "../http/auth.ts";
+import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
+import { problem } from "../http/problem.ts";
 
 /**
  * `POST /api/v1/heartbeats/{plane}/{probe}` with `Authorization: Bearer <token>`: a worker or

@@ -1,6 +1,6 @@
 import type { Exchange } from "./exchange.ts";
-import { credentialsMissing, fail } from "./outcome.ts";
-import type { ProbeContext, ProbeOutcome } from "./types.ts";
+import { credentialsMissing, fail } from "../outcome.ts";
+import type { ProbeContext, ProbeOutcome } from "../types.ts";
 
 /**
  * What every call to a plane's inference API shares: JSON with `Authorization: Api-Key …`,

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
-import { requireBearer } from "../auth.ts";
-import { requireValidConfig, type AppEnv } from "../config.ts";
+import { requireBearer } from "../../auth.ts";
+import { requireValidConfig, type AppEnv } from "../../middleware.ts";
 import { events } from "./events.ts";
 import { history } from "./history.ts";
 import { cacheFor, invalidRequest } from "./http.ts";

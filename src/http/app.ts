@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { logError } from "./lib/log.ts";
-import { api } from "./outputs/api/index.ts";
-import type { AppEnv } from "./outputs/config.ts";
-import { heartbeats } from "./outputs/heartbeats.ts";
-import { problem } from "./outputs/problem.ts";
-import { routes } from "./outputs/routes.ts";
-import { captureError } from "./sentry/instrument.ts";
-import { webhooks } from "./webhooks/route.ts";
+import { logError } from "../lib/log.ts";
+import { api } from "./routes/api/index.ts";
+import type { AppEnv } from "./middleware.ts";
+import { heartbeats } from "../heartbeats/route.ts";
+import { problem } from "./problem.ts";
+import { routes } from "./routes/metrics.ts";
+import { captureError } from "../sentry/instrument.ts";
+import { webhooks } from "../async/route.ts";
 
 /** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { excerpt, fail } from "./outcome.ts";
-import type { ProbeOutcome } from "./types.ts";
+import { excerpt, fail } from "../outcome.ts";
+import type { ProbeOutcome } from "../types.ts";
 
 // ---- status codes -------------------------------------------------------------------------
 

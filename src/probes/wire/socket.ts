@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { concatBytes } from "../lib/encoding.ts";
-import { fail } from "./outcome.ts";
-import type { ProbeContext, ProbeOutcome } from "./types.ts";
+import { concatBytes } from "../../lib/encoding.ts";
+import { fail } from "../outcome.ts";
+import type { ProbeContext, ProbeOutcome } from "../types.ts";
 
 /** Where a socket probe connects: `host` defaults to the host of the plane's baseUrl. */
 export const socketTargetFields = {

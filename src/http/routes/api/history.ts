@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findPlane } from "../../config/load.ts";
-import { readResults, readTransitions, type TransitionRecord } from "../../storage/history.ts";
-import { requirePlane, unknownPlane, type AppEnv } from "../config.ts";
-import { problem } from "../problem.ts";
+import { findPlane } from "../../../config/load.ts";
+import { readResults, readTransitions, type TransitionRecord } from "../../../storage/history.ts";
+import { requirePlane, unknownPlane, type AppEnv } from "../../middleware.ts";
+import { problem } from "../../problem.ts";
 import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
 import { BAD_CURSOR, decodeCursor, pageOf, resultKeySchema, transitionKeySchema } from "./paging.ts";
 import {

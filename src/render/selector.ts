@@ -1,4 +1,4 @@
-import { compileRe2 } from "./re2.ts";
+import { compileRe2 } from "../lib/re2.ts";
 
 /**
  * PromQL series selectors, as `/federate?match[]=` takes them: `name`, `name{label op "value", …}`

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PLANE_STATUSES } from "../../status/model.ts";
-import { UPTIME_WINDOWS } from "../../storage/uptime.ts";
+import { PLANE_STATUSES } from "../../../status/model.ts";
+import { UPTIME_WINDOWS } from "../../../storage/uptime.ts";
 
 /**
  * The JSON API's shapes: handlers are typed by them, requests validated by them, and the

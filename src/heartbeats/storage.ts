@@ -1,8 +1,8 @@
-import { probeName, type PlaneConfig } from "../../config/schema.ts";
-import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "../../probes/heartbeat.ts";
-import type { ProbeOutcome } from "../../probes/types.ts";
-import { PUSH_REGION } from "../../status/model.ts";
-import { recordResult } from "./state.ts";
+import { probeName, type PlaneConfig } from "../config/schema.ts";
+import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "../probes/heartbeat.ts";
+import type { ProbeOutcome } from "../probes/types.ts";
+import { PUSH_REGION } from "../status/model.ts";
+import { recordResult } from "../objects/plane/state.ts";
 
 /** Heartbeats of the plane's push probes, in the Plane object's storage: when each was last heard and judged. */
 export const HEARTBEATS_SCHEMA = `

@@ -1,6 +1,6 @@
 import { PLANE_STATUSES } from "../status/model.ts";
 import type { CounterValue, LatestResult } from "../status/snapshot.ts";
-import type { PlaneView } from "./collect.ts";
+import type { PlaneView } from "./view.ts";
 import {
   expositionEnd,
   familyHeader,

@@ -4,7 +4,7 @@
  * small request body, a response bounded in bytes; flow control never comes into play because
  * the default 65,535-octet windows exceed what a probe sends or accepts.
  */
-import { concatBytes } from "../lib/encoding.ts";
+import { concatBytes } from "../../lib/encoding.ts";
 import { encodeHeaders, HpackDecoder, HpackError, type Header } from "./hpack.ts";
 import { SocketError, type Connection, type Parse } from "./socket.ts";
 

@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
-import { planeName, policyOf, quorumOf } from "../../config/schema.ts";
-import { planeStub } from "../../objects/stubs.ts";
-import { evaluateRegion } from "../../status/evaluate.ts";
-import { RUNBOOK } from "../../status/runbook.ts";
-import { readUptime } from "../../storage/uptime.ts";
-import { collectPlanes, viewOf, type PlaneView } from "../collect.ts";
-import { requirePlane, type AppEnv } from "../config.ts";
+import { planeName, policyOf, quorumOf } from "../../../config/schema.ts";
+import { planeStub } from "../../../objects/stubs.ts";
+import { evaluateRegion } from "../../../status/evaluate.ts";
+import { RUNBOOK } from "../../../status/runbook.ts";
+import { readUptime } from "../../../storage/uptime.ts";
+import { collectPlanes, viewOf, type PlaneView } from "../../../render/view.ts";
+import { requirePlane, type AppEnv } from "../../middleware.ts";
 import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
 import { planeDetailSchema, planeParamsSchema, planeSummarySchema, statusListSchema, uptimeSchema } from "./schemas.ts";
 

@@ -1,6 +1,6 @@
 import { checkBody, readBodyLimited, statusMatches, type Expect } from "./expect.ts";
-import { fail, failFromError, pass } from "./outcome.ts";
-import type { ProbeContext, ProbeOutcome } from "./types.ts";
+import { fail, failFromError, pass } from "../outcome.ts";
+import type { ProbeContext, ProbeOutcome } from "../types.ts";
 
 export interface Exchange {
   status: number;
