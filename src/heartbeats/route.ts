@@ -3,7 +3,7 @@ import { findPlane } from "../config/load.ts";
 import { probeName } from "../config/schema.ts";
 import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
-import type { HeartbeatProbe } from "../probes/heartbeat.ts";
+import type { HeartbeatProbe } from "./judge.ts";
 import { bearerToken, sameSecret } from "../http/auth.ts";
 import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
 import { problem } from "../http/problem.ts";

@@ -1,5 +1,5 @@
 import { probeName, type PlaneConfig } from "../config/schema.ts";
-import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "../probes/heartbeat.ts";
+import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "./judge.ts";
 import type { ProbeOutcome } from "../probes/types.ts";
 import { PUSH_REGION } from "../status/model.ts";
 import { recordResult } from "../objects/plane/state.ts";

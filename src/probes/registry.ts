@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { asyncPredictProbeSchema, probeAsyncPredict } from "./async_predict.ts";
 import { grpcHealthProbeSchema, probeGrpcHealth } from "./grpc_health.ts";
-import { heartbeatProbeSchema } from "./heartbeat.ts";
+import { heartbeatProbeSchema } from "../heartbeats/judge.ts";
 import { httpProbeSchema, probeHttp } from "./http.ts";
 import { expandTiers, httpTiersSchema, tierNames } from "./http_tiers.ts";
 import { fail, finalMessage } from "./outcome.ts";

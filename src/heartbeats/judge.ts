@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { probeNameSchema, secretNameSchema } from "./common.ts";
-import { credentialsMissing, fail, pass } from "./outcome.ts";
-import type { ProbeOutcome } from "./types.ts";
+import { probeNameSchema, secretNameSchema } from "../probes/common.ts";
+import { credentialsMissing, fail, pass } from "../probes/outcome.ts";
+import type { ProbeOutcome } from "../probes/types.ts";
 
 /**
  * A push probe: the watched thing (a Celery worker, a cron job) POSTs to
