@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { secretNameSchema } from "../probes/common.ts";
-import { declaredNames, declaredProbeSchema, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/registry.ts";
+import { declaredNames, declaredProbeSchema, declaredSpecOf, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/registry.ts";
 import type { PlanePolicy } from "../status/evaluate.ts";
 
 /** Durable Object location hints: where a Prober object for a region is created. */
@@ -8,47 +8,31 @@ export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "af
 export const regionSchema = z.enum(REGIONS);
 export type Region = z.infer<typeof regionSchema>;
 
-/** Kinds whose requests are built from the plane's baseUrl and cannot run without it. */
-const KINDS_NEEDING_BASE_URL = new Set<DeclaredProbe["kind"]>(["sync_predict", "async_predict"]);
-/** Probes that open a socket: without their own host they connect to the host of the plane's baseUrl. */
-function connectsByHost(probe: DeclaredProbe): boolean {
-  return ["tcp", "redis", "postgres"].includes(probe.kind) || (probe.kind === "grpc_health" && probe.transport === "grpc");
-}
-
-/** The URL fields of a declared probe that hold a path, to be joined to the plane's baseUrl. */
-function relativeUrlFields(probe: DeclaredProbe): string[] {
-  const urls: Record<string, string | undefined> =
-    probe.kind === "http_tiers"
-      ? { livez: probe.livez, readyz: probe.readyz, healthz: probe.healthz }
-      : probe.kind === "http" || probe.kind === "grpc_health"
-        ? { url: probe.url }
-        : {};
-  return Object.keys(urls).filter((field) => urls[field]?.startsWith("/"));
-}
-
 type PlaneInput = z.infer<typeof planeSchema>;
 
-/** What one declared probe needs of its plane: (path under the plane, message) pairs. */
+/**
+ * What one declared probe needs of its plane (its kind's spec says what), as (path under the
+ * plane, message) pairs.
+ */
 function probeProblems(plane: PlaneInput, probe: DeclaredProbe, i: number): Array<[Array<string | number>, string]> {
   const problems: Array<[Array<string | number>, string]> = [];
   const at = (...path: Array<string | number>) => ["probes", i, ...path];
-  if (KINDS_NEEDING_BASE_URL.has(probe.kind) && plane.baseUrl === undefined) {
+  const spec = declaredSpecOf(probe);
+  const needs = spec.needs?.(probe) ?? {};
+  const fields = probe as Record<string, unknown>;
+  if (needs.baseUrl && plane.baseUrl === undefined) {
     problems.push([["baseUrl"], `required by probe "${declaredNames(probe)[0]}" (${probe.kind})`]);
   }
   if (plane.baseUrl === undefined) {
-    if (connectsByHost(probe) && !("host" in probe)) problems.push([at("host"), "required when the plane has no baseUrl"]);
-    for (const field of relativeUrlFields(probe)) problems.push([at(field), "a relative URL needs the plane's baseUrl"]);
-    if (probe.kind === "grpc_health" && probe.transport === "grpc-web" && !("url" in probe)) {
-      problems.push([at("url"), "required when the plane has no baseUrl"]);
+    if (needs.targetField !== undefined && fields[needs.targetField] === undefined) {
+      problems.push([at(needs.targetField), "required when the plane has no baseUrl"]);
+    }
+    for (const field of needs.urlFields ?? []) {
+      const url = fields[field];
+      if (typeof url === "string" && url.startsWith("/")) problems.push([at(field), "a relative URL needs the plane's baseUrl"]);
     }
   }
-  if (probe.kind === "heartbeat" && probe.periodSeconds + probe.graceSeconds > plane.statusTtlSeconds) {
-    problems.push([
-      at("periodSeconds"),
-      `periodSeconds + graceSeconds (${probe.periodSeconds + probe.graceSeconds} s) exceed the plane's statusTtlSeconds ` +
-        `(${plane.statusTtlSeconds} s): the status would expire between heartbeats; raise statusTtlSeconds`,
-    ]);
-  }
+  for (const [path, message] of spec.check?.(probe, plane) ?? []) problems.push([at(...path), message]);
   return problems;
 }
 

@@ -1,27 +1,7 @@
-import { z } from "zod";
-import { probeNameSchema, secretNameSchema } from "../probes/common.ts";
+import type { HeartbeatProbe } from "../probes/heartbeat.ts";
 import { credentialsMissing, fail, pass } from "../probes/outcome.ts";
 import type { ProbeOutcome } from "../probes/types.ts";
 
-/**
- * A push probe: the watched thing (a Celery worker, a cron job) POSTs to
- * `/api/v1/heartbeats/{plane}/{probe}` with its token, and the mesh notices silence. It is the
- * edge form of a worker's liveness file. Not run from regions: the Plane object judges it.
- */
-export const heartbeatProbeSchema = z
-  .object({
-    kind: z.literal("heartbeat"),
-    name: probeNameSchema.optional().describe("Unique within the plane; defaults to the kind. The heartbeat URL names it."),
-    critical: z.boolean().default(true).describe("A failing critical probe can fail the plane; a non-critical one only degrades it."),
-    periodSeconds: z.number().int().min(1).max(86_400).default(60).describe("A heartbeat is expected at least this often."),
-    graceSeconds: z.number().int().min(0).max(86_400).default(30).describe("Lateness tolerated before a missed heartbeat counts."),
-    initialDelaySeconds: z.number().int().min(0).max(86_400).default(0).describe("Extra time before the first heartbeat is expected."),
-    failureThreshold: z.number().int().min(1).max(100).default(1),
-    successThreshold: z.number().int().min(1).max(100).default(1),
-    tokenSecret: secretNameSchema.describe("Name of the Worker secret holding the token senders present as `Authorization: Bearer <token>`."),
-  })
-  .strict();
-export type HeartbeatProbe = z.infer<typeof heartbeatProbeSchema>;
 
 /** What the Plane object knows of one heartbeat probe. Times are epoch milliseconds. */
 export interface HeartbeatState {

@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import { findPlane } from "../config/load.ts";
-import { probeName } from "../config/schema.ts";
 import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
-import type { HeartbeatProbe } from "./judge.ts";
 import { bearerToken, sameSecret } from "../http/auth.ts";
 import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
 import { problem } from "../http/problem.ts";
+import { heartbeatProbe } from "./storage.ts";
 
 /**
  * `POST /api/v1/heartbeats/{plane}/{probe}` with `Authorization: Bearer <token>`: a worker or
@@ -23,7 +22,7 @@ heartbeats.use("*", requireValidConfig);
 heartbeats.post("/:plane/:probe", async (c) => {
   const { plane: planeId, probe: name } = c.req.param();
   const plane = findPlane(c.env, planeId);
-  const probe = plane?.probes.find((p): p is HeartbeatProbe => p.kind === "heartbeat" && probeName(p) === name);
+  const probe = plane && heartbeatProbe(plane, name);
   if (!plane || !probe) {
     return problem(c, 404, "Unknown heartbeat", `Plane "${planeId}" has no heartbeat probe "${name}".`);
   }

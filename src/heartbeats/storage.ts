@@ -1,5 +1,6 @@
 import { probeName, type PlaneConfig } from "../config/schema.ts";
-import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "./judge.ts";
+import type { HeartbeatProbe } from "../probes/heartbeat.ts";
+import { judgeBeat, judgeSilence, nextJudgement, type HeartbeatState } from "./judge.ts";
 import type { ProbeOutcome } from "../probes/types.ts";
 import { PUSH_REGION } from "../status/model.ts";
 import { recordResult } from "../objects/plane/state.ts";
@@ -18,6 +19,11 @@ type HeartbeatRow = { probe: string; watching_since: number; last_beat: number |
 
 function heartbeatProbes(plane: PlaneConfig): HeartbeatProbe[] {
   return plane.probes.filter((p): p is HeartbeatProbe => p.kind === "heartbeat");
+}
+
+/** The plane's heartbeat probe of that name, if it has one. */
+export function heartbeatProbe(plane: PlaneConfig, name: string): HeartbeatProbe | undefined {
+  return heartbeatProbes(plane).find((p) => probeName(p) === name);
 }
 
 function stateOf(row: HeartbeatRow): HeartbeatState {
@@ -64,7 +70,7 @@ function record(sql: SqlStorage, plane: PlaneConfig, probe: HeartbeatProbe, outc
 
 /** A beat arrived for `name`; records it as a passing result unless one was recorded moments ago. Says whether it recorded one. */
 export function recordBeat(sql: SqlStorage, plane: PlaneConfig, name: string, now: number): boolean {
-  const probe = heartbeatProbes(plane).find((p) => probeName(p) === name);
+  const probe = heartbeatProbe(plane, name);
   const state = watchHeartbeats(sql, plane, now).get(name);
   if (!probe || !state) return false;
   sql.exec("UPDATE heartbeats SET last_beat = ? WHERE probe = ?", now, name);

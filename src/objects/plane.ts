@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
-import { probeName, type PlaneConfig } from "../config/schema.ts";
+import type { PlaneConfig } from "../config/schema.ts";
 import { readSecret, redactSecrets, type Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
@@ -14,7 +14,7 @@ import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import type { Ticket } from "../async/token.ts";
 import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
-import { HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/storage.ts";
+import { heartbeatProbe, HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/storage.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
 import {
   asyncProbeOf,
@@ -136,7 +136,7 @@ export class Plane extends DurableObject<Env> {
   /** A heartbeat arrived (its sender is authenticated by the Worker). False when the plane has no such heartbeat probe. */
   async heartbeat(planeId: string, probe: string): Promise<boolean> {
     const plane = findPlane(this.env, planeId);
-    if (!plane?.probes.some((p) => p.kind === "heartbeat" && probeName(p) === probe)) return false;
+    if (!plane || !heartbeatProbe(plane, probe)) return false;
     const now = Date.now();
     const { transition } = this.ctx.storage.transactionSync(() => {
       ensurePlaneRow(this.sql, planeId, now);

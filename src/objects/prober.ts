@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
 import { logError } from "../lib/log.ts";
-import { isPulled, runProbe, type PulledProbe } from "../probes/registry.ts";
+import { isPulled, runProbe, settlesLater, verdictDeadlineSeconds, type PulledProbe } from "../probes/registry.ts";
 import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
@@ -196,13 +196,16 @@ export class Prober extends DurableObject<Env> {
     return Infinity;
   }
 
-  /** Extends the probe's run; async probes' results always count (the Plane object also sees their settled results, which this object never does). */
+  /**
+   * Extends the probe's run. Results of a kind the Plane object settles later always count: the
+   * Plane object also sees their settled results, which this object never does.
+   */
   private couldChangeVerdict(plane: PlaneConfig, result: ProbeResult): boolean {
     const { runs } = this.loaded();
     const run = extendRun(runs.get(result.probe), result);
     runs.set(result.probe, run);
     const probe = plane.probes.find((p) => probeName(p) === result.probe);
-    return probe === undefined || probe.kind === "async_predict" || couldChangeVerdict(run, probe);
+    return probe === undefined || settlesLater(probe) || couldChangeVerdict(run, probe);
   }
 
   /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
@@ -232,7 +235,7 @@ export class Prober extends DurableObject<Env> {
       let nonce: string | undefined;
       const webhookEndpoint = async () => {
         if (!this.env.PUBLIC_URL) throw new Error("PUBLIC_URL is not set: the platform would have no address to call back");
-        const deadline = started + (probe.kind === "async_predict" ? probe.deadlineSeconds : probe.timeoutSeconds) * 1000;
+        const deadline = started + verdictDeadlineSeconds(probe) * 1000;
         const ticket = await planeStub(this.env, plane.id).openAsync(plane.id, region, name, started, deadline);
         nonce = ticket.nonce;
         return `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/webhooks/async/${plane.id}/${ticket.token}`;

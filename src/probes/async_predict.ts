@@ -5,7 +5,7 @@ import { exchange, isExchange } from "./wire/exchange.ts";
 import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./wire/expect.ts";
 import { credentialsMissing, fail } from "./outcome.ts";
 import { apiHeaders, refusal } from "./wire/plane_api.ts";
-import type { ProbeContext, Prober } from "./types.ts";
+import type { ProbeContext, Prober, PulledKindSpec } from "./types.ts";
 
 /** The platform's limit on an async request's payload. */
 export const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
@@ -87,6 +87,19 @@ export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) 
     message: `request ${reply.data.request_id} submitted`,
     requestId: reply.data.request_id,
   };
+};
+
+export const asyncPredict: PulledKindSpec<typeof asyncPredictProbeSchema> = {
+  kind: "async_predict",
+  summary:
+    "`POST {baseUrl}/async_predict` with a webhook endpoint on this mesh; the signed webhook and the polled `/async_request` status must both complete within `deadlineSeconds`.",
+  schema: asyncPredictProbeSchema,
+  example: { kind: "async_predict", input: { text: "ping" }, expect: { output: { label: "pong" } }, deadlineSeconds: 120 },
+  run: probeAsyncPredict,
+  needs: () => ({ baseUrl: true }),
+  speaksHttp: true,
+  settlesLater: { deadlineSeconds: (probe) => probe.deadlineSeconds },
+  needsPublicUrl: true,
 };
 
 function safeJson(text: string): unknown {

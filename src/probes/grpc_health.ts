@@ -6,7 +6,7 @@ import type { Header } from "./wire/hpack.ts";
 import { http2Request } from "./wire/http2.ts";
 import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, targetHost, withConnection } from "./wire/socket.ts";
-import type { ProbeContext, ProbeOutcome, Prober } from "./types.ts";
+import type { ProbeContext, ProbeOutcome, Prober, PulledKindSpec } from "./types.ts";
 
 export const grpcHealthProbeSchema = z
   .object({
@@ -232,3 +232,14 @@ async function checkOverGrpc(config: GrpcHealthProbe, ctx: ProbeContext): Promis
  */
 export const probeGrpcHealth: Prober<GrpcHealthProbe> = (config, ctx) =>
   config.transport === "grpc-web" ? checkOverGrpcWeb(config, ctx) : checkOverGrpc(config, ctx);
+
+export const grpcHealth: PulledKindSpec<typeof grpcHealthProbeSchema> = {
+  kind: "grpc_health",
+  summary: "`grpc.health.v1.Health/Check` for `service`; only SERVING passes. Native gRPC (h2c) on `host`/`port`, or gRPC-Web to `url`.",
+  schema: grpcHealthProbeSchema,
+  example: { kind: "grpc_health", host: "grpc.internal", port: 50051 },
+  run: probeGrpcHealth,
+  // Native gRPC connects to a host; gRPC-Web fetches a URL.
+  needs: (probe) => ({ targetField: probe.transport === "grpc" ? "host" : "url", urlFields: ["url"] }),
+  speaksHttp: false,
+};

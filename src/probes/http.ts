@@ -3,7 +3,7 @@ import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
 import { exchange, isExchange, judge } from "./wire/exchange.ts";
 import { expectSchema, resolveUrl, urlOrPathSchema } from "./wire/expect.ts";
 import { credentialsMissing } from "./outcome.ts";
-import type { Prober } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 const headerValueSchema = z.union([
   z.string(),
@@ -49,4 +49,14 @@ export const probeHttp: Prober<HttpProbe> = async (config, ctx) => {
     config.maxBodyBytes,
   );
   return isExchange(ex) ? judge(config.expect, ex, ctx.redact) : ex;
+};
+
+export const http: PulledKindSpec<typeof httpProbeSchema> = {
+  kind: "http",
+  summary: "Any method, headers and body to `url` (absolute, or a path joined to `baseUrl`); checks status and body, redirects not followed.",
+  schema: httpProbeSchema,
+  example: { kind: "http", name: "readyz", url: "/healthz/readyz", expect: { status: "200-399" } },
+  run: probeHttp,
+  needs: () => ({ urlFields: ["url"] }),
+  speaksHttp: true,
 };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, probeNameSchema, type Role } from "./common.ts";
 import { urlOrPathSchema } from "./wire/expect.ts";
 import { httpProbeSchema, type HttpProbe } from "./http.ts";
+import type { ShorthandSpec } from "./types.ts";
 
 /** Which role each tier plays, as seed 003 recommends: the cheapest check for liveness, the fullest for startup. */
 const TIERS: ReadonlyArray<{ tier: "livez" | "readyz" | "healthz"; role: Role }> = [
@@ -44,3 +45,13 @@ export function expandTiers(tiers: HttpTiers): HttpProbe[] {
   const names = tierNames(tiers);
   return TIERS.map(({ tier, role }, i) => httpProbeSchema.parse({ ...shared, kind: "http", name: names[i], role, url: urls[tier] }));
 }
+
+export const httpTiers: ShorthandSpec<typeof httpTiersSchema, HttpProbe> = {
+  kind: "http_tiers",
+  summary: "Tiered health endpoints as one set: expands into three `http` probes, `livez` (liveness), `readyz` (readiness) and `healthz` (startup).",
+  schema: httpTiersSchema,
+  example: { kind: "http_tiers", name: "web", headers: { authorization: { secret: "WEB_TOKEN", prefix: "Bearer " } } },
+  needs: () => ({ urlFields: ["livez", "readyz", "healthz"] }),
+  names: tierNames,
+  expand: expandTiers,
+};

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
 import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
-import type { Prober } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 export const postgresProbeSchema = z
   .object({
@@ -106,4 +106,14 @@ export const probePostgres: Prober<PostgresProbe> = async (config, ctx) => {
     if (fields.C === CANNOT_CONNECT_NOW) return fail("rejecting_connections", said, elapsed());
     return pass(elapsed(), `accepting connections (${said})`);
   });
+};
+
+export const postgres: PulledKindSpec<typeof postgresProbeSchema> = {
+  kind: "postgres",
+  summary: "What `pg_isready` reports, without a password: a StartupMessage, and `rejecting_connections` on SQLSTATE 57P03.",
+  schema: postgresProbeSchema,
+  example: { kind: "postgres", host: "db.internal", database: "app" },
+  run: probePostgres,
+  needs: () => ({ targetField: "host" }),
+  speaksHttp: false,
 };

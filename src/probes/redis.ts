@@ -2,7 +2,7 @@ import { z } from "zod";
 import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
 import { credentialsMissing, excerpt, fail, pass } from "./outcome.ts";
 import { crlfLine, socketTargetFields, utf8, withConnection } from "./wire/socket.ts";
-import type { Prober } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 export const redisProbeSchema = z
   .object({
@@ -59,4 +59,14 @@ export const probeRedis: Prober<RedisProbe> = async (config, ctx) => {
     if (reply.startsWith("-")) return errorReply(reply, elapsed());
     return fail("unexpected_reply", `PING answered ${excerpt(JSON.stringify(reply), ctx.redact)}, expected +PONG`, elapsed());
   });
+};
+
+export const redis: PulledKindSpec<typeof redisProbeSchema> = {
+  kind: "redis",
+  summary: "`PING` must answer `+PONG`, after `AUTH` when `passwordSecret` is set; optionally over TLS.",
+  schema: redisProbeSchema,
+  example: { kind: "redis", host: "cache.internal", passwordSecret: "REDIS_PASSWORD" },
+  run: probeRedis,
+  needs: () => ({ targetField: "host" }),
+  speaksHttp: false,
 };

@@ -3,7 +3,7 @@ import { INFERENCE_TIMING, probeFields } from "./common.ts";
 import { exchange, isExchange, judge } from "./wire/exchange.ts";
 import { expectSchema, resolveUrl } from "./wire/expect.ts";
 import { apiHeaders, refusal } from "./wire/plane_api.ts";
-import type { Prober } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 export const syncPredictProbeSchema = z
   .object({
@@ -32,4 +32,14 @@ export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) =>
   );
   if (!isExchange(ex)) return ex;
   return refusal(ex) ?? judge(config.expect, ex, ctx.redact);
+};
+
+export const syncPredict: PulledKindSpec<typeof syncPredictProbeSchema> = {
+  kind: "sync_predict",
+  summary: "`POST {baseUrl}/predict` with the model input and `Authorization: Api-Key …`; checks status and body.",
+  schema: syncPredictProbeSchema,
+  example: { kind: "sync_predict", input: { text: "ping" }, expect: { jsonPaths: [{ path: "$.label", exists: true }] } },
+  run: probeSyncPredict,
+  needs: () => ({ baseUrl: true }),
+  speaksHttp: true,
 };

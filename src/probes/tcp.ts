@@ -3,7 +3,7 @@ import { HEX, hexToBytes } from "../lib/encoding.ts";
 import { KUBERNETES_TIMING, probeFields } from "./common.ts";
 import { excerpt, fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
-import type { Prober } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 const hexSchema = z.string().regex(HEX, "expected bytes as hex digits, two per byte (e.g. 0d0a)");
 
@@ -78,4 +78,14 @@ export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
       return fail("unexpected_reply", `${error.message}; received ${received.byteLength} bytes: ${excerpt(JSON.stringify(new TextDecoder().decode(received)), ctx.redact)}`, elapsed());
     }
   });
+};
+
+export const tcp: PulledKindSpec<typeof tcpProbeSchema> = {
+  kind: "tcp",
+  summary: "Connects to `host` (default: the host of `baseUrl`) and `port`, optionally with TLS, sends bytes and reads until the reply matches `expect`.",
+  schema: tcpProbeSchema,
+  example: { kind: "tcp", name: "ssh", port: 22, expect: { contains: "SSH-" } },
+  run: probeTcp,
+  needs: () => ({ targetField: "host" }),
+  speaksHttp: false,
 };

@@ -1,3 +1,4 @@
+import { speaksHttp } from "../probes/registry.ts";
 import { PLANE_STATUSES } from "../status/model.ts";
 import type { CounterValue, LatestResult } from "../status/snapshot.ts";
 import type { PlaneView } from "./view.ts";
@@ -27,9 +28,6 @@ const COUNTERS: Record<string, string> = {
 const GAUGES: Record<string, string> = {
   planewatch_async_pending: "Async requests submitted and not judged yet.",
 };
-
-/** Kinds that speak HTTP: they get probe_http_status_code (0 when no response came). */
-const HTTP_KINDS = new Set(["sync_predict", "async_predict", "http"]);
 
 const INF = formatBound(Infinity);
 
@@ -82,7 +80,8 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
   family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
   family("probe_duration_seconds", "gauge", "How long the latest run of the probe took.", (v) => perProbe(v, (r) => r.latencyMs / 1000), "seconds"),
   family("probe_http_status_code", "gauge", "HTTP status code of the latest run of the probe, 0 when no response came.", (v) =>
-    perProbe(v, (r) => (HTTP_KINDS.has(r.kind) ? (r.httpStatus ?? 0) : null)),
+    // Only kinds that speak HTTP have a status code to give.
+    perProbe(v, (r) => (speaksHttp(r.kind) ? (r.httpStatus ?? 0) : null)),
   ),
   family("planewatch_probe_last_run_timestamp_seconds", "gauge", "When the latest run of the probe started (Unix time).", (v) => perProbe(v, (r) => r.at / 1000), "seconds"),
   family("planewatch_probe_duration_seconds", "histogram", "How long probe runs took, every run since the plane was first probed.", latencySamples, "seconds"),

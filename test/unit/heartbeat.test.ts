@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate.ts";
-import { beatDeadline, judgeBeat, judgeSilence, nextJudgement, type HeartbeatProbe, type HeartbeatState } from "../../src/heartbeats/judge.ts";
+import { beatDeadline, judgeBeat, judgeSilence, nextJudgement, type HeartbeatState } from "../../src/heartbeats/judge.ts";
+import type { HeartbeatProbe } from "../../src/probes/heartbeat.ts";
 import { evaluatePlane, type PlanePolicy } from "../../src/status/evaluate.ts";
 import { PUSH_REGION } from "../../src/status/model.ts";
 

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { latencyBuckets } from "../../config/latency_buckets.ts";
 import { loadConfig } from "../../config/load.ts";
 import { allSummaryStubs } from "../../objects/stubs.ts";
+import { needsPublicUrl } from "../../probes/registry.ts";
 import { requireBearer } from "../auth.ts";
 import { collectPlanes, collectRendered } from "../../render/view.ts";
 import type { AppEnv } from "../middleware.ts";
@@ -75,9 +76,9 @@ routes.get("/healthz/readyz", async (c) => {
     check(() => c.env.DB.prepare("SELECT 1 FROM results LIMIT 1").all()),
     check(() => Promise.all(allSummaryStubs(c.env).map((s) => s.ping()))),
   ]);
-  // Async probes give the platform a webhook address on this mesh: without PUBLIC_URL they cannot run.
-  const asyncProbes = loaded.ok && loaded.config.planes.some((p) => p.probes.some((probe) => probe.kind === "async_predict"));
-  const webhooks = !asyncProbes || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
+  // Some probes (async inference) give their target a webhook address on this mesh: without PUBLIC_URL they cannot run.
+  const callsBack = loaded.ok && loaded.config.planes.some((p) => p.probes.some(needsPublicUrl));
+  const webhooks = !callsBack || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
   const ok = config.ok && latency.ok && d1.ok && durableObjects.ok && webhooks.ok;
   return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects, webhooks } }, ok ? 200 : 503);
 });
