@@ -1,3 +1,4 @@
+import type { ReasonCode } from "../status/reasons.ts";
 import type { ProbeOutcome } from "./types.ts";
 
 /** Messages end up in the API, metrics exemplars and history rows: keep them short. */
@@ -26,7 +27,7 @@ export function pass(latencyMs: number, message = "ok", httpStatus?: number): Pr
   return { ok: true, reason: "ok", latencyMs, httpStatus, message };
 }
 
-export function fail(reason: string, message: string, latencyMs: number, httpStatus?: number): ProbeOutcome {
+export function fail(reason: ReasonCode, message: string, latencyMs: number, httpStatus?: number): ProbeOutcome {
   return { ok: false, reason, latencyMs, httpStatus, message };
 }
 

@@ -35,7 +35,7 @@ export interface ProbeContext {
   connect: typeof connect;
 }
 
-/** What one run of one probe found. `reason` is a stable machine code ("ok", "timeout", …). */
+/** What one run of one probe found. `reason` is a stable machine code ("ok", "timeout", …; src/status/reasons.ts). */
 export interface ProbeOutcome {
   ok: boolean;
   reason: string;

@@ -1,3 +1,5 @@
+import { reasonOf } from "./reasons.ts";
+
 /** The plane's verdict, in the vocabulary of the existing runbook. */
 export const PLANE_STATUSES = ["OK", "DEGRADED", "FAILED", "NO_USER", "NO_ORACLE", "NO_VALUE"] as const;
 export type PlaneStatus = (typeof PLANE_STATUSES)[number];
@@ -12,14 +14,10 @@ export function worse(a: PlaneStatus, b: PlaneStatus): PlaneStatus {
   return PRECEDENCE.indexOf(a) <= PRECEDENCE.indexOf(b) ? a : b;
 }
 
-/** Reasons that mean the probe identity is missing or refused, or the health-check model is gone. */
-const NO_USER_REASONS = new Set(["credentials_missing", "unauthorized"]);
-const NO_ORACLE_REASONS = new Set(["model_not_found"]);
-
+/** What a failure for this reason says about the plane, as the reasons registry classes it; an unregistered code reads FAILED. */
 export function failureClass(reason: string): FailureClass {
-  if (NO_USER_REASONS.has(reason)) return "NO_USER";
-  if (NO_ORACLE_REASONS.has(reason)) return "NO_ORACLE";
-  return "FAILED";
+  const status = reasonOf(reason)?.status;
+  return status === "NO_USER" || status === "NO_ORACLE" ? status : "FAILED";
 }
 
 /**

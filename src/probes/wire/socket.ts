@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { concatBytes } from "../../lib/encoding.ts";
+import type { ReasonCode } from "../../status/reasons.ts";
 import { fail } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
 
@@ -18,8 +19,8 @@ export type SocketSecurity = "off" | "on" | "starttls";
 
 /** A failure of the conversation itself, with the reason code the outcome will carry. */
 export class SocketError extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
+  readonly reason: ReasonCode;
+  constructor(reason: ReasonCode, message: string) {
     super(message);
     this.reason = reason;
   }
