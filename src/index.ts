@@ -1,6 +1,6 @@
 import { app } from "./http/app.ts";
 import type { Env } from "./env.ts";
-import { logError } from "./lib/log.ts";
+import { logError } from "./secrets.ts";
 import { Dispatcher as DispatcherObject } from "./objects/dispatcher.ts";
 import { Plane as PlaneObject } from "./objects/plane.ts";
 import { Prober as ProberObject } from "./objects/prober.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { logError } from "../lib/log.ts";
+import { logError } from "../secrets.ts";
 import { api } from "./routes/api/index.ts";
 import type { AppEnv } from "./middleware.ts";
 import { heartbeats } from "../heartbeats/route.ts";

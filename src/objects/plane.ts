@@ -5,7 +5,7 @@ import type { PlaneConfig } from "../config/schema.ts";
 import { readSecret, redactSecrets, type Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
-import { logError } from "../lib/log.ts";
+import { logError } from "../secrets.ts";
 import { pollAsyncStatus } from "../probes/async_predict.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";

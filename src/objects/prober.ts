@@ -4,7 +4,7 @@ import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
-import { logError } from "../lib/log.ts";
+import { logError } from "../secrets.ts";
 import { isPulled, runProbe, settlesLater, verdictDeadlineSeconds, type PulledProbe } from "../probes/registry.ts";
 import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";

@@ -1,4 +1,4 @@
-import { redactSecrets, type Env } from "../env.ts";
+import { redactSecrets, type Env } from "./env.ts";
 
 /**
  * Errors are logged through here: an error's text can carry anything (a URL with a webhook
