@@ -1,10 +1,11 @@
 import type { PlaneConfig } from "../config/schema.ts";
-import { readSecret, type Env } from "../env.ts";
-import { checkWebhook, webhookBodySchema, type WebhookBody } from "../probes/async_predict.ts";
+import type { Env } from "../env.ts";
+import { checkWebhook, webhookBodySchema, type WebhookBody } from "./webhook.ts";
 import { verifySignature } from "./signature.ts";
 import { verifyTicket } from "./token.ts";
 import { increment } from "../objects/plane/counters.ts";
 import { asyncProbeOf, pendingRow, recordWebhook, settle, tombstone, webhookKey, type Recording } from "./pending.ts";
+import { readSecret } from "../secrets.ts";
 
 /** How each delivery ended, as counted in planewatch_webhook_deliveries_total{outcome}. */
 export type WebhookOutcome =

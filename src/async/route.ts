@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { findPlane } from "../config/load.ts";
+import { readBodyLimited } from "../lib/body.ts";
 import { planeStub } from "../objects/stubs.ts";
 import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
 import { problem } from "../http/problem.ts";
 import { MAX_ASYNC_PAYLOAD_BYTES } from "../probes/async_predict.ts";
-import { readBodyLimited } from "../probes/wire/expect.ts";
 
 /** A little over the platform's 256 KiB payload limit, for the envelope around the model output. */
 export const MAX_WEBHOOK_BYTES = MAX_ASYNC_PAYLOAD_BYTES + 8 * 1024;

@@ -11,6 +11,9 @@ export interface Ticket {
   token: string;
 }
 
+/** The token segment of webhook URLs, for scrubbing what the mesh logs and reports (not the route's own `:token`). */
+export const WEBHOOK_TOKEN_PATH = /(\/webhooks\/async\/[^/\s?#"']+\/)(?!:)[^/\s?#"']+/g;
+
 function signed(plane: string, nonce: string): Uint8Array {
   return new TextEncoder().encode(`${plane}:${nonce}`);
 }

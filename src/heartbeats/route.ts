@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { findPlane } from "../config/load.ts";
-import { readSecret } from "../env.ts";
 import { planeStub } from "../objects/stubs.ts";
 import { bearerToken, sameSecret } from "../http/auth.ts";
 import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
 import { problem } from "../http/problem.ts";
 import { heartbeatProbe } from "./storage.ts";
+import { readSecret } from "../secrets.ts";
 
 /**
  * `POST /api/v1/heartbeats/{plane}/{probe}` with `Authorization: Bearer <token>`: a worker or

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { readSecret } from "../env.ts";
 import type { AppEnv } from "./middleware.ts";
 import { problem } from "./problem.ts";
+import { readSecret } from "../secrets.ts";
 
 function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

@@ -19,9 +19,6 @@ const SENSITIVE_KEY = /^(?:authorization|proxy-authorization|cookies?|set-cookie
 /** The credential after an HTTP auth scheme, wherever such a header was copied into text. */
 const AUTH_SCHEME_CREDENTIAL = /\b(Api-Key|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
-/** The token path segment of webhook URLs: /webhooks/async/{plane}/{token}, not the route's `:token`. */
-const WEBHOOK_TOKEN = /(\/webhooks\/async\/[^/\s?#"']+\/)(?!:)[^/\s?#"']+/g;
-
 /** Query parameters that carry credentials (?token=…, &api_key=…, &sig=…). */
 const SENSITIVE_QUERY = /([?&][^=&#\s"']*(?:token|secret|signature|sig|password|api[-_]?key|auth)[^=&#\s"']*=)[^&#\s"']*/gi;
 
@@ -75,24 +72,27 @@ function secretForms(secrets: readonly string[]): string[] {
   return forms;
 }
 
-function scrubText(text: string, forms: readonly string[]): string {
+function scrubText(text: string, forms: readonly string[], tokenPaths: readonly RegExp[]): string {
   let scrubbed = text;
   for (const form of forms) scrubbed = scrubbed.split(form).join(FILTERED);
-  return scrubbed
+  scrubbed = scrubbed
     .replace(AUTH_SCHEME_CREDENTIAL, `$1 ${FILTERED}`)
-    .replace(WEBHOOK_TOKEN, `$1${FILTERED}`)
     .replace(SENSITIVE_QUERY, `$1${FILTERED}`);
+  for (const path of tokenPaths) scrubbed = scrubbed.replace(path, `$1${FILTERED}`);
+  return scrubbed;
 }
 
 /**
  * A copy of `value` with every known secret value, every credential-bearing key and every
- * credential-shaped piece of text replaced by "[Filtered]". Objects other than plain ones and
- * arrays (dates, requests) are kept as they are.
+ * credential-shaped piece of text replaced by "[Filtered]". `tokenPaths` are the caller's URL
+ * paths that carry a credential: each (global) pattern keeps its first group and filters the
+ * rest of its match. Objects other than plain ones and arrays (dates, requests) are kept as
+ * they are.
  */
-export function scrub<T>(value: T, secrets: readonly string[]): T {
+export function scrub<T>(value: T, secrets: readonly string[], tokenPaths: readonly RegExp[] = []): T {
   const forms = secretForms(secrets);
   const visit = (node: unknown): unknown => {
-    if (typeof node === "string") return scrubText(node, forms);
+    if (typeof node === "string") return scrubText(node, forms, tokenPaths);
     if (Array.isArray(node)) return node.map(visit);
     if (!isPlainObject(node)) return node;
     return Object.fromEntries(

@@ -1,8 +1,9 @@
 import { connect } from "cloudflare:sockets";
 import type { PlaneConfig } from "../config/schema.ts";
-import { readSecret, redactSecrets, type Env } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { PulledProbe } from "../probes/registry.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
+import { readSecret, redactSecrets } from "../secrets.ts";
 
 function secretRef(env: Env, name: string | undefined): SecretRef | undefined {
   return name === undefined ? undefined : { secretName: name, value: readSecret(env, name) };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROLES } from "../status/startup.ts";
 
 /** Worker secrets are environment names; config refers to them, never to their values. */
 export const secretNameSchema = z
@@ -32,14 +33,6 @@ export const INFERENCE_TIMING: TimingDefaults = {
   successThreshold: 1,
 };
 
-/**
- * Kubernetes' probe roles. A startup probe gates every other probe of the plane in its region
- * until it first succeeds there; liveness and readiness are checks like any other, and a
- * liveness probe that fails `failureThreshold` times in a row re-arms the startup gate (where
- * Kubernetes would restart the container).
- */
-export const ROLES = ["liveness", "readiness", "startup"] as const;
-export type Role = (typeof ROLES)[number];
 
 /** Fields every probe kind has: identity, criticality, role and Kubernetes-style timing. */
 export function probeFields(defaults: TimingDefaults) {

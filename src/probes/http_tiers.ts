@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { KUBERNETES_TIMING, probeFields, probeNameSchema, type Role } from "./common.ts";
+import type { Role } from "../status/startup.ts";
+import { KUBERNETES_TIMING, probeFields, probeNameSchema } from "./common.ts";
 import { urlOrPathSchema } from "./wire/expect.ts";
 import { httpProbeSchema, type HttpProbe } from "./http.ts";
 import type { ShorthandSpec } from "./types.ts";

@@ -1,10 +1,7 @@
 import { probeName, type Config, type PlaneConfig } from "../config/schema.ts";
-import type { Env } from "../env.ts";
-import { allSummaryStubs } from "../objects/stubs.ts";
 import { effectiveStatus } from "../status/evaluate.ts";
 import { PUSH_REGION, type PlaneStatus } from "../status/model.ts";
 import { emptySnapshot, type LatestResult, type PlaneSnapshot } from "../status/snapshot.ts";
-import { renderPlane } from "./metrics.ts";
 
 /** A configured plane with what is known of it now. */
 export interface PlaneView {
@@ -42,7 +39,7 @@ interface Versioned {
 }
 
 /** Of each plane, what the newest snapshot gave (a plane may be in two shards while it moves). */
-function newestByPlane<T extends Versioned>(shards: ReadonlyArray<readonly T[]>): Map<string, T> {
+export function newestByPlane<T extends Versioned>(shards: ReadonlyArray<readonly T[]>): Map<string, T> {
   const newest = new Map<string, T>();
   for (const item of shards.flat()) {
     const current = newest.get(item.plane);
@@ -60,18 +57,8 @@ export function mergeSnapshots(config: Config, shards: ReadonlyArray<readonly Pl
   return config.planes.map((plane) => viewOf(plane, newest.get(plane.id) ?? emptySnapshot(plane.id), now));
 }
 
-/** Every configured plane from the Summary shards: one read per shard, whatever the number of planes. */
-export async function collectPlanes(env: Env, config: Config, now: number): Promise<PlaneView[]> {
-  return mergeSnapshots(config, await Promise.all(allSummaryStubs(env).map((s) => s.list())), now);
-}
 
 /** A plane's exposition lines (renderPlane) as a Summary shard keeps them. */
 export interface RenderedPlane extends Versioned {
   lines: string[];
-}
-
-/** Every configured plane's exposition lines, in config order, as collectPlanes reads the shards. */
-export async function collectRendered(env: Env, config: Config, now: number): Promise<string[][]> {
-  const newest = newestByPlane(await Promise.all(allSummaryStubs(env).map((s) => s.exposition(now))));
-  return config.planes.map((plane) => newest.get(plane.id)?.lines ?? renderPlane(viewOf(plane, emptySnapshot(plane.id), now)));
 }

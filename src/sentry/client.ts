@@ -1,7 +1,7 @@
 import { Toucan } from "toucan-js";
 import pkg from "../../package.json" with { type: "json" };
-import { secretValues, type Env } from "../env.ts";
-import { scrub } from "../lib/scrub.ts";
+import type { Env } from "../env.ts";
+import { scrubSecrets } from "../secrets.ts";
 
 export type Sentry = Toucan;
 export type SentryEvent = Parameters<Toucan["captureEvent"]>[0];
@@ -82,8 +82,8 @@ export function createSentry(scope: SentryScope): Sentry | undefined {
     // Deep enough for an alert's failing results (contexts → failing → results → result).
     normalizeDepth: 5,
     requestDataOptions: { allowedHeaders: SAFE_REQUEST_HEADERS, allowedSearchParams: SAFE_QUERY_PARAMETER },
-    beforeSend: (event) => scrub(event, secretValues(env)),
-    beforeBreadcrumb: (breadcrumb) => scrub(breadcrumb, secretValues(env)),
+    beforeSend: (event) => scrubSecrets(env, event),
+    beforeBreadcrumb: (breadcrumb) => scrubSecrets(env, breadcrumb),
     transportOptions: { fetcher: boundedFetch(scope.onAnswer) },
   });
 }

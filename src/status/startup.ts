@@ -1,4 +1,11 @@
-import type { Role } from "../probes/common.ts";
+/**
+ * Kubernetes' probe roles. A startup probe gates every other probe of the plane in its region
+ * until it first succeeds there; liveness and readiness are checks like any other, and a
+ * liveness probe that fails `failureThreshold` times in a row re-arms the startup gate (where
+ * Kubernetes would restart the container).
+ */
+export const ROLES = ["liveness", "readiness", "startup"] as const;
+export type Role = (typeof ROLES)[number];
 
 /**
  * Kubernetes' startup gating, per region (one Prober object): while a plane has a startup

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { WEBHOOK_TOKEN_PATH } from "../../src/async/token.ts";
 import { FILTERED, scrub, secretNamesIn } from "../../src/lib/scrub.ts";
 import { excerpt, finalMessage, MAX_MESSAGE_CHARS } from "../../src/probes/outcome.ts";
 
@@ -67,7 +68,7 @@ describe("scrub", () => {
       "Api-Key abcdefgh12345678",
       "https://h/cb?token=abc&limit=5&api_key=zzz",
     ].join("\n");
-    expect(scrub(text, [])).toBe(
+    expect(scrub(text, [], [WEBHOOK_TOKEN_PATH])).toBe(
       [
         `POST /webhooks/async/us-east/${FILTERED}?x=1`,
         `authorization: Bearer ${FILTERED}`,
@@ -86,7 +87,7 @@ describe("scrub", () => {
       at: when,
       level: "error",
     };
-    const scrubbed = scrub(event, ["ab", key]);
+    const scrubbed = scrub(event, ["ab", key], [WEBHOOK_TOKEN_PATH]);
     expect(scrubbed).toEqual(event);
     expect(scrubbed.at).toBe(when);
   });

@@ -1,4 +1,5 @@
-import { checkBody, readBodyLimited, statusMatches, type Expect } from "./expect.ts";
+import { readBodyLimited } from "../../lib/body.ts";
+import { checkBody, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
 

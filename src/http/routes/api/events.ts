@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { findPlane } from "../../../config/load.ts";
 import { lastTransitionId, transitionsSince } from "../../../storage/history.ts";
-import { collectPlanes } from "../../../render/view.ts";
+import { collectPlanes } from "../../collect.ts";
 import { unknownPlane, type AppEnv } from "../../middleware.ts";
 import { transitionJson } from "./history.ts";
 import { errors, invalidRequest, iso, READ_SECURITY } from "./http.ts";
