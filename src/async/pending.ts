@@ -1,6 +1,7 @@
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import { hmacKey } from "../lib/encoding.ts";
-import type { AsyncPredictProbe, StatusPoll } from "../probes/async_predict.ts";
+import type { AsyncPredictProbe } from "../probes/async_predict.ts";
+import type { StatusPoll } from "./poll.ts";
 import { finalMessage } from "../probes/outcome.ts";
 import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "./judge.ts";
 import { issueTicket, type Ticket } from "./token.ts";

@@ -2,11 +2,13 @@ import { Hono } from "hono";
 import { logError } from "../secrets.ts";
 import { api } from "./routes/api/index.ts";
 import type { AppEnv } from "./middleware.ts";
-import { heartbeats } from "../heartbeats/route.ts";
+import { heartbeats } from "../heartbeats/index.ts";
 import { problem } from "./problem.ts";
-import { routes } from "./routes/metrics.ts";
+import { health } from "./routes/health.ts";
+import { metrics } from "./routes/metrics.ts";
+import { page } from "./routes/page.ts";
 import { captureError } from "../sentry/instrument.ts";
-import { webhooks } from "../async/route.ts";
+import { webhooks } from "../async/index.ts";
 
 /** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();
@@ -15,7 +17,9 @@ export const app = new Hono<AppEnv>();
 app.route("/api/v1/heartbeats", heartbeats);
 app.route("/", api);
 app.route("/webhooks", webhooks);
-app.route("/", routes);
+app.route("/", metrics);
+app.route("/", health);
+app.route("/", page);
 
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
 

@@ -1,37 +1,34 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  checkDelivery,
+  countDelivery,
+  followAsync,
+  matchWebhook,
+  openRequest,
+  PENDING_SCHEMA,
+  pendingCount,
+  recordSubmission,
+  type Delivery,
+  type ObjectStorage,
+  type Recording,
+  type Submission,
+  type Ticket,
+  type WebhookAnswer,
+} from "../async/index.ts";
 import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
 import type { PlaneConfig } from "../config/schema.ts";
-import { readSecret, redactSecrets, type Env } from "../env.ts";
-import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
+import type { Env } from "../env.ts";
 import { jittered } from "../lib/jitter.ts";
-import { logError } from "../secrets.ts";
-import { pollAsyncStatus } from "../probes/async_predict.ts";
+import { logError, readSecret, redactSecrets } from "../secrets.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
-import type { Ticket } from "../async/token.ts";
 import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
-import { heartbeatProbe, HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/storage.ts";
+import { heartbeatProbe, HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/index.ts";
 import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
-import {
-  asyncProbeOf,
-  dueForPoll,
-  nextAsyncWake,
-  openRequest,
-  pastDeadline,
-  PENDING_SCHEMA,
-  pendingCount,
-  pendingRow,
-  pruneTombstones,
-  recordPoll,
-  recordSubmission,
-  settle,
-  type Recording,
-  type Submission,
-} from "../async/pending.ts";
 import {
   ensurePlaneRow,
   evaluateNow,
@@ -42,8 +39,6 @@ import {
   recordResults,
   STATE_SCHEMA,
 } from "./plane/state.ts";
-import { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "../async/delivery.ts";
-import { probeContext } from "./probe_context.ts";
 import { summaryStubFor } from "./stubs.ts";
 
 /**
@@ -179,7 +174,7 @@ export class Plane extends DurableObject<Env> {
     }
     const now = Date.now();
     this.lastSideEffectsAt = now;
-    const { asyncWake, changed } = await this.followAsync(plane);
+    const { asyncWake, changed } = await followAsync(this.storage(), plane);
     const nextJudgement = this.judgeHeartbeats(plane, now);
     const { reviewAt } = this.ctx.storage.transactionSync(() => this.evaluate(plane, now, changed));
     const next = Math.min(
@@ -215,35 +210,15 @@ export class Plane extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Polls the status of accepted async requests that are due, and settles those past their
-   * deadline. Says whether anything changed, and when it is next due.
-   */
-  private async followAsync(plane: PlaneConfig): Promise<{ asyncWake: number; changed: boolean }> {
-    const due = dueForPoll(this.sql, Date.now());
-    await mapLimit(due, MAX_CONNECTIONS, async (row) => {
-      const probe = asyncProbeOf(plane, row.probe);
-      if (!probe || row.request_id === null) return;
-      const poll = await pollAsyncStatus(probe, probeContext(this.env, plane, probe, Date.now()), row.request_id);
-      this.ctx.storage.transactionSync(() => {
-        recordPoll(this.sql, row.nonce, poll, Date.now() + probe.pollIntervalSeconds * 1000);
-        const current = pendingRow(this.sql, row.nonce);
-        if (current) settle(this.sql, plane, current, Date.now(), this.recording());
-      });
-    });
-    const expired = this.ctx.storage.transactionSync(() => {
-      const now = Date.now();
-      pruneTombstones(this.sql, now);
-      const recording = this.recording();
-      return pastDeadline(this.sql, now).filter((row) => settle(this.sql, plane, row, now, recording));
-    });
-    return { asyncWake: nextAsyncWake(this.sql), changed: due.length > 0 || expired.length > 0 };
-  }
-
   /** The histogram's bounds; refused bounds (readiness says why) freeze it rather than change its buckets. */
   private latencyBounds(): readonly number[] | null {
     const buckets = latencyBuckets(this.env.LATENCY_BUCKETS);
     return buckets.ok ? buckets.bounds : null;
+  }
+
+  /** What the flows kept in this object's storage (async requests) use of it. */
+  private storage(): ObjectStorage {
+    return { sql: this.sql, env: this.env, transaction: (run) => this.ctx.storage.transactionSync(run), recording: () => this.recording() };
   }
 
   private recording(): Recording {

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { openWebhookEndpoint, type Submission } from "../async/index.ts";
 import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
@@ -10,7 +11,6 @@ import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
-import type { Submission } from "../async/pending.ts";
 import { probeContext } from "./probe_context.ts";
 import { planeStub } from "./stubs.ts";
 
@@ -234,11 +234,10 @@ export class Prober extends DurableObject<Env> {
       const started = Date.now();
       let nonce: string | undefined;
       const webhookEndpoint = async () => {
-        if (!this.env.PUBLIC_URL) throw new Error("PUBLIC_URL is not set: the platform would have no address to call back");
         const deadline = started + verdictDeadlineSeconds(probe) * 1000;
-        const ticket = await planeStub(this.env, plane.id).openAsync(plane.id, region, name, started, deadline);
-        nonce = ticket.nonce;
-        return `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/webhooks/async/${plane.id}/${ticket.token}`;
+        const opened = await openWebhookEndpoint(this.env, plane.id, { region, probe: name, submittedAt: started, deadline });
+        nonce = opened.nonce;
+        return opened.url;
       };
       const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started, webhookEndpoint));
       const accepted = outcome.ok && outcome.requestId !== undefined;

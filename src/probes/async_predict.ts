@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { errorReason } from "../async/judge.ts";
+import { parseJson } from "../lib/json.ts";
 import { INFERENCE_TIMING, probeFields } from "./common.ts";
 import { exchange, isExchange } from "./wire/exchange.ts";
-import { checkBody, jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./wire/expect.ts";
+import { jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./wire/expect.ts";
 import { credentialsMissing, fail } from "./outcome.ts";
 import { apiHeaders, refusal } from "./wire/plane_api.ts";
-import type { ProbeContext, Prober, PulledKindSpec } from "./types.ts";
+import type { Prober, PulledKindSpec } from "./types.ts";
 
 /** The platform's limit on an async request's payload. */
 export const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
 /** Submit and status answers are small JSON documents. */
-const MAX_REPLY_BYTES = 64 * 1024;
+export const MAX_REPLY_BYTES = 64 * 1024;
 
 export const asyncPredictProbeSchema = z
   .object({
@@ -77,7 +77,7 @@ export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) 
   if (!statusMatches(ex.status, config.expect.submitStatus)) {
     return fail("unexpected_status", `submit answered ${ex.status}, expected ${config.expect.submitStatus}`, ex.latencyMs, ex.status);
   }
-  const reply = z.object({ request_id: z.string().min(1).max(200) }).safeParse(safeJson(ex.body));
+  const reply = z.object({ request_id: z.string().min(1).max(200) }).safeParse(parseJson(ex.body));
   if (!reply.success) return fail("invalid_submit_reply", "submit answer has no request_id", ex.latencyMs, ex.status);
   return {
     ok: true,
@@ -101,69 +101,3 @@ export const asyncPredict: PulledKindSpec<typeof asyncPredictProbeSchema> = {
   settlesLater: { deadlineSeconds: (probe) => probe.deadlineSeconds },
   needsPublicUrl: true,
 };
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const asyncErrorSchema = z.object({ code: z.string().max(100), message: z.string().max(2000) });
-
-const statusReplySchema = z.object({
-  status: z.string().max(40),
-  webhook_status: z.string().max(40),
-  errors: z.array(asyncErrorSchema).nullable().optional(),
-});
-
-export interface StatusPoll {
-  status: string;
-  webhookStatus: string;
-  error: { code: string; message: string } | null;
-}
-
-/** One look at `GET {base}{statusPath}/{request_id}`. */
-export async function pollAsyncStatus(
-  config: AsyncPredictProbe,
-  ctx: ProbeContext,
-  requestId: string,
-): Promise<StatusPoll | { failure: string }> {
-  const headers = apiHeaders(ctx);
-  if (!(headers instanceof Headers)) return { failure: headers.message };
-  const url = resolveUrl(ctx.baseUrl, `${config.statusPath}/${encodeURIComponent(requestId)}`);
-  const ex = await exchange(ctx, url, { method: "GET", headers }, MAX_REPLY_BYTES);
-  if (!isExchange(ex)) return { failure: `${ex.reason}: ${ex.message}` };
-  if (ex.status < 200 || ex.status > 299) return { failure: `status endpoint answered ${ex.status}` };
-  const reply = statusReplySchema.safeParse(safeJson(ex.body));
-  if (!reply.success) return { failure: "status endpoint answer has no status and webhook_status" };
-  return { status: reply.data.status, webhookStatus: reply.data.webhook_status, error: reply.data.errors?.[0] ?? null };
-}
-
-// ---- the webhook ---------------------------------------------------------------------------
-
-/** What the platform POSTs to the webhook endpoint when a request completes. */
-export const webhookBodySchema = z.object({
-  request_id: z.string().min(1).max(200),
-  model_id: z.string().max(200).optional(),
-  deployment_id: z.string().max(200).optional(),
-  type: z.literal("async_request_completed"),
-  time: z.iso.datetime({ offset: true }),
-  data: z.json().nullable(),
-  errors: z.array(asyncErrorSchema).nullable().default([]),
-});
-export type WebhookBody = z.infer<typeof webhookBodySchema>;
-
-/**
- * The webhook against the expectation: an error code fails it (MODEL_DOES_NOT_EXIST reads
- * NO_ORACLE, any other code is the reason), and the data must match `expect`.
- */
-export function checkWebhook(config: AsyncPredictProbe, body: WebhookBody): { ok: boolean; reason: string; message: string } {
-  const error = body.errors?.[0];
-  if (error) return { ok: false, reason: errorReason(error.code), message: `${error.code}: ${error.message}` };
-  const { output, outputPaths } = config.expect;
-  const mismatch = checkBody({ status: 200, json: output, jsonPaths: outputPaths }, JSON.stringify(body.data), 0, 200);
-  if (mismatch) return { ok: false, reason: "webhook_payload_mismatch", message: mismatch.message };
-  return { ok: true, reason: "ok", message: "webhook payload as expected" };
-}

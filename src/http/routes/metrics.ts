@@ -1,18 +1,15 @@
 import { Hono, type Context } from "hono";
-import { latencyBuckets } from "../../config/latency_buckets.ts";
 import { loadConfig } from "../../config/load.ts";
-import { allSummaryStubs } from "../../objects/stubs.ts";
-import { needsPublicUrl } from "../../probes/registry.ts";
 import { requireBearer } from "../auth.ts";
-import { collectPlanes, collectRendered } from "../../render/view.ts";
+import { collectPlanes, collectRendered } from "../collect.ts";
 import type { AppEnv } from "../middleware.ts";
 import { renderScrape, scrapeFamilies } from "../../render/metrics.ts";
-import { STATUS_PAGE } from "../../render/page.ts";
 import { problem } from "../problem.ts";
 import { acceptsGzip, CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "../../render/prometheus.ts";
 import { parseSelector, type Matcher } from "../../render/selector.ts";
 
-export const routes = new Hono<AppEnv>();
+/** The Prometheus face: the full scrape and federation. */
+export const metrics = new Hono<AppEnv>();
 
 /**
  * A scrape, in the format the scraper negotiated: one read per Summary shard, no D1, whatever
@@ -36,14 +33,14 @@ async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promis
   return c.body(streamChunks(chunks), 200, headers);
 }
 
-routes.use("/metrics", requireBearer("METRICS_TOKEN"));
-routes.use("/federate", requireBearer("METRICS_TOKEN"));
+metrics.use("/metrics", requireBearer("METRICS_TOKEN"));
+metrics.use("/federate", requireBearer("METRICS_TOKEN"));
 
 /** The full metric set. */
-routes.get("/metrics", (c) => scrape(c, null));
+metrics.get("/metrics", (c) => scrape(c, null));
 
 /** Federation: the series matching any `match[]` selector. */
-routes.get("/federate", (c) => {
+metrics.get("/federate", (c) => {
   const texts = c.req.queries("match[]") ?? [];
   if (texts.length === 0) {
     return problem(c, 400, "Missing selector", 'Give at least one series selector, e.g. /federate?match[]=workload_plane_health_status or match[]={plane="x"}.');
@@ -55,32 +52,3 @@ routes.get("/federate", (c) => {
   }
   return scrape(c, parsed.flatMap(({ result }) => (result.ok ? [result.matchers] : [])));
 });
-
-routes.get("/healthz/livez", (c) => c.text("ok"));
-
-/** Ready when the config and the latency buckets are valid, D1 and the Durable Objects answer, and webhooks have an address. */
-routes.get("/healthz/readyz", async (c) => {
-  const loaded = loadConfig(c.env);
-  const config = loaded.ok ? { ok: true, source: loaded.source } : { ok: false, source: loaded.source, problems: loaded.problems };
-  const buckets = latencyBuckets(c.env.LATENCY_BUCKETS);
-  const latency = buckets.ok ? { ok: true, bounds: buckets.bounds } : { ok: false, problem: buckets.problem };
-  const check = async (probe: () => Promise<unknown>) => {
-    try {
-      await probe();
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-  };
-  const [d1, durableObjects] = await Promise.all([
-    check(() => c.env.DB.prepare("SELECT 1 FROM results LIMIT 1").all()),
-    check(() => Promise.all(allSummaryStubs(c.env).map((s) => s.ping()))),
-  ]);
-  // Some probes (async inference) give their target a webhook address on this mesh: without PUBLIC_URL they cannot run.
-  const callsBack = loaded.ok && loaded.config.planes.some((p) => p.probes.some(needsPublicUrl));
-  const webhooks = !callsBack || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
-  const ok = config.ok && latency.ok && d1.ok && durableObjects.ok && webhooks.ok;
-  return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects, webhooks } }, ok ? 200 : 503);
-});
-
-routes.get("/", (c) => c.html(STATUS_PAGE));
