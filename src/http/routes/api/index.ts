@@ -7,7 +7,7 @@ import { events } from "./events.ts";
 import { history } from "./history.ts";
 import { cacheFor, invalidRequest } from "./http.ts";
 import { planes } from "./planes.ts";
-import { renderReference } from "./reference.ts";
+import { renderReference } from "../../../render/api_reference.ts";
 import { statusEventSchema } from "./schemas.ts";
 
 /**
