@@ -77,7 +77,7 @@ export const planeSchema = z
 
 export const configSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe("The JSON Schema editors check the file against: ./planes.schema.json."),
     planes: z.array(planeSchema).min(1, "declare at least one plane"),
   })
   .strict()

@@ -16,7 +16,7 @@ export const asyncPredictProbeSchema = z
   .object({
     kind: z.literal("async_predict"),
     ...probeFields(INFERENCE_TIMING),
-    path: z.string().regex(/^\/\S*$/, "expected a path starting with /").default("/async_predict"),
+    path: z.string().regex(/^\/\S*$/, "expected a path starting with /").default("/async_predict").describe("Joined to the plane's baseUrl."),
     statusPath: z
       .string()
       .regex(/^\/\S*$/, "expected a path starting with /")
@@ -28,12 +28,13 @@ export const asyncPredictProbeSchema = z
       .describe("The model input, sent as model_input."),
     expect: z
       .object({
-        submitStatus: statusSpecSchema.default("200-299"),
+        submitStatus: statusSpecSchema.default("200-299").describe("Accepted statuses of the submit."),
         output: z.json().optional().describe("The webhook's data must equal this value."),
         outputPaths: z.array(jsonPathCheckSchema).optional().describe("Checks on the webhook's data."),
       })
       .strict()
-      .default({ submitStatus: "200-299" }),
+      .default({ submitStatus: "200-299" })
+      .describe("What the submit, the webhook and its data must be."),
     deadlineSeconds: z
       .number()
       .min(1)
@@ -41,9 +42,9 @@ export const asyncPredictProbeSchema = z
       .default(60)
       .describe("The webhook must arrive and the status complete within this long of the submit."),
     pollIntervalSeconds: z.number().min(0.2).max(60).default(5).describe("How often the status is polled."),
-    priority: z.number().int().min(0).max(2).optional(),
-    maxTimeInQueueSeconds: z.number().int().min(10).max(72 * 3600).optional(),
-    inferenceRetryConfig: z.record(z.string(), z.json()).optional(),
+    priority: z.number().int().min(0).max(2).optional().describe("Sent as priority."),
+    maxTimeInQueueSeconds: z.number().int().min(10).max(72 * 3600).optional().describe("Sent as max_time_in_queue_seconds."),
+    inferenceRetryConfig: z.record(z.string(), z.json()).optional().describe("Sent as inference_retry_config."),
   })
   .strict();
 export type AsyncPredictProbe = z.infer<typeof asyncPredictProbeSchema>;

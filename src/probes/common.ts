@@ -43,10 +43,22 @@ export function probeFields(defaults: TimingDefaults) {
       .boolean()
       .default(true)
       .describe("A failing critical probe can fail the plane; a non-critical one only degrades it."),
-    periodSeconds: z.number().int().min(1).max(3600).default(defaults.periodSeconds),
-    timeoutSeconds: z.number().min(0.1).max(120).default(defaults.timeoutSeconds),
-    initialDelaySeconds: z.number().int().min(0).max(86_400).default(0),
-    failureThreshold: z.number().int().min(1).max(100).default(defaults.failureThreshold),
-    successThreshold: z.number().int().min(1).max(100).default(defaults.successThreshold),
+    periodSeconds: z.number().int().min(1).max(3600).default(defaults.periodSeconds).describe("How often the probe runs from each region."),
+    timeoutSeconds: z.number().min(0.1).max(120).default(defaults.timeoutSeconds).describe("How long one run may take before it fails with timeout."),
+    initialDelaySeconds: z.number().int().min(0).max(86_400).default(0).describe("How long a region waits before the probe's first run."),
+    failureThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(defaults.failureThreshold)
+      .describe("Consecutive failures that turn a passing probe failing."),
+    successThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(defaults.successThreshold)
+      .describe("Consecutive successes that turn a failing probe passing."),
   };
 }

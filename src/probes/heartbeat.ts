@@ -15,8 +15,8 @@ export const heartbeatProbeSchema = z
     periodSeconds: z.number().int().min(1).max(86_400).default(60).describe("A heartbeat is expected at least this often."),
     graceSeconds: z.number().int().min(0).max(86_400).default(30).describe("Lateness tolerated before a missed heartbeat counts."),
     initialDelaySeconds: z.number().int().min(0).max(86_400).default(0).describe("Extra time before the first heartbeat is expected."),
-    failureThreshold: z.number().int().min(1).max(100).default(1),
-    successThreshold: z.number().int().min(1).max(100).default(1),
+    failureThreshold: z.number().int().min(1).max(100).default(1).describe("Consecutive missed deadlines that fail a passing probe."),
+    successThreshold: z.number().int().min(1).max(100).default(1).describe("Consecutive beats that pass a failing probe."),
     tokenSecret: secretNameSchema.describe("Name of the Worker secret holding the token senders present as `Authorization: Bearer <token>`."),
   })
   .strict();

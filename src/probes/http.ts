@@ -20,13 +20,14 @@ export const httpProbeSchema = z
     kind: z.literal("http"),
     ...probeFields(KUBERNETES_TIMING),
     url: urlOrPathSchema.describe("Absolute URL, or a path joined to the plane's baseUrl."),
-    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET").describe("The request method."),
     headers: z
       .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name"), headerValueSchema)
-      .default({}),
-    body: z.string().optional(),
+      .default({})
+      .describe('Request headers; a value may come from a secret: {"secret": "NAME", "prefix": "Bearer "}.'),
+    body: z.string().optional().describe("The request body."),
     expect: expectSchema("200-399"),
-    maxBodyBytes: z.number().int().min(0).max(8 * 1024 * 1024).default(64 * 1024),
+    maxBodyBytes: z.number().int().min(0).max(8 * 1024 * 1024).default(64 * 1024).describe("Most bytes of the answer read and checked."),
   })
   .strict();
 export type HttpProbe = z.infer<typeof httpProbeSchema>;

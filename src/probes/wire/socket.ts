@@ -11,7 +11,7 @@ export const socketTargetFields = {
     .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, "expected a host name or an IP address, without scheme or port")
     .optional()
     .describe("Host to connect to; defaults to the host of the plane's baseUrl."),
-  port: z.number().int().min(1).max(65_535),
+  port: z.number().int().min(1).max(65_535).describe("The port to connect to."),
 };
 
 /** `off`: plain TCP; `on`: TLS from the first byte; `starttls`: plain first, upgraded later (PostgreSQL's SSLRequest). */
