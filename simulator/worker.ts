@@ -6,7 +6,7 @@ export { SimulatedPlane } from "./plane.ts";
 
 /**
  * A local stand-in for an ML inference platform, so the mesh can be developed and tested with
- * no account and no network. Never deployed with the mesh (see wrangler.simulator.toml).
+ * no account and no network. Never deployed with the mesh (see simulator/wrangler.toml).
  */
 export interface SimulatorEnv {
   SIM_PLANE: DurableObjectNamespace<SimulatedPlane>;

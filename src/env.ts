@@ -3,7 +3,7 @@ import type { Plane } from "./objects/plane.ts";
 import type { Prober } from "./objects/prober.ts";
 import type { Summary } from "./objects/summary.ts";
 
-/** Bindings and variables of the mesh Worker (see wrangler.toml and README "Bindings"). */
+/** Bindings and variables of the mesh Worker (see wrangler.toml and docs/deploy.md). */
 export interface Env {
   /** One Prober object per (plane, region), created with the region as its location hint. */
   PROBER: DurableObjectNamespace<Prober>;

@@ -19,7 +19,7 @@ export type SyncPredictProbe = z.infer<typeof syncPredictProbeSchema>;
 
 /**
  * `POST {base}/predict` with `Authorization: Api-Key …`; an answer that is not a refusal
- * (src/probes/plane_api.ts) is judged against `expect`.
+ * (src/probes/wire/plane_api.ts) is judged against `expect`.
  */
 export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) => {
   const headers = apiHeaders(ctx);

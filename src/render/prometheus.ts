@@ -108,8 +108,8 @@ export function expositionEnd(format: ExpositionFormat): string {
 /**
  * Writes families in chunks of lines: the header of each family before its samples, each
  * family contiguous, families without samples left out. No timestamps: every value is read
- * live at the scrape, so the scraper's own scrape time is the right one (see README
- * "Federation"). Callers keep (name, labels) unique.
+ * live at the scrape, so the scraper's own scrape time is the right one (see
+ * docs/outputs.md, "No timestamps"). Callers keep (name, labels) unique.
  */
 export function* renderChunks(families: Iterable<MetricFamily>, format: ExpositionFormat): Generator<string> {
   let chunk = "";
