@@ -1,5 +1,5 @@
 import bundledConfig from "../config/planes.json" with { type: "json" };
-import { WEBHOOK_TOKEN_PATH } from "./async/index.ts";
+import { WEBHOOK_TOKEN_PATH } from "./async/token.ts";
 import type { Env } from "./env.ts";
 import { scrub, secretNamesIn } from "./lib/scrub.ts";
 

@@ -23,7 +23,7 @@
  */
 export { openWebhookEndpoint } from "./endpoint.ts";
 export { openRequest, PENDING_SCHEMA, pendingCount, recordSubmission, type Recording, type Submission } from "./pending.ts";
-export { WEBHOOK_TOKEN_PATH, type Ticket } from "./token.ts";
+export type { Ticket } from "./token.ts";
 export { webhooks } from "./route.ts";
 export { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./delivery.ts";
 export { followAsync, type ObjectStorage } from "./follow.ts";
