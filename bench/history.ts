@@ -38,7 +38,9 @@ async function call<T>(url: string): Promise<T> {
 export async function benchHistory(bench: RunningWorker, persistDir: string, options: HistoryOptions): Promise<HistoryResult> {
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const insert = async (batch: number, rows: number, from: number) => {
-    const { ms } = await call<{ ms: number }>(`${bench.url}/history/insert?rows=${rows}&batch=${batch}&planes=${options.planes}&from=${from}`);
+    const { ms } = await call<{ ms: number }>(
+      `${bench.url}/history/insert?rows=${rows}&batch=${batch}&planes=${options.planes}&from=${from}`,
+    );
     return rows / (ms / 1000);
   };
   const batched: number[] = [];
@@ -61,10 +63,9 @@ export async function benchHistory(bench: RunningWorker, persistDir: string, opt
   const db = localD1(persistDir);
   try {
     const pages = new Map(
-      (db.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name").all() as Array<{ name: string; bytes: number }>).map((r) => [
-        r.name,
-        r.bytes,
-      ]),
+      (db.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name").all() as Array<{ name: string; bytes: number }>).map(
+        (r) => [r.name, r.bytes],
+      ),
     );
     const perRow = (table: string, index: string) => {
       const { n } = db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };

@@ -64,7 +64,8 @@ export async function benchLatency(target: Target, rounds: number, samples: numb
     const rows: LatencyRow[] = [];
     for (const delayMs of DELAYS_MS) {
       const durations: number[] = [];
-      for (let n = 0; n < rounds * samples; n++) durations.push((await blackbox.probe(`${target.url}/delay/${delayMs}`)).durationSeconds * 1000);
+      for (let n = 0; n < rounds * samples; n++)
+        durations.push((await blackbox.probe(`${target.url}/delay/${delayMs}`)).durationSeconds * 1000);
       rows.push({ delayMs, mesh: spread(meshMs.get(delayMs)!), blackbox: spread(durations) });
     }
     return rows;

@@ -47,7 +47,9 @@ const QUICK: Plan = {
 const OPEN_FILES_PER_LOCAL_OBJECT = 3;
 
 function openFilesLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max open files"));
   return Number(line?.split(/\s{2,}/)[1] ?? Infinity);
 }
 
@@ -116,7 +118,9 @@ function report(r: Results, command: string): string {
   const meshOverBlackbox = t.mesh.probesPerSecond.median / t.blackbox.probesPerSecond.median;
   const perCoreOverBlackbox = t.blackbox.cpuMsPerProbe.median / t.mesh.cpuMsPerProbe.median;
   const worstLatency = r.latency.reduce((worst, row) =>
-    Math.abs(durationError(row, "mesh")) / allowedError(row.delayMs) > Math.abs(durationError(worst, "mesh")) / allowedError(worst.delayMs) ? row : worst,
+    Math.abs(durationError(row, "mesh")) / allowedError(row.delayMs) > Math.abs(durationError(worst, "mesh")) / allowedError(worst.delayMs)
+      ? row
+      : worst,
   );
   const metrics1000 = r.scrapes.find((s) => s.planes === 1_000 && s.probesPerPlane === 1 && s.path === "/metrics");
   const loaded = Number(r.machine.load.split(" ")[0]) > r.machine.cores / 2;
@@ -206,7 +210,17 @@ function report(r: Results, command: string): string {
     "Invocations and subrequests are from the cron's own log line.",
     "",
     table(
-      ["planes × regions × probes", "fan-out ms", "landed ms", "CPU ms / probe", "failed", "warm tick ms", "warm CPU ms / target", "invocations", "most subrequests"],
+      [
+        "planes × regions × probes",
+        "fan-out ms",
+        "landed ms",
+        "CPU ms / probe",
+        "failed",
+        "warm tick ms",
+        "warm CPU ms / target",
+        "invocations",
+        "most subrequests",
+      ],
       r.ticks.map((row) => [
         `${row.planes.toLocaleString("en-US")} × 3 × ${row.probesPerPlane}`,
         show(row.fanoutMs),
@@ -278,7 +292,13 @@ function report(r: Results, command: string): string {
       tableSizes(1_000, 30, r.history.bytesPerRow).map((at30, i) => {
         const at400 = tableSizes(1_000, 400, r.history.bytesPerRow)[i]!;
         const gb = (bytes: number) => `${fmt(bytes / 1e9)} GB`;
-        return [`\`${at30.table}\``, at30.rows.toLocaleString("en-US"), gb(at30.bytes), at400.rows.toLocaleString("en-US"), gb(at400.bytes)];
+        return [
+          `\`${at30.table}\``,
+          at30.rows.toLocaleString("en-US"),
+          gb(at30.bytes),
+          at400.rows.toLocaleString("en-US"),
+          gb(at400.bytes),
+        ];
       }),
     ),
     "",
@@ -322,7 +342,10 @@ try {
   for (const size of plan.ticks) {
     const files = size.planes * (REGIONS_PER_PLANE + 1) * OPEN_FILES_PER_LOCAL_OBJECT;
     if (files > openFilesLimit()) {
-      notRun.push({ planes: size.planes, reason: `needs about ${files.toLocaleString("en-US")} open files; this machine allows ${openFilesLimit().toLocaleString("en-US")} (ulimit -n)` });
+      notRun.push({
+        planes: size.planes,
+        reason: `needs about ${files.toLocaleString("en-US")} open files; this machine allows ${openFilesLimit().toLocaleString("en-US")} (ulimit -n)`,
+      });
       continue;
     }
     step(`3./4. tick and scrapes at ${size.planes} planes × 3 × ${size.probesPerPlane}`);
@@ -351,7 +374,8 @@ try {
   };
   writeFileSync(join(ROOT, "BENCHMARKS.md"), report(results, command));
   step("done: BENCHMARKS.md written");
-  if (quick) console.log(`ratio mesh/raw-fetch: ${fmt(throughput.mesh.probesPerSecond.median / throughput.rawFetch.probesPerSecond.median)}`);
+  if (quick)
+    console.log(`ratio mesh/raw-fetch: ${fmt(throughput.mesh.probesPerSecond.median / throughput.rawFetch.probesPerSecond.median)}`);
 } finally {
   await bench.stop();
   await target.stop();

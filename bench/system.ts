@@ -33,7 +33,9 @@ function readStat(pid: string): ProcStat | undefined {
  * matches (workerd under a wrangler process), or by `pid` alone when `name` is not given.
  */
 export function cpuSeconds(pid: number, name?: string): number {
-  const all = readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => readStat(p) ?? []);
+  const all = readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => readStat(p) ?? []);
   if (name === undefined) return all.find((p) => p.pid === pid)?.cpuSeconds ?? 0;
   const children = new Map<number, ProcStat[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);

@@ -89,12 +89,17 @@ export async function benchThroughput(target: Target, bench: RunningWorker, opti
   const raw = [];
   for (let run = 0; run < options.baselineRuns; run++) {
     raw.push(
-      await drive(concurrency, options.baselineProbes, () => cpuSeconds(bench.pid, "workerd"), async () => {
-        const url = `${bench.url}/fetch?n=${FETCHES_PER_INVOCATION}&url=${encodeURIComponent(`${target.url}/`)}`;
-        const { ok } = (await (await fetch(url)).json()) as { ok: number };
-        if (ok !== FETCHES_PER_INVOCATION) throw new Error(`raw fetch: ${ok} of ${FETCHES_PER_INVOCATION} succeeded`);
-        return ok;
-      }),
+      await drive(
+        concurrency,
+        options.baselineProbes,
+        () => cpuSeconds(bench.pid, "workerd"),
+        async () => {
+          const url = `${bench.url}/fetch?n=${FETCHES_PER_INVOCATION}&url=${encodeURIComponent(`${target.url}/`)}`;
+          const { ok } = (await (await fetch(url)).json()) as { ok: number };
+          if (ok !== FETCHES_PER_INVOCATION) throw new Error(`raw fetch: ${ok} of ${FETCHES_PER_INVOCATION} succeeded`);
+          return ok;
+        },
+      ),
     );
   }
   const blackbox = await startBlackbox();
@@ -102,10 +107,15 @@ export async function benchThroughput(target: Target, bench: RunningWorker, opti
   try {
     for (let run = 0; run < options.baselineRuns; run++) {
       bb.push(
-        await drive(concurrency, options.baselineProbes, () => cpuSeconds(blackbox.pid), async () => {
-          if (!(await blackbox.probe(`${target.url}/`)).success) throw new Error("blackbox_exporter: probe failed");
-          return 1;
-        }),
+        await drive(
+          concurrency,
+          options.baselineProbes,
+          () => cpuSeconds(blackbox.pid),
+          async () => {
+            if (!(await blackbox.probe(`${target.url}/`)).success) throw new Error("blackbox_exporter: probe failed");
+            return 1;
+          },
+        ),
       );
     }
   } finally {

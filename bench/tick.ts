@@ -67,7 +67,11 @@ export interface ScrapeRow {
 const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_success&match[]=probe_duration_seconds";
 
 /** Scrapes as Prometheus does (gzip accepted): time to the last byte, bytes on the wire and of the exposition. */
-async function scrape(url: string, runs: number, pid: number): Promise<Omit<ScrapeRow, "planes" | "probesPerPlane" | "path" | "subrequests">> {
+async function scrape(
+  url: string,
+  runs: number,
+  pid: number,
+): Promise<Omit<ScrapeRow, "planes" | "probesPerPlane" | "path" | "subrequests">> {
   const times: number[] = [];
   const cpu: number[] = [];
   let last = { status: 0, bytes: 0, wireBytes: 0 };
@@ -83,10 +87,19 @@ async function scrape(url: string, runs: number, pid: number): Promise<Omit<Scra
   return { ms: spread(times), ...last, cpuMs: spread(cpu) };
 }
 
-export async function benchTick(target: Target, { planes, probesPerPlane, runs, scrapes }: TickSize): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {
+export async function benchTick(
+  target: Target,
+  { planes, probesPerPlane, runs, scrapes }: TickSize,
+): Promise<{ tick: TickRow; scrapes: ScrapeRow[] }> {
   const targets = planes * REGIONS_PER_PLANE;
   const probes = targets * probesPerPlane;
-  const measured = { fanoutMs: [] as number[], landedMs: [] as number[], cpuMs: [] as number[], warmMs: [] as number[], warmCpu: [] as number[] };
+  const measured = {
+    fanoutMs: [] as number[],
+    landedMs: [] as number[],
+    cpuMs: [] as number[],
+    warmMs: [] as number[],
+    warmCpu: [] as number[],
+  };
   let shape = { invocations: 0, mostSubrequests: 0 };
   let failed = { count: 0, text: "0" };
   const scrapeRows: ScrapeRow[] = [];
@@ -108,12 +121,15 @@ export async function benchTick(target: Target, { planes, probesPerPlane, runs, 
         measured.landedMs.push(performance.now() - started);
         measured.cpuMs.push(((cpuSeconds(mesh.pid, "workerd") - cpu0) * 1000) / probes);
         // A probe that failed (timed out in the queue of the one local thread) still lands.
-        const reasons = d1.prepare("SELECT reason, count(*) AS n FROM results WHERE ok = 0 GROUP BY reason ORDER BY n DESC").all() as Array<{ reason: string; n: number }>;
+        const reasons = d1
+          .prepare("SELECT reason, count(*) AS n FROM results WHERE ok = 0 GROUP BY reason ORDER BY n DESC")
+          .all() as Array<{ reason: string; n: number }>;
         const count = reasons.reduce((sum, r) => sum + r.n, 0);
         if (count > failed.count) failed = { count, text: reasons.map((r) => `${r.n} ${r.reason}`).join(", ") };
 
         const log = /cron ticked (\d+) probers in (\d+) invocations, at most (\d+) subrequests each/.exec(mesh.logs());
-        if (!log || Number(log[1]) !== targets) throw new Error(`the cron did not report ticking ${targets} probers:\n${mesh.logs().slice(-2000)}`);
+        if (!log || Number(log[1]) !== targets)
+          throw new Error(`the cron did not report ticking ${targets} probers:\n${mesh.logs().slice(-2000)}`);
         shape = { invocations: Number(log[2]), mostSubrequests: Number(log[3]) };
 
         const warmCpu0 = cpuSeconds(mesh.pid, "workerd");

@@ -51,12 +51,16 @@ function fakePlatform(submissions: Submission[]): Promise<{ server: Server; port
       return;
     }
     if (req.method === "GET" && action === "async_request") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ request_id: id, status: "SUCCEEDED", webhook_status: "SUCCEEDED" }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ request_id: id, status: "SUCCEEDED", webhook_status: "SUCCEEDED" }));
       return;
     }
     res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
 async function deliver(s: Submission): Promise<{ ms: number; outcome: string }> {

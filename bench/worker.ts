@@ -42,7 +42,14 @@ function result(i: number, planes: number, from: number): ProbeResult {
 }
 
 /** Rollup rows of every series of `planes` planes for each period in [from, to). */
-async function seedRollups(db: D1Database, table: "results_hourly" | "results_daily", planes: number, from: number, to: number, unit: number) {
+async function seedRollups(
+  db: D1Database,
+  table: "results_hourly" | "results_daily",
+  planes: number,
+  from: number,
+  to: number,
+  unit: number,
+) {
   const column = table === "results_hourly" ? "hour" : "day";
   const runsPerPeriod = unit / MINUTE_MS;
   let rows: unknown[] = [];
@@ -68,7 +75,9 @@ async function seedRollups(db: D1Database, table: "results_hourly" | "results_da
 
 async function setMarks(db: D1Database, marks: Record<string, number>) {
   await db.batch(
-    Object.entries(marks).map(([name, value]) => db.prepare("INSERT OR REPLACE INTO rollup_state (name, value) VALUES (?, ?)").bind(name, value)),
+    Object.entries(marks).map(([name, value]) =>
+      db.prepare("INSERT OR REPLACE INTO rollup_state (name, value) VALUES (?, ?)").bind(name, value),
+    ),
   );
 }
 

@@ -210,7 +210,10 @@ export async function startWorker(options: WorkerOptions, sink: string[] = []): 
 }
 
 /** A GET with node:http: no time limit, and the body as it came over the wire (not decompressed). */
-export function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+export function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((done, fail) => {
     get(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -234,7 +237,13 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
   const [simulator, mesh] = await Promise.allSettled([
     startWorker(
       // Its own state directory: two workerd processes cannot share one.
-      { config: "simulator/wrangler.toml", port: options.simulatorPort, persistDir: join(persistDir, "simulator"), vars: options.simulatorVars, output },
+      {
+        config: "simulator/wrangler.toml",
+        port: options.simulatorPort,
+        persistDir: join(persistDir, "simulator"),
+        vars: options.simulatorVars,
+        output,
+      },
       sink,
     ),
     startWorker(

@@ -26,7 +26,9 @@ export const faultsSchema = z
     webhook: z
       .enum(["drop", "twice", "late", "bad_signature"])
       .optional()
-      .describe("drop: never deliver (but report it delivered); twice: deliver a duplicate; late: deliver after lateMs; bad_signature: sign with a wrong secret."),
+      .describe(
+        "drop: never deliver (but report it delivered); twice: deliver a duplicate; late: deliver after lateMs; bad_signature: sign with a wrong secret.",
+      ),
     lateMs: z.number().int().min(0).max(600_000).optional().describe("When a late webhook is delivered (default 70 s)."),
     asyncError: z.enum(ASYNC_ERROR_CODES).optional().describe("End async requests FAILED with this error code."),
     stuckQueued: z.boolean().optional().describe("Async requests stay QUEUED and no webhook is sent."),

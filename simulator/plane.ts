@@ -111,7 +111,9 @@ export class SimulatedPlane extends DurableObject<SimulatorEnv> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const due = this.sql.exec<{ request_id: string; step: Step }>("SELECT request_id, step FROM steps WHERE at <= ? ORDER BY at", now).toArray();
+    const due = this.sql
+      .exec<{ request_id: string; step: Step }>("SELECT request_id, step FROM steps WHERE at <= ? ORDER BY at", now)
+      .toArray();
     this.sql.exec("DELETE FROM steps WHERE at <= ?", now);
     for (const { request_id, step } of due) await this.run(request_id, step);
     const next = this.sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM steps").one().at;

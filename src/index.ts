@@ -21,7 +21,9 @@ export const Prober = instrumentedObject("Prober", ProberObject, { tick: true, a
   const [plane, region] = name.split("/");
   return { plane, region };
 });
-export const Summary = instrumentedObject("Summary", SummaryObject, { put: true, ping: true, list: true, exposition: true }, (name) => ({ shard: name }));
+export const Summary = instrumentedObject("Summary", SummaryObject, { put: true, ping: true, list: true, exposition: true }, (name) => ({
+  shard: name,
+}));
 
 export default {
   fetch: app.fetch,

@@ -62,10 +62,7 @@ export function scrubSecrets<T>(env: Env, value: T): T {
 }
 
 function findSecretValues(env: Env): string[] {
-  const names = new Set([
-    ...secretNamesIn(rawConfig(env)),
-    ...Object.keys(env).filter((name) => SECRET_LIKE_NAME.test(name)),
-  ]);
+  const names = new Set([...secretNamesIn(rawConfig(env)), ...Object.keys(env).filter((name) => SECRET_LIKE_NAME.test(name))]);
   const values = [...names].flatMap((name) => readSecret(env, name) ?? []);
   return [...values, ...dsnCredentials(env.SENTRY_DSN ?? "")];
 }

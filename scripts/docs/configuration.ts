@@ -73,12 +73,21 @@ export function configurationReference(): string {
     "## The file",
     "",
     ...HEADER,
-    ...rows({ ...root, properties: { $schema: root.properties!.$schema!, planes: { type: "array", description: "The planes to watch.", items: { type: "object" } } } }),
+    ...rows({
+      ...root,
+      properties: {
+        $schema: root.properties!.$schema!,
+        planes: { type: "array", description: "The planes to watch.", items: { type: "object" } },
+      },
+    }),
     "",
     "## A plane",
     "",
     ...HEADER,
-    ...rows({ ...plane, properties: { ...planeFields, probes: { type: "array", description: "The probes, of the kinds below.", items: { type: "object" } } } }),
+    ...rows({
+      ...plane,
+      properties: { ...planeFields, probes: { type: "array", description: "The probes, of the kinds below.", items: { type: "object" } } },
+    }),
     "",
     "## Probes, by kind",
     "",

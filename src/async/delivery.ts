@@ -107,7 +107,8 @@ export function matchWebhook(
       : answer(200, "late", "the request was already judged at its deadline");
   }
   const row = pendingRow(sql, nonce);
-  if (!row || (row.request_id !== null && row.request_id !== body.request_id)) return answer(200, "unknown", "no pending request with this id");
+  if (!row || (row.request_id !== null && row.request_id !== body.request_id))
+    return answer(200, "unknown", "no pending request with this id");
   if (row.webhook !== null) return answer(200, "duplicate", "already received");
   if (now >= row.deadline) return answer(200, "late", "the request's deadline has passed");
   const probe = asyncProbeOf(plane, row.probe);

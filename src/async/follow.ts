@@ -2,7 +2,17 @@ import type { PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { probeContext } from "../objects/probe_context.ts";
-import { asyncProbeOf, dueForPoll, nextAsyncWake, pastDeadline, pendingRow, pruneTombstones, recordPoll, settle, type Recording } from "./pending.ts";
+import {
+  asyncProbeOf,
+  dueForPoll,
+  nextAsyncWake,
+  pastDeadline,
+  pendingRow,
+  pruneTombstones,
+  recordPoll,
+  settle,
+  type Recording,
+} from "./pending.ts";
 import { pollAsyncStatus } from "./poll.ts";
 
 /** The Plane object's storage, as a flow kept in it sees it: SQL, atomic transactions, and how results are recorded. */

@@ -36,9 +36,7 @@ export interface AsyncObservation {
   pollError: string | null;
 }
 
-export type AsyncVerdict =
-  | { done: false }
-  | { done: true; ok: boolean; reason: string; message: string; latencyMs: number };
+export type AsyncVerdict = { done: false } | { done: true; ok: boolean; reason: string; message: string; latencyMs: number };
 
 const RANK: Record<string, number> = { QUEUED: 0, IN_PROGRESS: 1 };
 const rank = (status: string) => RANK[status] ?? 2;
@@ -74,7 +72,12 @@ export function judgeAsync(o: AsyncObservation, now: number): AsyncVerdict {
   const problem = sequenceProblem(o.statuses);
   if (problem) return fail("async_status_invalid", problem);
   const last = o.statuses.at(-1);
-  if (last === "WEBHOOK_FAILED" || o.webhookStatus === "FAILED" || o.webhookStatus === "CANCELED" || o.webhookStatus === "NO_WEBHOOK_PROVIDED") {
+  if (
+    last === "WEBHOOK_FAILED" ||
+    o.webhookStatus === "FAILED" ||
+    o.webhookStatus === "CANCELED" ||
+    o.webhookStatus === "NO_WEBHOOK_PROVIDED"
+  ) {
     return fail("webhook_delivery_failed", `the platform could not deliver the webhook: ${seen(o)}`);
   }
   if (isTerminal(last) && last !== "SUCCEEDED") {
@@ -83,7 +86,13 @@ export function judgeAsync(o: AsyncObservation, now: number): AsyncVerdict {
     return fail("async_request_failed", `request ended ${last}: ${seen(o)}`);
   }
   if (o.webhook && last === "SUCCEEDED" && o.webhookStatus === "SUCCEEDED") {
-    return { done: true, ok: true, reason: "ok", message: `webhook after ${o.webhook.at - o.submittedAt} ms; ${seen(o)}`, latencyMs: o.webhook.at - o.submittedAt };
+    return {
+      done: true,
+      ok: true,
+      reason: "ok",
+      message: `webhook after ${o.webhook.at - o.submittedAt} ms; ${seen(o)}`,
+      latencyMs: o.webhook.at - o.submittedAt,
+    };
   }
   if (now < o.deadline) return { done: false };
   const waited = `${Math.round((o.deadline - o.submittedAt) / 1000)} s`;

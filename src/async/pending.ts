@@ -190,18 +190,23 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
   const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
   if (probe && !verdict.done) return false;
   if (probe && verdict.done) {
-    recordResult(sql, plane, {
-      plane: plane.id,
-      region: row.region,
-      probe: row.probe,
-      kind: "async_predict",
-      at: row.submitted_at,
-      ok: verdict.ok,
-      reason: verdict.reason,
-      latencyMs: verdict.latencyMs,
-      httpStatus: row.http_status,
-      message: finalMessage(verdict.message, recording.redact),
-    }, recording.latencyBounds);
+    recordResult(
+      sql,
+      plane,
+      {
+        plane: plane.id,
+        region: row.region,
+        probe: row.probe,
+        kind: "async_predict",
+        at: row.submitted_at,
+        ok: verdict.ok,
+        reason: verdict.reason,
+        latencyMs: verdict.latencyMs,
+        httpStatus: row.http_status,
+        message: finalMessage(verdict.message, recording.redact),
+      },
+      recording.latencyBounds,
+    );
   }
   close(sql, row, now);
   return true;
@@ -209,7 +214,12 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
 
 function close(sql: SqlStorage, row: PendingRow, now: number): void {
   sql.exec("DELETE FROM async_pending WHERE nonce = ?", row.nonce);
-  sql.exec("INSERT OR REPLACE INTO async_done (nonce, done_at, had_webhook) VALUES (?, ?, ?)", row.nonce, now, row.webhook === null ? 0 : 1);
+  sql.exec(
+    "INSERT OR REPLACE INTO async_done (nonce, done_at, had_webhook) VALUES (?, ?, ?)",
+    row.nonce,
+    now,
+    row.webhook === null ? 0 : 1,
+  );
 }
 
 /** Forgets tombstones older than an hour: a webhook for those reads as unknown. */
@@ -218,7 +228,9 @@ export function pruneTombstones(sql: SqlStorage, now: number): void {
 }
 
 export function dueForPoll(sql: SqlStorage, now: number): PendingRow[] {
-  return sql.exec<PendingRow>("SELECT * FROM async_pending WHERE request_id IS NOT NULL AND next_poll <= ? ORDER BY next_poll", now).toArray();
+  return sql
+    .exec<PendingRow>("SELECT * FROM async_pending WHERE request_id IS NOT NULL AND next_poll <= ? ORDER BY next_poll", now)
+    .toArray();
 }
 
 export function pastDeadline(sql: SqlStorage, now: number): PendingRow[] {

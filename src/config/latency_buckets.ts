@@ -15,7 +15,13 @@ const latencyBucketsSchema = z
   .transform((text) => text.split(",").map((part) => part.trim()))
   .pipe(
     z
-      .array(z.string().regex(/^\d+(\.\d+)?(e[+-]?\d+)?$/i, "expected a number of seconds").transform(Number).pipe(z.number().positive().finite()))
+      .array(
+        z
+          .string()
+          .regex(/^\d+(\.\d+)?(e[+-]?\d+)?$/i, "expected a number of seconds")
+          .transform(Number)
+          .pipe(z.number().positive().finite()),
+      )
       .min(1)
       .max(MAX_BUCKETS, `at most ${MAX_BUCKETS} bounds`),
   )

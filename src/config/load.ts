@@ -21,9 +21,7 @@ export function loadConfig(env: Pick<Env, "PLANES_CONFIG">): LoadedConfig {
   if (cached && cached.raw === raw) return cached.loaded;
   const result = raw === undefined ? validateConfig(bundled) : validateConfigText(raw);
   const source: ConfigSource = raw === undefined ? "config/planes.json" : "PLANES_CONFIG";
-  const loaded: LoadedConfig = result.ok
-    ? { ok: true, source, config: result.config }
-    : { ok: false, source, problems: result.problems };
+  const loaded: LoadedConfig = result.ok ? { ok: true, source, config: result.config } : { ok: false, source, problems: result.problems };
   if (!loaded.ok) {
     console.error(
       `planewatch: invalid config from ${source}, nothing will be probed:\n` +

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { secretNameSchema } from "../probes/common.ts";
-import { declaredNames, declaredProbeSchema, declaredSpecOf, expandProbe, isPulled, type DeclaredProbe, type ProbeConfig } from "../probes/registry.ts";
+import {
+  declaredNames,
+  declaredProbeSchema,
+  declaredSpecOf,
+  expandProbe,
+  isPulled,
+  type DeclaredProbe,
+  type ProbeConfig,
+} from "../probes/registry.ts";
 import type { PlanePolicy } from "../status/evaluate.ts";
 
 /** Durable Object location hints: where a Prober object for a region is created. */
@@ -58,12 +66,7 @@ export const planeSchema = z
       .min(1)
       .refine((r) => new Set(r).size === r.length, "lists a region twice")
       .describe("Where the plane is probed from."),
-    quorum: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("Regions that must pass for the plane to pass; defaults to a majority."),
+    quorum: z.number().int().min(1).optional().describe("Regions that must pass for the plane to pass; defaults to a majority."),
     statusTtlSeconds: z
       .number()
       .int()

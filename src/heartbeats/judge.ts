@@ -2,7 +2,6 @@ import type { HeartbeatProbe } from "../probes/heartbeat.ts";
 import { credentialsMissing, fail, pass } from "../probes/outcome.ts";
 import type { ProbeOutcome } from "../probes/types.ts";
 
-
 /** What the Plane object knows of one heartbeat probe. Times are epoch milliseconds. */
 export interface HeartbeatState {
   /** When the mesh started expecting beats (the probe first seen). */

@@ -28,7 +28,12 @@ heartbeats.post("/:plane/:probe", async (c) => {
   }
   const expected = readSecret(c.env, probe.tokenSecret);
   if (expected === undefined) {
-    return problem(c, 503, "Heartbeat token not configured", `The secret ${probe.tokenSecret} that holds this heartbeat's token is not set.`);
+    return problem(
+      c,
+      503,
+      "Heartbeat token not configured",
+      `The secret ${probe.tokenSecret} that holds this heartbeat's token is not set.`,
+    );
   }
   const presented = bearerToken(c.req.header("authorization"));
   if (presented === undefined || !(await sameSecret(presented, expected))) {

@@ -54,18 +54,23 @@ const NO_LATENCY = null;
 function record(sql: SqlStorage, plane: PlaneConfig, probe: HeartbeatProbe, outcome: ProbeOutcome, now: number): boolean {
   const name = probeName(probe);
   sql.exec("UPDATE heartbeats SET judged_at = ?, judged_ok = ? WHERE probe = ?", now, outcome.ok ? 1 : 0, name);
-  return recordResult(sql, plane, {
-    plane: plane.id,
-    region: PUSH_REGION,
-    probe: name,
-    kind: probe.kind,
-    at: now,
-    ok: outcome.ok,
-    reason: outcome.reason,
-    latencyMs: outcome.latencyMs,
-    httpStatus: null,
-    message: outcome.message,
-  }, NO_LATENCY);
+  return recordResult(
+    sql,
+    plane,
+    {
+      plane: plane.id,
+      region: PUSH_REGION,
+      probe: name,
+      kind: probe.kind,
+      at: now,
+      ok: outcome.ok,
+      reason: outcome.reason,
+      latencyMs: outcome.latencyMs,
+      httpStatus: null,
+      message: outcome.message,
+    },
+    NO_LATENCY,
+  );
 }
 
 /** A beat arrived for `name`; records it as a passing result unless one was recorded moments ago. Says whether it recorded one. */

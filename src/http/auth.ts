@@ -33,7 +33,9 @@ export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
       c,
       401,
       "Unauthorized",
-      given === undefined ? `This endpoint wants "Authorization: Bearer <token>" with the token of ${secret}.` : "The bearer token is wrong.",
+      given === undefined
+        ? `This endpoint wants "Authorization: Bearer <token>" with the token of ${secret}.`
+        : "The bearer token is wrong.",
     );
   });
 }

@@ -128,7 +128,7 @@ function translateBrace(pattern: string, i: number): [string, number] {
 /** The anchored JavaScript RegExp for an RE2 pattern, or why it cannot be one. */
 export function compileRe2(pattern: string): Re2Result {
   const flags = /^\(\?([is]+)\)/.exec(pattern);
-  const caseless = flags?.[1]!.includes("i") ?? false;
+  const caseless = flags?.[1]?.includes("i") ?? false;
   let i = flags ? flags[0].length : 0;
   let out = "";
   try {

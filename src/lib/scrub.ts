@@ -14,7 +14,8 @@ export const FILTERED = "[Filtered]";
 export const MIN_SECRET_CHARS = 6;
 
 /** Keys whose value is a credential whatever it holds: auth and signature headers, cookies, tokens. */
-const SENSITIVE_KEY = /^(?:authorization|proxy-authorization|cookies?|set-cookie|x-baseten-signature)$|password|passwd|secret|token|api[-_]?key|signature/i;
+const SENSITIVE_KEY =
+  /^(?:authorization|proxy-authorization|cookies?|set-cookie|x-baseten-signature)$|password|passwd|secret|token|api[-_]?key|signature/i;
 
 /** The credential after an HTTP auth scheme, wherever such a header was copied into text. */
 const AUTH_SCHEME_CREDENTIAL = /\b(Api-Key|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
@@ -75,9 +76,7 @@ function secretForms(secrets: readonly string[]): string[] {
 function scrubText(text: string, forms: readonly string[], tokenPaths: readonly RegExp[]): string {
   let scrubbed = text;
   for (const form of forms) scrubbed = scrubbed.split(form).join(FILTERED);
-  scrubbed = scrubbed
-    .replace(AUTH_SCHEME_CREDENTIAL, `$1 ${FILTERED}`)
-    .replace(SENSITIVE_QUERY, `$1${FILTERED}`);
+  scrubbed = scrubbed.replace(AUTH_SCHEME_CREDENTIAL, `$1 ${FILTERED}`).replace(SENSITIVE_QUERY, `$1${FILTERED}`);
   for (const path of tokenPaths) scrubbed = scrubbed.replace(path, `$1${FILTERED}`);
   return scrubbed;
 }

@@ -85,7 +85,11 @@ export class Prober extends DurableObject<Env> {
     this.state = {
       identity: this.sql.exec<Identity>("SELECT plane, region FROM identity").toArray()[0],
       schedule: new Map(Object.entries(round ? (JSON.parse(round.schedule) as Record<string, number>) : {})),
-      gate: this.sql.exec<{ gate: string }>("SELECT gate FROM startup_gate").toArray().map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
+      gate:
+        this.sql
+          .exec<{ gate: string }>("SELECT gate FROM startup_gate")
+          .toArray()
+          .map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
       unreported: round ? (JSON.parse(round.unreported) as ProbeResult[]) : [],
       unsent: round ? (JSON.parse(round.unsent) as Submission[]) : [],
       runs: new Map(),

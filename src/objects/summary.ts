@@ -17,9 +17,7 @@ export class Summary extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS snapshots (plane TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)",
-    );
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS snapshots (plane TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)");
   }
 
   private loaded(): Map<string, PlaneSnapshot> {
@@ -70,7 +68,12 @@ export class Summary extends DurableObject<Env> {
     if (!plane) return undefined;
     let rendered = this.rendered.get(plane.id);
     if (!rendered || rendered.version !== snapshot.version || now >= rendered.staleAt) {
-      rendered = { plane: plane.id, version: snapshot.version, staleAt: viewChangesAt(plane, snapshot, now), lines: renderPlane(viewOf(plane, snapshot, now)) };
+      rendered = {
+        plane: plane.id,
+        version: snapshot.version,
+        staleAt: viewChangesAt(plane, snapshot, now),
+        lines: renderPlane(viewOf(plane, snapshot, now)),
+      };
       this.rendered.set(plane.id, rendered);
     }
     return rendered;

@@ -16,7 +16,11 @@ export const asyncPredictProbeSchema = z
   .object({
     kind: z.literal("async_predict"),
     ...probeFields(INFERENCE_TIMING),
-    path: z.string().regex(/^\/\S*$/, "expected a path starting with /").default("/async_predict").describe("Joined to the plane's baseUrl."),
+    path: z
+      .string()
+      .regex(/^\/\S*$/, "expected a path starting with /")
+      .default("/async_predict")
+      .describe("Joined to the plane's baseUrl."),
     statusPath: z
       .string()
       .regex(/^\/\S*$/, "expected a path starting with /")
@@ -43,7 +47,13 @@ export const asyncPredictProbeSchema = z
       .describe("The webhook must arrive and the status complete within this long of the submit."),
     pollIntervalSeconds: z.number().min(0.2).max(60).default(5).describe("How often the status is polled."),
     priority: z.number().int().min(0).max(2).optional().describe("Sent as priority."),
-    maxTimeInQueueSeconds: z.number().int().min(10).max(72 * 3600).optional().describe("Sent as max_time_in_queue_seconds."),
+    maxTimeInQueueSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(72 * 3600)
+      .optional()
+      .describe("Sent as max_time_in_queue_seconds."),
     inferenceRetryConfig: z.record(z.string(), z.json()).optional().describe("Sent as inference_retry_config."),
   })
   .strict();
@@ -71,7 +81,12 @@ export const probeAsyncPredict: Prober<AsyncPredictProbe> = async (config, ctx) 
     max_time_in_queue_seconds: config.maxTimeInQueueSeconds,
     inference_retry_config: config.inferenceRetryConfig,
   };
-  const ex = await exchange(ctx, resolveUrl(ctx.baseUrl, config.path), { method: "POST", headers, body: JSON.stringify(body) }, MAX_REPLY_BYTES);
+  const ex = await exchange(
+    ctx,
+    resolveUrl(ctx.baseUrl, config.path),
+    { method: "POST", headers, body: JSON.stringify(body) },
+    MAX_REPLY_BYTES,
+  );
   if (!isExchange(ex)) return ex;
   const refused = refusal(ex);
   if (refused) return refused;

@@ -33,18 +33,19 @@ export const INFERENCE_TIMING: TimingDefaults = {
   successThreshold: 1,
 };
 
-
 /** Fields every probe kind has: identity, criticality, role and Kubernetes-style timing. */
 export function probeFields(defaults: TimingDefaults) {
   return {
     name: probeNameSchema.optional().describe("Unique within the plane; defaults to the kind."),
     role: z.enum(ROLES).optional().describe("Kubernetes role: a startup probe gates the plane's other probes until it first succeeds."),
-    critical: z
-      .boolean()
-      .default(true)
-      .describe("A failing critical probe can fail the plane; a non-critical one only degrades it."),
+    critical: z.boolean().default(true).describe("A failing critical probe can fail the plane; a non-critical one only degrades it."),
     periodSeconds: z.number().int().min(1).max(3600).default(defaults.periodSeconds).describe("How often the probe runs from each region."),
-    timeoutSeconds: z.number().min(0.1).max(120).default(defaults.timeoutSeconds).describe("How long one run may take before it fails with timeout."),
+    timeoutSeconds: z
+      .number()
+      .min(0.1)
+      .max(120)
+      .default(defaults.timeoutSeconds)
+      .describe("How long one run may take before it fails with timeout."),
     initialDelaySeconds: z.number().int().min(0).max(86_400).default(0).describe("How long a region waits before the probe's first run."),
     failureThreshold: z
       .number()

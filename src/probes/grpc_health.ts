@@ -19,9 +19,7 @@ export const grpcHealthProbeSchema = z
       .describe("grpc: native gRPC, HTTP/2 without TLS (h2c) on host:port; grpc-web: over fetch, to url."),
     host: socketTargetFields.host,
     port: socketTargetFields.port.optional().describe("Required for transport grpc."),
-    url: urlOrPathSchema
-      .optional()
-      .describe("For transport grpc-web: where the gRPC services are served; default the plane's baseUrl."),
+    url: urlOrPathSchema.optional().describe("For transport grpc-web: where the gRPC services are served; default the plane's baseUrl."),
   })
   .strict()
   .superRefine((probe, ctx) => {
@@ -45,9 +43,23 @@ const SERVING_STATUSES = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"
 const SERVING = 1;
 
 const GRPC_CODES = [
-  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-  "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-  "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
 ];
 
 // ---- protobuf: HealthCheckRequest { string service = 1; }, HealthCheckResponse { ServingStatus status = 1; }

@@ -17,7 +17,9 @@ export const heartbeatProbeSchema = z
     initialDelaySeconds: z.number().int().min(0).max(86_400).default(0).describe("Extra time before the first heartbeat is expected."),
     failureThreshold: z.number().int().min(1).max(100).default(1).describe("Consecutive missed deadlines that fail a passing probe."),
     successThreshold: z.number().int().min(1).max(100).default(1).describe("Consecutive beats that pass a failing probe."),
-    tokenSecret: secretNameSchema.describe("Name of the Worker secret holding the token senders present as `Authorization: Bearer <token>`."),
+    tokenSecret: secretNameSchema.describe(
+      "Name of the Worker secret holding the token senders present as `Authorization: Bearer <token>`.",
+    ),
   })
   .strict();
 export type HeartbeatProbe = z.infer<typeof heartbeatProbeSchema>;

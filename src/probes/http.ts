@@ -27,7 +27,13 @@ export const httpProbeSchema = z
       .describe('Request headers; a value may come from a secret: {"secret": "NAME", "prefix": "Bearer "}.'),
     body: z.string().optional().describe("The request body."),
     expect: expectSchema("200-399"),
-    maxBodyBytes: z.number().int().min(0).max(8 * 1024 * 1024).default(64 * 1024).describe("Most bytes of the answer read and checked."),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(8 * 1024 * 1024)
+      .default(64 * 1024)
+      .describe("Most bytes of the answer read and checked."),
   })
   .strict();
 export type HttpProbe = z.infer<typeof httpProbeSchema>;
@@ -54,7 +60,8 @@ export const probeHttp: Prober<HttpProbe> = async (config, ctx) => {
 
 export const http: PulledKindSpec<typeof httpProbeSchema> = {
   kind: "http",
-  summary: "Any method, headers and body to `url` (absolute, or a path joined to `baseUrl`); checks status and body, redirects not followed.",
+  summary:
+    "Any method, headers and body to `url` (absolute, or a path joined to `baseUrl`); checks status and body, redirects not followed.",
   schema: httpProbeSchema,
   example: { kind: "http", name: "readyz", url: "/healthz/readyz", expect: { status: "200-399" } },
   run: probeHttp,

@@ -49,7 +49,8 @@ export function expandTiers(tiers: HttpTiers): HttpProbe[] {
 
 export const httpTiers: ShorthandSpec<typeof httpTiersSchema, HttpProbe> = {
   kind: "http_tiers",
-  summary: "Tiered health endpoints as one set: expands into three `http` probes, `livez` (liveness), `readyz` (readiness) and `healthz` (startup).",
+  summary:
+    "Tiered health endpoints as one set: expands into three `http` probes, `livez` (liveness), `readyz` (readiness) and `healthz` (startup).",
   schema: httpTiersSchema,
   example: { kind: "http_tiers", name: "web", headers: { authorization: { secret: "WEB_TOKEN", prefix: "Bearer " } } },
   needs: () => ({ urlFields: ["livez", "readyz", "healthz"] }),

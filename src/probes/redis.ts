@@ -47,7 +47,10 @@ export const probeRedis: Prober<RedisProbe> = async (config, ctx) => {
     if (password === undefined) return credentialsMissing(config.passwordSecret);
   }
   return withConnection(ctx, config, config.tls ? "on" : "off", MAX_REPLY_BYTES, async (connection, elapsed) => {
-    const auth = password === undefined ? [] : [config.username === undefined ? respCommand("AUTH", password) : respCommand("AUTH", config.username, password)];
+    const auth =
+      password === undefined
+        ? []
+        : [config.username === undefined ? respCommand("AUTH", password) : respCommand("AUTH", config.username, password)];
     for (const command of [...auth, respCommand("PING")]) await connection.write(command);
     if (auth.length > 0) {
       const reply = await connection.read(crlfLine);

@@ -109,9 +109,9 @@ export async function runProbe(config: PulledProbe, ctx: ProbeContext): Promise<
   });
   try {
     const outcome = await Promise.race([
-      spec.run(config, ctx).catch((error: unknown) =>
-        fail("probe_error", error instanceof Error ? error.message : String(error), Date.now() - started),
-      ),
+      spec
+        .run(config, ctx)
+        .catch((error: unknown) => fail("probe_error", error instanceof Error ? error.message : String(error), Date.now() - started)),
       cutOff,
     ]);
     // Messages reach the API, D1 and Sentry: no secret may be in one, whatever the probe quoted.

@@ -9,10 +9,20 @@ export const syncPredictProbeSchema = z
   .object({
     kind: z.literal("sync_predict"),
     ...probeFields(INFERENCE_TIMING),
-    path: z.string().regex(/^\/\S*$/, "expected a path starting with /").default("/predict").describe("Joined to the plane's baseUrl."),
+    path: z
+      .string()
+      .regex(/^\/\S*$/, "expected a path starting with /")
+      .default("/predict")
+      .describe("Joined to the plane's baseUrl."),
     input: z.json().describe("The model input, sent as the raw JSON body."),
     expect: expectSchema(200),
-    maxBodyBytes: z.number().int().min(0).max(8 * 1024 * 1024).default(1024 * 1024).describe("Most bytes of the answer read and checked."),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(8 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe("Most bytes of the answer read and checked."),
   })
   .strict();
 export type SyncPredictProbe = z.infer<typeof syncPredictProbeSchema>;

@@ -33,7 +33,13 @@ export const tcpProbeSchema = z
       .refine((e) => Object.values(e).filter((v) => v !== undefined).length === 1, "give exactly one of contains, containsHex, regex")
       .optional()
       .describe("Without it, a completed connection passes."),
-    maxBytes: z.number().int().min(1).max(1024 * 1024).default(4096).describe("Most bytes read while looking for expect."),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .default(4096)
+      .describe("Most bytes read while looking for expect."),
   })
   .strict()
   .refine((p) => p.send === undefined || p.sendHex === undefined, { path: ["sendHex"], message: "give send or sendHex, not both" });
@@ -75,14 +81,19 @@ export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
     } catch (error) {
       const received = connection.pending();
       if (!(error instanceof SocketError) || received.byteLength === 0) throw error;
-      return fail("unexpected_reply", `${error.message}; received ${received.byteLength} bytes: ${excerpt(JSON.stringify(new TextDecoder().decode(received)), ctx.redact)}`, elapsed());
+      return fail(
+        "unexpected_reply",
+        `${error.message}; received ${received.byteLength} bytes: ${excerpt(JSON.stringify(new TextDecoder().decode(received)), ctx.redact)}`,
+        elapsed(),
+      );
     }
   });
 };
 
 export const tcp: PulledKindSpec<typeof tcpProbeSchema> = {
   kind: "tcp",
-  summary: "Connects to `host` (default: the host of `baseUrl`) and `port`, optionally with TLS, sends bytes and reads until the reply matches `expect`.",
+  summary:
+    "Connects to `host` (default: the host of `baseUrl`) and `port`, optionally with TLS, sends bytes and reads until the reply matches `expect`.",
   schema: tcpProbeSchema,
   example: { kind: "tcp", name: "ssh", port: 22, expect: { contains: "SSH-" } },
   run: probeTcp,

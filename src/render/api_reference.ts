@@ -131,10 +131,16 @@ export function renderReference(doc: ReferenceDocument): string {
       .map(([method, op]) => ({ path, method, op: op as Operation })),
   );
   const nav = operations
-    .map(({ path, method, op }) => `<li><a href="#${anchorOf(method, path)}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a> <span class="muted">${prose(op.summary)}</span></li>`)
+    .map(
+      ({ path, method, op }) =>
+        `<li><a href="#${anchorOf(method, path)}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a> <span class="muted">${prose(op.summary)}</span></li>`,
+    )
     .join("");
   const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, schema]) => `<section class="schema" id="schema-${escapeHtml(name)}"><h3>${escapeHtml(name)}</h3><p>${prose((schema as Schema).description)}</p>${schemaHtml(schema as Schema)}</section>`)
+    .map(
+      ([name, schema]) =>
+        `<section class="schema" id="schema-${escapeHtml(name)}"><h3>${escapeHtml(name)}</h3><p>${prose((schema as Schema).description)}</p>${schemaHtml(schema as Schema)}</section>`,
+    )
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

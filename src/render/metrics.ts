@@ -58,7 +58,8 @@ function* perProbe(v: PlaneView, value: (r: LatestResult) => number | null): Gen
 function* latencySamples(v: PlaneView): Generator<Sample> {
   for (const h of v.snapshot.histograms) {
     const labels = { plane: v.plane.id, region: h.region, probe: h.probe };
-    for (const [i, bound] of h.bounds.entries()) yield { suffix: "_bucket", labels: { ...labels, le: formatBound(bound) }, value: h.counts[i]! };
+    for (const [i, bound] of h.bounds.entries())
+      yield { suffix: "_bucket", labels: { ...labels, le: formatBound(bound) }, value: h.counts[i]! };
     yield { suffix: "_bucket", labels: { ...labels, le: INF }, value: h.count };
     yield { suffix: "_sum", labels, value: h.sum };
     yield { suffix: "_count", labels, value: h.count };
@@ -78,13 +79,31 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
     "seconds",
   ),
   family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
-  family("probe_duration_seconds", "gauge", "How long the latest run of the probe took.", (v) => perProbe(v, (r) => r.latencyMs / 1000), "seconds"),
+  family(
+    "probe_duration_seconds",
+    "gauge",
+    "How long the latest run of the probe took.",
+    (v) => perProbe(v, (r) => r.latencyMs / 1000),
+    "seconds",
+  ),
   family("probe_http_status_code", "gauge", "HTTP status code of the latest run of the probe, 0 when no response came.", (v) =>
     // Only kinds that speak HTTP have a status code to give.
     perProbe(v, (r) => (speaksHttp(r.kind) ? (r.httpStatus ?? 0) : null)),
   ),
-  family("planewatch_probe_last_run_timestamp_seconds", "gauge", "When the latest run of the probe started (Unix time).", (v) => perProbe(v, (r) => r.at / 1000), "seconds"),
-  family("planewatch_probe_duration_seconds", "histogram", "How long probe runs took, every run since the plane was first probed.", latencySamples, "seconds"),
+  family(
+    "planewatch_probe_last_run_timestamp_seconds",
+    "gauge",
+    "When the latest run of the probe started (Unix time).",
+    (v) => perProbe(v, (r) => r.at / 1000),
+    "seconds",
+  ),
+  family(
+    "planewatch_probe_duration_seconds",
+    "histogram",
+    "How long probe runs took, every run since the plane was first probed.",
+    latencySamples,
+    "seconds",
+  ),
   ...Object.entries(COUNTERS).map(([name, help]) => family(name, "counter", help, (v) => kept(v, v.snapshot.counters, `${name}_total`))),
   ...Object.entries(GAUGES).map(([name, help]) => family(name, "gauge", help, (v) => kept(v, v.snapshot.gauges, name))),
 ];

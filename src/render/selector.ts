@@ -85,7 +85,7 @@ class Reader {
         value += this.text[i++];
         continue;
       }
-      const [char, next] = unescape(this.text, i, quote);
+      const [char, next] = unescapeGo(this.text, i, quote);
       value += char;
       i = next;
     }
@@ -96,7 +96,7 @@ class Reader {
 }
 
 /** One Go escape sequence at text[i] (the backslash) inside a string quoted with `quote`. */
-function unescape(text: string, i: number, quote: string): [string, number] {
+function unescapeGo(text: string, i: number, quote: string): [string, number] {
   const c = text[i + 1] ?? "";
   if (c in SIMPLE_ESCAPES) return [SIMPLE_ESCAPES[c]!, i + 2];
   if (c === quote) return [c, i + 2];

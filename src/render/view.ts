@@ -57,7 +57,6 @@ export function mergeSnapshots(config: Config, shards: ReadonlyArray<readonly Pl
   return config.planes.map((plane) => viewOf(plane, newest.get(plane.id) ?? emptySnapshot(plane.id), now));
 }
 
-
 /** A plane's exposition lines (renderPlane) as a Summary shard keeps them. */
 export interface RenderedPlane extends Versioned {
   lines: string[];

@@ -101,7 +101,10 @@ export function quietly(what: string, call: () => void): void {
  * Sends events with the given ids and waits, at most the transport timeout, to learn which
  * ones Sentry took. Resending an id later cannot duplicate: Sentry keeps one event per id.
  */
-export async function deliverEvents(scope: Omit<SentryScope, "onAnswer">, events: ReadonlyArray<{ id: string; event: SentryEvent }>): Promise<Set<string>> {
+export async function deliverEvents(
+  scope: Omit<SentryScope, "onAnswer">,
+  events: ReadonlyArray<{ id: string; event: SentryEvent }>,
+): Promise<Set<string>> {
   const accepted = new Set<string>();
   const onAnswer = (id: string | undefined, ok: boolean) => {
     if (id !== undefined && ok) accepted.add(id);

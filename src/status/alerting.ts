@@ -89,7 +89,16 @@ export function onTransition(
     if (!incident) return { incident: null, alert: null };
     return {
       incident: null,
-      alert: { kind: "resolution", plane, status: "OK", previous: incident.status, at, since: incident.since, failing: [], lastResultAt: lastResultAt(results) },
+      alert: {
+        kind: "resolution",
+        plane,
+        status: "OK",
+        previous: incident.status,
+        at,
+        since: incident.since,
+        failing: [],
+        lastResultAt: lastResultAt(results),
+      },
     };
   }
   return {

@@ -56,12 +56,7 @@ function relevant(policy: PlanePolicy, entries: readonly LatestState[]): LatestS
  * - coming out of NO_VALUE (`previous`), OK or DEGRADED waits until every region has reported
  *   every critical probe, or SETTLE_MS after the first fresh result; a break shows at once.
  */
-export function evaluatePlane(
-  policy: PlanePolicy,
-  entries: readonly LatestState[],
-  now: number,
-  previous: PlaneStatus = "OK",
-): Evaluation {
+export function evaluatePlane(policy: PlanePolicy, entries: readonly LatestState[], now: number, previous: PlaneStatus = "OK"): Evaluation {
   const fresh = relevant(policy, entries).filter((e) => isFresh(policy, e, now));
   if (fresh.length === 0) return { status: "NO_VALUE", expiresAt: null, failing: [], reviewAt: null };
   const spare = policy.regions.length - policy.quorum;

@@ -19,8 +19,7 @@ export const RUNBOOK: Record<PlaneStatus, RunbookEntry> = {
   },
   DEGRADED: {
     summary: "The plane passes its quorum, but a region or a non-critical probe fails.",
-    meaning:
-      "Enough regions pass every critical probe, but at least one region fails a probe, or a non-critical probe fails.",
+    meaning: "Enough regions pass every critical probe, but at least one region fails a probe, or a non-critical probe fails.",
     impact: "Users near the failing region, or of the failing feature, may see errors or latency.",
     diagnosis: [
       "Open the plane's page and find the failing (region, probe) pairs and their reasons.",
@@ -40,15 +39,11 @@ export const RUNBOOK: Record<PlaneStatus, RunbookEntry> = {
       "Check the logs of the health-check model itself, impersonating the probe identity if needed.",
       "Check for network or accessibility problems between the regions and the plane.",
     ],
-    mitigation: [
-      "Address the network or accessibility issues found.",
-      "If the health-check model is malfunctioning, redeploy it.",
-    ],
+    mitigation: ["Address the network or accessibility issues found.", "If the health-check model is malfunctioning, redeploy it."],
   },
   NO_USER: {
     summary: "The probe identity is missing or rejected.",
-    meaning:
-      "The API key secret named in the config is not set on the Worker, or the plane answers 401/403 to the probe identity.",
+    meaning: "The API key secret named in the config is not set on the Worker, or the plane answers 401/403 to the probe identity.",
     impact: "The health check cannot be performed, which may mask other issues with the plane.",
     diagnosis: [
       "Check the reason: credentials_missing means the Worker secret is not set; unauthorized means the plane refused the key.",

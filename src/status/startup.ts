@@ -36,7 +36,11 @@ export function runnable<P extends GatedProbe>(probes: readonly P[], gate: Start
 }
 
 /** The gate after a round of results from this region. */
-export function nextGate(gate: StartupGate, probes: readonly GatedProbe[], results: ReadonlyArray<{ probe: string; ok: boolean }>): StartupGate {
+export function nextGate(
+  gate: StartupGate,
+  probes: readonly GatedProbe[],
+  results: ReadonlyArray<{ probe: string; ok: boolean }>,
+): StartupGate {
   const byName = new Map(probes.map((p) => [p.name, p]));
   if (!gate.open) {
     const started = results.some((r) => r.ok && byName.get(r.probe)?.role === "startup");

@@ -31,7 +31,7 @@ export function nextProbeState(
   if (previous === undefined) verdict = result.ok ? "pass" : "fail";
   else if (previous.verdict === "pass") verdict = failures >= thresholds.failureThreshold ? "fail" : "pass";
   else verdict = successes >= thresholds.successThreshold ? "pass" : "fail";
-  const failReason = verdict === "fail" ? (result.ok ? previous?.failReason ?? null : result.reason) : null;
+  const failReason = verdict === "fail" ? (result.ok ? (previous?.failReason ?? null) : result.reason) : null;
   return { verdict, successes, failures, failReason };
 }
 

@@ -111,11 +111,7 @@ export function nextPeriod(firstRow: number | null, unit: number, completeBefore
 }
 
 /** Where each table's pruning stops at `now`: never past what has been rolled up into the next. */
-export function pruneCutoffs(
-  state: RollupState,
-  retention: Retention,
-  now: number,
-): { raw: number; hourly: number; daily: number } {
+export function pruneCutoffs(state: RollupState, retention: Retention, now: number): { raw: number; hourly: number; daily: number } {
   return {
     raw: Math.min(floorTo(now - retention.rawDays * DAY_MS, HOUR_MS), state.hourlyThrough),
     hourly: Math.min(floorTo(now - retention.hourlyDays * DAY_MS, DAY_MS), state.dailyThrough),

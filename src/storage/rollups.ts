@@ -23,7 +23,9 @@ const STATE_NAMES = {
 export async function readRollupState(db: D1Database): Promise<RollupState> {
   const marks = Object.entries(STATE_NAMES).map(([field, name]) => `(SELECT value FROM rollup_state WHERE name = '${name}') AS ${field}`);
   const row = await db.prepare(`SELECT ${marks.join(", ")}`).first<Record<keyof RollupState, number | null>>();
-  return Object.fromEntries(Object.keys(STATE_NAMES).map((field) => [field, row?.[field as keyof RollupState] ?? 0])) as unknown as RollupState;
+  return Object.fromEntries(
+    Object.keys(STATE_NAMES).map((field) => [field, row?.[field as keyof RollupState] ?? 0]),
+  ) as unknown as RollupState;
 }
 
 /** Moves a mark forward, never back: a re-run of an older step leaves it where it is. */

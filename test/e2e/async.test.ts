@@ -89,7 +89,9 @@ describe("async inference against the simulator", () => {
       const s = await statuses();
       return Object.values(s).every((p) => p.status !== "NO_VALUE") ? s : undefined;
     });
-    const got = Object.fromEntries(Object.entries(seen).map(([id, p]) => [id, `${p.status}/${p.regions.weur!.probes.async_predict!.reason}`]));
+    const got = Object.fromEntries(
+      Object.entries(seen).map(([id, p]) => [id, `${p.status}/${p.regions.weur!.probes.async_predict!.reason}`]),
+    );
     const want = Object.fromEntries(Object.entries(CASES).map(([id, c]) => [id, `${c.status}/${c.reason}`]));
     expect(got).toEqual(want);
     expect(seen.stuck!.regions.weur!.probes.async_predict!.message).toContain("still QUEUED");

@@ -35,14 +35,19 @@ function planesConfig(ports: RunningServers["ports"]) {
     { kind: "grpc_health", name: "grpc-web", transport: "grpc-web", url: `http://${host}:${ports.grpcWeb}`, service: "inference" },
   ];
   if (ports.redis !== null) deps.push({ kind: "redis", host, port: ports.redis });
-  if (ports.redisWithPassword !== null) deps.push({ kind: "redis", name: "redis-auth", host, port: ports.redisWithPassword, passwordSecret: "REDIS_PASSWORD" });
+  if (ports.redisWithPassword !== null)
+    deps.push({ kind: "redis", name: "redis-auth", host, port: ports.redisWithPassword, passwordSecret: "REDIS_PASSWORD" });
   if (ports.postgres !== null) deps.push({ kind: "postgres", host, port: ports.postgres });
   return {
     planes: [
       // livez, readyz (every 10 s) and healthz (the startup probe) on the flipping HTTP server.
       { id: "kube", baseUrl: `http://${host}:${ports.http}`, regions: ["wnam"], probes: [{ kind: "http_tiers", failureThreshold: 1 }] },
       { id: "deps", regions: ["wnam", "weur"], probes: deps },
-      { id: "beats", regions: ["wnam"], probes: [{ kind: "heartbeat", name: "worker", tokenSecret: "WORKER_TOKEN", periodSeconds: 4, graceSeconds: 1 }] },
+      {
+        id: "beats",
+        regions: ["wnam"],
+        probes: [{ kind: "heartbeat", name: "worker", tokenSecret: "WORKER_TOKEN", periodSeconds: 4, graceSeconds: 1 }],
+      },
     ],
   };
 }
@@ -58,9 +63,11 @@ async function history(plane: string, query = ""): Promise<HistoryRow[]> {
 }
 
 async function status(plane: string) {
-  return json<{ status: string; regions: Record<string, { probes: Record<string, { ok: boolean; reason: string; message: string }> }>; transitions: Array<{ to: string; failing: Array<{ region: string; probe: string; reason: string }> }> }>(
-    `/api/v1/planes/${plane}`,
-  );
+  return json<{
+    status: string;
+    regions: Record<string, { probes: Record<string, { ok: boolean; reason: string; message: string }> }>;
+    transitions: Array<{ to: string; failing: Array<{ region: string; probe: string; reason: string }> }>;
+  }>(`/api/v1/planes/${plane}`);
 }
 
 /** Waits for `probe` to say yes (anything but undefined or false). */
@@ -117,7 +124,9 @@ describe("Kubernetes-style probes under wrangler dev", () => {
   it("probes TCP, Redis, PostgreSQL and gRPC health from every region through the mesh", async () => {
     const plane = await until("deps OK", async () => {
       const s = await status("deps");
-      const complete = Object.values(s.regions).every((r) => Object.keys(r.probes).length === planesConfig(servers.ports).planes[1]!.probes.length);
+      const complete = Object.values(s.regions).every(
+        (r) => Object.keys(r.probes).length === planesConfig(servers.ports).planes[1]!.probes.length,
+      );
       return s.status === "OK" && complete ? s : undefined;
     });
     expect(plane.regions.weur!.probes.grpc).toMatchObject({ ok: true, message: 'service "inference" is SERVING' });
@@ -154,10 +163,14 @@ describe("Kubernetes-style probes under wrangler dev", () => {
       (await (await fetch(`${mesh.url}/metrics`)).text()).includes('probe_success{plane="beats",region="push",probe="worker"} 1'),
     );
 
-    const missed = await until("the next silence noticed", async () => {
-      const s = await status("beats");
-      return s.status === "FAILED" ? s : undefined;
-    }, 30_000);
+    const missed = await until(
+      "the next silence noticed",
+      async () => {
+        const s = await status("beats");
+        return s.status === "FAILED" ? s : undefined;
+      },
+      30_000,
+    );
     expect(missed.transitions[0]!.failing[0]!.reason).toBe("heartbeat_missed");
     expect((await beat()).status).toBe(202);
     expect((await status("beats")).status).toBe("OK");

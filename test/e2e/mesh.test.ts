@@ -17,7 +17,13 @@ const HANG_TIMEOUT_S = 8;
 let mesh: RunningMesh;
 
 function planesConfig(simulator: string) {
-  return { planes: [simulatorPlane(simulator, "healthy"), simulatorPlane(simulator, "failing"), simulatorPlane(simulator, "hanging", HANG_TIMEOUT_S)] };
+  return {
+    planes: [
+      simulatorPlane(simulator, "healthy"),
+      simulatorPlane(simulator, "failing"),
+      simulatorPlane(simulator, "hanging", HANG_TIMEOUT_S),
+    ],
+  };
 }
 
 const statuses = () => planeStatuses(mesh);

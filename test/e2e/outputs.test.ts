@@ -116,7 +116,9 @@ scrape_configs:${job(
       });
       expect(up[0]!.metric.instance).toBe(target);
       // OpenMetrics counters came through with their _total series, the histogram with its buckets.
-      expect((await prometheus.query('planewatch_probe_runs_total{job="metrics", plane="failing", outcome="failure"}')).length).toBeGreaterThan(0);
+      expect(
+        (await prometheus.query('planewatch_probe_runs_total{job="metrics", plane="failing", outcome="failure"}')).length,
+      ).toBeGreaterThan(0);
       const p50 = await prometheus.query(
         'histogram_quantile(0.5, sum by (le) (planewatch_probe_duration_seconds_bucket{job="metrics", plane="healthy"}))',
       );
@@ -148,13 +150,12 @@ describe("both exposition formats", () => {
     expect(expositionProblems(openMetrics.text)).toEqual([]);
     // promtool reads OpenMetrics with its 0.0.4 parser: it accepts the input, and its only
     // complaint is that the `_total` samples of counters, named `x` in OpenMetrics, have no HELP.
-    expect(promtoolFindings(promtool, openMetrics.text).split("\n").sort()).toEqual([
-      "planewatch_probe_runs_total no help text",
-    ]);
+    expect(promtoolFindings(promtool, openMetrics.text).split("\n").sort()).toEqual(["planewatch_probe_runs_total no help text"]);
   });
 
   it("gzips a scrape for a scraper that accepts it, as Prometheus does", async () => {
-    const get = (encoding: string) => httpGet(`${mesh.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}`, "accept-encoding": encoding });
+    const get = (encoding: string) =>
+      httpGet(`${mesh.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}`, "accept-encoding": encoding });
     const series = (text: string) => text.split("\n").map((l) => l.replace(/ [^ ]*$/, ""));
     const gzipped = await get("gzip");
     expect(gzipped.headers["content-encoding"]).toBe("gzip");
@@ -240,14 +241,20 @@ describe("the OpenAPI document", () => {
       const [method, path] = operation.split(" ") as [string, string];
       const documented = doc.paths[path]![method.toLowerCase()]!.responses;
       const examples = "401" in documented ? [...given, { path: given[0]!.path, status: 401, headers: {} }] : given;
-      expect(Object.keys(documented).filter((s) => s !== "304" && s !== "503").sort(), operation).toEqual(
-        [...new Set(examples.map((e) => String(e.status)))].sort(),
-      );
+      expect(
+        Object.keys(documented)
+          .filter((s) => s !== "304" && s !== "503")
+          .sort(),
+        operation,
+      ).toEqual([...new Set(examples.map((e) => String(e.status)))].sort());
       for (const example of examples) {
         const events = example.path.startsWith("/api/v1/events") && example.status === 200;
         const { response, body } = events
           ? await firstEvent(example.path)
-          : await fetch(`${mesh.url}${example.path}`, { headers: example.headers ?? READ }).then(async (r) => ({ response: r, body: await r.text() }));
+          : await fetch(`${mesh.url}${example.path}`, { headers: example.headers ?? READ }).then(async (r) => ({
+              response: r,
+              body: await r.text(),
+            }));
         expect(response.status, example.path).toBe(example.status);
         const type = response.headers.get("content-type")!.split(";")[0]!;
         const content = documented[String(example.status)]!.content!;
@@ -264,7 +271,11 @@ describe("the OpenAPI document", () => {
       }
     }
     // Not vacuous: the documented schemas do refuse a wrong answer.
-    expect(ajv.getSchema(`openapi.json#/${pointer("paths", "/api/v1/status", "get", "responses", "200", "content", "application/json", "schema")}`)!({ planes: [{ id: 1 }] })).toBe(false);
+    expect(
+      ajv.getSchema(
+        `openapi.json#/${pointer("paths", "/api/v1/status", "get", "responses", "200", "content", "application/json", "schema")}`,
+      )!({ planes: [{ id: 1 }] }),
+    ).toBe(false);
   });
 });
 

@@ -28,15 +28,24 @@ let misconfigured: RunningMesh;
 /** A plane behind a gateway that puts the request's Authorization header in its answer. */
 function startReflectingPlane(): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    if (req.method === "POST") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ seen: req.headers.authorization }));
+    if (req.method === "POST")
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ seen: req.headers.authorization }));
     else res.writeHead(200).end("ok");
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
 function planesConfig(simulator: string, reflectingUrl: string) {
   const probes = [
-    { kind: "sync_predict", input: { text: "ping" }, expect: { json: { status: "ok", echo: { text: "ping" } } }, periodSeconds: PERIOD_S, timeoutSeconds: 5 },
+    {
+      kind: "sync_predict",
+      input: { text: "ping" },
+      expect: { json: { status: "ok", echo: { text: "ping" } } },
+      periodSeconds: PERIOD_S,
+      timeoutSeconds: 5,
+    },
     {
       kind: "http",
       name: "readyz",
@@ -157,7 +166,9 @@ describe("Sentry through wrangler dev", () => {
       return found.length > 0 ? found : undefined;
     });
     const result = alert!.contexts!.failing!.results as Array<{ probe: string; reason: string; message: string }>;
-    expect(result).toEqual([expect.objectContaining({ probe: "sync_predict", reason: "body_mismatch", message: expect.stringContaining("[Filtered]") })]);
+    expect(result).toEqual([
+      expect.objectContaining({ probe: "sync_predict", reason: "body_mismatch", message: expect.stringContaining("[Filtered]") }),
+    ]);
   });
 
   it("sends the resolution when the simulator fault is cleared, after one alert and no repeats", async () => {
@@ -166,7 +177,10 @@ describe("Sentry through wrangler dev", () => {
       const found = accepted(alertsOf("failing", "OK"));
       return found.length > 0 ? found : undefined;
     });
-    expect(resolution).toMatchObject({ level: "info", tags: { plane: "failing", status: "OK", previous_status: "FAILED", alert: "resolution" } });
+    expect(resolution).toMatchObject({
+      level: "info",
+      tags: { plane: "failing", status: "OK", previous_status: "FAILED", alert: "resolution" },
+    });
     expect(alertsOf("failing", "FAILED")).toHaveLength(1);
   });
 

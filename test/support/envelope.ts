@@ -33,7 +33,8 @@ function jsonLine(bytes: Uint8Array, from: number, what: string): { value: Recor
   } catch {
     throw new Error(`envelope: ${what} at byte ${from} is not JSON: ${text.slice(0, 100)}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`envelope: ${what} at byte ${from} is not an object`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new Error(`envelope: ${what} at byte ${from} is not an object`);
   return { value: value as Record<string, unknown>, next: end + 1 };
 }
 
@@ -61,7 +62,8 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
     if (length === undefined) {
       payloadEnd = lineEnd(bytes, at);
     } else {
-      if (typeof length !== "number" || !Number.isInteger(length) || length < 0) throw new Error(`envelope: item length ${String(length)} is not a byte count`);
+      if (typeof length !== "number" || !Number.isInteger(length) || length < 0)
+        throw new Error(`envelope: item length ${String(length)} is not a byte count`);
       payloadEnd = at + length;
       if (payloadEnd > bytes.length) throw new Error(`envelope: item of ${length} bytes runs past the end`);
     }
@@ -112,11 +114,16 @@ export interface ReceivedCheckIn {
 }
 
 function payloads(envelopes: readonly ReceivedEnvelope[], type: string): Array<{ envelope: ReceivedEnvelope; payload: unknown }> {
-  return envelopes.flatMap((envelope) => envelope.items.filter((i) => i.headers.type === type).map((i) => ({ envelope, payload: i.payload })));
+  return envelopes.flatMap((envelope) =>
+    envelope.items.filter((i) => i.headers.type === type).map((i) => ({ envelope, payload: i.payload })),
+  );
 }
 
 export function eventsIn(envelopes: readonly ReceivedEnvelope[]): ReceivedEvent[] {
-  return payloads(envelopes, "event").map(({ envelope, payload }) => ({ ...(payload as ReceivedEvent), accepted: envelope.answer === 200 }));
+  return payloads(envelopes, "event").map(({ envelope, payload }) => ({
+    ...(payload as ReceivedEvent),
+    accepted: envelope.answer === 200,
+  }));
 }
 
 export function checkInsIn(envelopes: readonly ReceivedEnvelope[]): ReceivedCheckIn[] {

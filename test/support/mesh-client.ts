@@ -22,6 +22,11 @@ export async function planeStatuses(mesh: RunningMesh): Promise<Record<string, P
 }
 
 /** `until`, with the mesh's recent logs in the error when the wait fails. */
-export function eventually<T>(mesh: RunningMesh, what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T> {
+export function eventually<T>(
+  mesh: RunningMesh,
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs?: number,
+): Promise<T> {
   return until(what, probe, { timeoutMs, context: () => mesh.logs().slice(-4000) });
 }

@@ -25,7 +25,12 @@ export async function startPrometheus(binary: string, config: string): Promise<R
   const output: string[] = [];
   const child = spawn(
     binary,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout.on("data", (d: Buffer) => output.push(d.toString()));
@@ -57,7 +62,11 @@ export async function startPrometheus(binary: string, config: string): Promise<R
     stop,
     async query(promql) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-      const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+      const body = (await res.json()) as {
+        status: string;
+        error?: string;
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
       if (body.status !== "success") throw new Error(`query ${promql} failed: ${body.error}`);
       return body.data.result;
     },

@@ -6,7 +6,11 @@ import { isPulled, runProbe } from "../../src/probes/registry.ts";
 import type { ProbeOutcome } from "../../src/probes/types.ts";
 
 /** Runs one probe the way a Prober object does: validated config, real fetch and sockets, real deadline, secrets from env. */
-export async function probe(baseUrl: string | undefined, probe: Record<string, unknown>, apiKeySecret = "TARGET_API_KEY"): Promise<ProbeOutcome> {
+export async function probe(
+  baseUrl: string | undefined,
+  probe: Record<string, unknown>,
+  apiKeySecret = "TARGET_API_KEY",
+): Promise<ProbeOutcome> {
   const result = validateConfig({ planes: [{ id: "p", baseUrl, apiKeySecret, regions: ["wnam"], probes: [probe] }] });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const plane: PlaneConfig = result.config.planes[0]!;

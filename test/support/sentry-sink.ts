@@ -62,7 +62,9 @@ export function startSentrySink(): Promise<SentrySink> {
     received.push(envelope);
     if (mode === "hang") return; // the request stays open until the client gives up
     envelope.answer = mode === "accept" ? 200 : 500;
-    res.writeHead(envelope.answer, { "content-type": "application/json" }).end(JSON.stringify(mode === "accept" ? { id: envelope.headers.event_id ?? null } : { detail: "internal error" }));
+    res
+      .writeHead(envelope.answer, { "content-type": "application/json" })
+      .end(JSON.stringify(mode === "accept" ? { id: envelope.headers.event_id ?? null } : { detail: "internal error" }));
   });
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {

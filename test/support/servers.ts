@@ -52,7 +52,16 @@ function healthService() {
       { name: "HealthCheckRequest", field: [{ name: "service", number: 1, type: 9, label: 1, jsonName: "service" }] },
       {
         name: "HealthCheckResponse",
-        field: [{ name: "status", number: 1, type: 14, label: 1, typeName: ".grpc.health.v1.HealthCheckResponse.ServingStatus", jsonName: "status" }],
+        field: [
+          {
+            name: "status",
+            number: 1,
+            type: 14,
+            label: 1,
+            typeName: ".grpc.health.v1.HealthCheckResponse.ServingStatus",
+            jsonName: "status",
+          },
+        ],
         enumType: [
           {
             name: "ServingStatus",
@@ -146,7 +155,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 function postgresBin(): string | undefined {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const initdb = systemProgram("initdb", versions.map((v) => join(root, v, "bin", "initdb")));
+  const initdb = systemProgram(
+    "initdb",
+    versions.map((v) => join(root, v, "bin", "initdb")),
+  );
   return initdb && join(initdb, "..");
 }
 
@@ -269,7 +281,11 @@ function tcpServer(onConnection: (socket: Socket) => void): NetServer & { destro
     socket.on("close", () => sockets.delete(socket));
     onConnection(socket);
   });
-  return Object.assign(server, { destroyConnections: () => sockets.forEach((s) => s.destroy()) });
+  return Object.assign(server, {
+    destroyConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
+  });
 }
 
 /** Greets with a banner, answers PING with PONG. */
@@ -357,7 +373,10 @@ function controlServer(switches: {
 export async function startServers(): Promise<RunningServers> {
   const stops: Array<() => unknown> = [];
   const health: HttpHealth = { started: true, ready: true, live: true };
-  const grpcStatuses = new Map<string, number>([["", SERVING_STATUS.SERVING], ["inference", SERVING_STATUS.SERVING]]);
+  const grpcStatuses = new Map<string, number>([
+    ["", SERVING_STATUS.SERVING],
+    ["inference", SERVING_STATUS.SERVING],
+  ]);
 
   const redisBinary = systemProgram("redis-server");
   const redis = redisBinary ? await startRedis(redisBinary) : undefined;

@@ -17,7 +17,8 @@ export async function* serverSentEvents(body: ReadableStream<Uint8Array>): Async
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + (buffer.startsWith("\r\n", newline) ? 2 : 1));
       if (line === "") {
-        if (current.data !== undefined) yield { event: current.event ?? "message", data: current.data, id: current.id, retry: current.retry };
+        if (current.data !== undefined)
+          yield { event: current.event ?? "message", data: current.data, id: current.id, retry: current.retry };
         current = {};
         continue;
       }

@@ -8,7 +8,13 @@ import type { LatestResult } from "../../src/status/snapshot.ts";
 const T0 = Date.parse("2026-11-20T10:00:00Z");
 
 function transition(from: PlaneStatus, to: PlaneStatus, at = T0): Transition {
-  return { plane: "us-east", at, from, to, failing: to === "OK" || to === "NO_VALUE" ? [] : [{ region: "weur", probe: "sync_predict", reason: "unexpected_status" }] };
+  return {
+    plane: "us-east",
+    at,
+    from,
+    to,
+    failing: to === "OK" || to === "NO_VALUE" ? [] : [{ region: "weur", probe: "sync_predict", reason: "unexpected_status" }],
+  };
 }
 
 const results: LatestResult[] = [
@@ -61,7 +67,15 @@ describe("which transitions alert", () => {
   it("joins the failing (region, probe) pairs with their latest result", () => {
     const { alert } = onTransition(null, transition("OK", "FAILED"), results);
     expect(alert!.failing).toEqual([
-      { region: "weur", probe: "sync_predict", reason: "unexpected_status", httpStatus: 500, latencyMs: 42, message: "status 500, expected 200", at: T0 - 5_000 },
+      {
+        region: "weur",
+        probe: "sync_predict",
+        reason: "unexpected_status",
+        httpStatus: 500,
+        latencyMs: 42,
+        message: "status 500, expected 200",
+        at: T0 - 5_000,
+      },
     ]);
     expect(alert!.lastResultAt).toBe(T0 - 5_000);
   });
@@ -105,7 +119,16 @@ describe("the Sentry event of an alert", () => {
       contexts: {
         runbook: { summary: RUNBOOK.FAILED.summary },
         failing: {
-          results: [{ region: "weur", probe: "sync_predict", reason: "unexpected_status", http_status: 500, latency_ms: 42, message: "status 500, expected 200" }],
+          results: [
+            {
+              region: "weur",
+              probe: "sync_predict",
+              reason: "unexpected_status",
+              http_status: 500,
+              latency_ms: 42,
+              message: "status 500, expected 200",
+            },
+          ],
         },
       },
     });

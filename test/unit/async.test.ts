@@ -23,7 +23,10 @@ describe("async verdicts", () => {
   });
 
   it("passes with the latency from submit to webhook", () => {
-    const verdict = judgeAsync({ ...base, webhook, statuses: ["QUEUED", "IN_PROGRESS", "SUCCEEDED"], webhookStatus: "SUCCEEDED" }, T + 3_000);
+    const verdict = judgeAsync(
+      { ...base, webhook, statuses: ["QUEUED", "IN_PROGRESS", "SUCCEEDED"], webhookStatus: "SUCCEEDED" },
+      T + 3_000,
+    );
     expect(verdict).toMatchObject({ done: true, ok: true, reason: "ok", latencyMs: 1_500 });
   });
 

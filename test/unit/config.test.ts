@@ -73,7 +73,15 @@ describe("config", () => {
     const found = problems({
       planes: [
         { ...plane, quorum: 4 },
-        { ...plane, baseUrl: undefined, probes: [{ kind: "sync_predict", input: 1 }, { kind: "http", url: "/readyz" }, { kind: "http", url: "/livez" }] },
+        {
+          ...plane,
+          baseUrl: undefined,
+          probes: [
+            { kind: "sync_predict", input: 1 },
+            { kind: "http", url: "/readyz" },
+            { kind: "http", url: "/livez" },
+          ],
+        },
       ],
     });
     expect(found).toEqual([

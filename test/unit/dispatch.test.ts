@@ -58,7 +58,11 @@ describe("the fan-out under load", () => {
     const width = 8;
     const invocations: Invocation[] = [];
     const ticks = new Map<string, number>();
-    const report = await dispatch(countingEnv(planes(5_000, ["wnam", "weur", "apac"]), invocations, ticks), { start: 0, end: 15_000 }, width);
+    const report = await dispatch(
+      countingEnv(planes(5_000, ["wnam", "weur", "apac"]), invocations, ticks),
+      { start: 0, end: 15_000 },
+      width,
+    );
 
     expect(ticks.size).toBe(15_000);
     expect([...ticks.values()].every((n) => n === 1)).toBe(true);

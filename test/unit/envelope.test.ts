@@ -19,7 +19,10 @@ describe("parseEnvelope", () => {
       headers: { event_id: "9ec79c33ec9942ab8353589fcb2e04dc", dsn: "https://e12d836b15bb49d7bbf99e64295d995b@sentry.io/42" },
       items: [
         { headers: { type: "attachment", length: 7, content_type: "text/plain", filename: "hello.txt" }, payload: attachment },
-        { headers: { type: "event", content_type: "application/json", filename: "application.log" }, payload: { message: "hello world", level: "error" } },
+        {
+          headers: { type: "event", content_type: "application/json", filename: "application.log" },
+          payload: { message: "hello world", level: "error" },
+        },
       ],
     });
   });

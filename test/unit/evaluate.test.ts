@@ -56,9 +56,7 @@ describe("plane status", () => {
   });
 
   it("is only DEGRADED when a non-critical probe fails everywhere", () => {
-    expect(status([...allRegions("predict", [true, true, true]), ...allRegions("extra", [false, false, false])])).toBe(
-      "DEGRADED",
-    );
+    expect(status([...allRegions("predict", [true, true, true]), ...allRegions("extra", [false, false, false])])).toBe("DEGRADED");
   });
 
   it("takes the class of the failures: NO_USER > NO_ORACLE > FAILED", () => {
@@ -69,9 +67,9 @@ describe("plane status", () => {
 
   it("puts a broken probe's class above another probe's degradation", () => {
     const p = { ...policy, probes: [...policy.probes, { name: "other", critical: true }] };
-    expect(status([...allRegions("predict", [false, true, true]), ...allRegions("other", ["unauthorized", "unauthorized", "unauthorized"])], p)).toBe(
-      "NO_USER",
-    );
+    expect(
+      status([...allRegions("predict", [false, true, true]), ...allRegions("other", ["unauthorized", "unauthorized", "unauthorized"])], p),
+    ).toBe("NO_USER");
   });
 
   it("honours a quorum of all regions", () => {

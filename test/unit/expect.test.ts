@@ -50,15 +50,13 @@ describe("body checks", () => {
   });
 
   it("names what did not match", () => {
-    expect(checkBody({ ...base, bodyContains: "nope" }, body, 5, 200)?.message).toBe('body does not contain nope');
+    expect(checkBody({ ...base, bodyContains: "nope" }, body, 5, 200)?.message).toBe("body does not contain nope");
     expect(checkBody({ ...base, json: { model: {} } }, body, 5, 200)?.reason).toBe("body_mismatch");
     expect(checkBody({ ...base, jsonPaths: [{ path: "$.model.ready", equals: false }] }, body, 5, 200)?.message).toBe(
       "$.model.ready is true, expected false",
     );
     expect(checkBody({ ...base, jsonPaths: [{ path: "$.x", exists: true }] }, body, 5, 200)?.message).toBe("$.x is missing");
-    expect(checkBody({ ...base, jsonPaths: [{ path: "$.model", exists: false }] }, body, 5, 200)?.message).toBe(
-      "$.model should not exist",
-    );
+    expect(checkBody({ ...base, jsonPaths: [{ path: "$.model", exists: false }] }, body, 5, 200)?.message).toBe("$.model should not exist");
     expect(checkBody({ ...base, json: 1 }, "<html>", 5, 200)?.reason).toBe("invalid_json");
   });
 });

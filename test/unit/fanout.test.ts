@@ -19,7 +19,12 @@ describe("fan-out", () => {
   });
 
   it("partitions a range into at most `width` contiguous parts that cover it exactly", () => {
-    for (const [start, end, width] of [[0, 10, 3], [5, 6, 50], [0, 30_000, 50], [100, 1_337, 7]] as const) {
+    for (const [start, end, width] of [
+      [0, 10, 3],
+      [5, 6, 50],
+      [0, 30_000, 50],
+      [100, 1_337, 7],
+    ] as const) {
       const parts = partition({ start, end }, width);
       expect(parts.length).toBeLessThanOrEqual(width);
       expect(parts[0]!.start).toBe(start);
@@ -40,7 +45,13 @@ describe("fan-out", () => {
   });
 
   it("splits an inner range into parts that each fit a subtree one level lower", () => {
-    for (const [count, width] of [[51, 50], [2_501, 50], [30_000, 50], [1_000, 7], [10, 2]] as const) {
+    for (const [count, width] of [
+      [51, 50],
+      [2_501, 50],
+      [30_000, 50],
+      [1_000, 7],
+      [10, 2],
+    ] as const) {
       const parts = split({ start: 0, end: count }, width);
       let capacity = width;
       while (capacity * width < count) capacity *= width;

@@ -6,7 +6,9 @@ import { evaluatePlane, type PlanePolicy } from "../../src/status/evaluate.ts";
 import { PUSH_REGION } from "../../src/status/model.ts";
 
 const result = validateConfig({
-  planes: [{ id: "p", regions: ["wnam"], probes: [{ kind: "heartbeat", name: "worker", tokenSecret: "WORKER_TOKEN", initialDelaySeconds: 30 }] }],
+  planes: [
+    { id: "p", regions: ["wnam"], probes: [{ kind: "heartbeat", name: "worker", tokenSecret: "WORKER_TOKEN", initialDelaySeconds: 30 }] },
+  ],
 });
 if (!result.ok) throw new Error(JSON.stringify(result.problems));
 const probe = result.config.planes[0]!.probes[0] as HeartbeatProbe;
@@ -41,7 +43,10 @@ describe("heartbeat judgement", () => {
 
   it("reads an unset token secret as credentials_missing: nobody can beat", () => {
     const state: HeartbeatState = { watchingSince: T0, lastBeat: null, lastJudged: null };
-    expect(judgeSilence(probe, state, T0 + 200 * S, false)).toMatchObject({ reason: "credentials_missing", message: "secret WORKER_TOKEN is not set" });
+    expect(judgeSilence(probe, state, T0 + 200 * S, false)).toMatchObject({
+      reason: "credentials_missing",
+      message: "secret WORKER_TOKEN is not set",
+    });
   });
 
   it("records a beat as a pass, but not again within seconds of a recorded pass", () => {
@@ -63,7 +68,8 @@ describe("a pushed probe in the status", () => {
       { name: "cron", critical: false, regional: false },
     ],
   };
-  const state = (ok: boolean) => ({ verdict: ok ? "pass" : "fail", successes: ok ? 1 : 0, failures: ok ? 0 : 1, failReason: ok ? null : "heartbeat_missed" }) as const;
+  const state = (ok: boolean) =>
+    ({ verdict: ok ? "pass" : "fail", successes: ok ? 1 : 0, failures: ok ? 0 : 1, failReason: ok ? null : "heartbeat_missed" }) as const;
   const entry = (region: string, probe: string, ok: boolean) => ({ region, probe, at: T0, state: state(ok) });
   const regionsPass = ["wnam", "weur", "apac"].map((r) => entry(r, "predict", true));
 
@@ -87,6 +93,8 @@ describe("a pushed probe in the status", () => {
   });
 
   it("ignores a heartbeat result labelled with a region, and a regional probe labelled push", () => {
-    expect(evaluatePlane(policy, [...regionsPass, entry("wnam", "worker", false), entry(PUSH_REGION, "predict", false)], T0).status).toBe("OK");
+    expect(evaluatePlane(policy, [...regionsPass, entry("wnam", "worker", false), entry(PUSH_REGION, "predict", false)], T0).status).toBe(
+      "OK",
+    );
   });
 });

@@ -34,7 +34,13 @@ function context(overrides: Partial<ProbeContext> = {}): ProbeContext {
     deadline: Date.now() + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: hangs,
-    connect: (() => ({ opened: hangs(), closed: hangs(), close: async () => {}, readable: new ReadableStream(), writable: new WritableStream() })) as never,
+    connect: (() => ({
+      opened: hangs(),
+      closed: hangs(),
+      close: async () => {},
+      readable: new ReadableStream(),
+      writable: new WritableStream(),
+    })) as never,
     ...overrides,
   };
 }

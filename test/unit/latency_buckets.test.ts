@@ -13,7 +13,10 @@ describe("LATENCY_BUCKETS", () => {
   });
 
   it("refuses what would make a wrong histogram, saying why", () => {
-    expect(latencyBuckets("1,0.5")).toEqual({ ok: false, problem: 'LATENCY_BUCKETS "1,0.5" is refused: bounds must be strictly increasing' });
+    expect(latencyBuckets("1,0.5")).toEqual({
+      ok: false,
+      problem: 'LATENCY_BUCKETS "1,0.5" is refused: bounds must be strictly increasing',
+    });
     expect(latencyBuckets("1,1")).toMatchObject({ ok: false, problem: expect.stringMatching(/strictly increasing/) });
     expect(latencyBuckets("0.1,fast")).toEqual({
       ok: false,

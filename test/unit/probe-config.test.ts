@@ -15,7 +15,13 @@ function parsed(probe: Record<string, unknown>) {
 
 describe("socket probe config", () => {
   it("fills defaults: Kubernetes timing, Redis and PostgreSQL ports, pg_isready's TLS preference", () => {
-    expect(parsed({ kind: "tcp", port: 22 })[0]).toMatchObject({ periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, tls: false, maxBytes: 4096 });
+    expect(parsed({ kind: "tcp", port: 22 })[0]).toMatchObject({
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      failureThreshold: 3,
+      tls: false,
+      maxBytes: 4096,
+    });
     expect(parsed({ kind: "redis" })[0]).toMatchObject({ port: 6379, tls: false });
     expect(parsed({ kind: "postgres" })[0]).toMatchObject({ port: 5432, user: "planewatch", tls: "prefer" });
   });
@@ -50,10 +56,12 @@ describe("socket probe config", () => {
   });
 
   it("refuses a password given as a value, and an unknown TLS mode", () => {
-    expect(problemsOf([{ kind: "redis", passwordSecret: "hunter2" }, { kind: "postgres", tls: "verify-full" }]).map((p) => p.path)).toEqual([
-      "planes[0].probes[0].passwordSecret",
-      "planes[0].probes[1].tls",
-    ]);
+    expect(
+      problemsOf([
+        { kind: "redis", passwordSecret: "hunter2" },
+        { kind: "postgres", tls: "verify-full" },
+      ]).map((p) => p.path),
+    ).toEqual(["planes[0].probes[0].passwordSecret", "planes[0].probes[1].tls"]);
   });
 });
 
@@ -79,7 +87,15 @@ describe("grpc_health config", () => {
   });
 
   it("needs somewhere to go when the plane has no baseUrl", () => {
-    expect(problemsOf([{ kind: "grpc_health", name: "a", port: 1 }, { kind: "grpc_health", name: "b", transport: "grpc-web" }], {})).toEqual([
+    expect(
+      problemsOf(
+        [
+          { kind: "grpc_health", name: "a", port: 1 },
+          { kind: "grpc_health", name: "b", transport: "grpc-web" },
+        ],
+        {},
+      ),
+    ).toEqual([
       { path: "planes[0].probes[0].host", message: "required when the plane has no baseUrl" },
       { path: "planes[0].probes[1].url", message: "required when the plane has no baseUrl" },
     ]);
@@ -94,10 +110,30 @@ describe("Kubernetes roles and tiered endpoints", () => {
   });
 
   it("expands http_tiers into three http probes with the roles seed 003 recommends", () => {
-    const probes = parsed({ kind: "http_tiers", name: "web", livez: "/_healthz/livez/", readyz: "/_healthz/readyz/", healthz: "/_healthz/", failureThreshold: 6 });
+    const probes = parsed({
+      kind: "http_tiers",
+      name: "web",
+      livez: "/_healthz/livez/",
+      readyz: "/_healthz/readyz/",
+      healthz: "/_healthz/",
+      failureThreshold: 6,
+    });
     expect(probes).toEqual([
-      expect.objectContaining({ kind: "http", name: "web-livez", role: "liveness", url: "/_healthz/livez/", failureThreshold: 6, periodSeconds: 10 }),
-      expect.objectContaining({ kind: "http", name: "web-readyz", role: "readiness", url: "/_healthz/readyz/", expect: { status: "200-399" } }),
+      expect.objectContaining({
+        kind: "http",
+        name: "web-livez",
+        role: "liveness",
+        url: "/_healthz/livez/",
+        failureThreshold: 6,
+        periodSeconds: 10,
+      }),
+      expect.objectContaining({
+        kind: "http",
+        name: "web-readyz",
+        role: "readiness",
+        url: "/_healthz/readyz/",
+        expect: { status: "200-399" },
+      }),
       expect.objectContaining({ kind: "http", name: "web-healthz", role: "startup", url: "/_healthz/" }),
     ]);
     expect(parsed({ kind: "http_tiers" }).map((p) => [p.name, (p as { url: string }).url])).toEqual([
@@ -114,7 +150,9 @@ describe("Kubernetes roles and tiered endpoints", () => {
   });
 
   it("refuses a role on the set, a relative tier without baseUrl, and a bad URL", () => {
-    expect(problemsOf([{ kind: "http_tiers", role: "startup" }])).toEqual([{ path: "planes[0].probes[0]", message: 'Unrecognized key: "role"' }]);
+    expect(problemsOf([{ kind: "http_tiers", role: "startup" }])).toEqual([
+      { path: "planes[0].probes[0]", message: 'Unrecognized key: "role"' },
+    ]);
     expect(problemsOf([{ kind: "http_tiers", readyz: "readyz" }])).toEqual([
       { path: "planes[0].probes[0].readyz", message: "expected an http(s) URL, or a path starting with / (joined to the plane's baseUrl)" },
     ]);
@@ -140,7 +178,8 @@ describe("heartbeat config", () => {
     expect(problemsOf([{ kind: "heartbeat", tokenSecret: "T", periodSeconds: 100 }])).toEqual([
       {
         path: "planes[0].probes[0].periodSeconds",
-        message: "periodSeconds + graceSeconds (130 s) exceed the plane's statusTtlSeconds (120 s): the status would expire between heartbeats; raise statusTtlSeconds",
+        message:
+          "periodSeconds + graceSeconds (130 s) exceed the plane's statusTtlSeconds (120 s): the status would expire between heartbeats; raise statusTtlSeconds",
       },
     ]);
   });

@@ -19,7 +19,15 @@ import type { PlaneSnapshot } from "../../src/status/snapshot.ts";
 import { expositionProblems } from "../support/exposition.ts";
 
 const FAMILIES: MetricFamily[] = [
-  { name: "a", help: 'first\nline "quoted"', type: "gauge", samples: [{ labels: { x: "1" }, value: 1 }, { labels: {}, value: 2 }] },
+  {
+    name: "a",
+    help: 'first\nline "quoted"',
+    type: "gauge",
+    samples: [
+      { labels: { x: "1" }, value: 1 },
+      { labels: {}, value: 2 },
+    ],
+  },
   { name: "empty", help: "nothing", type: "gauge", samples: [] },
   { name: "b", help: "b", type: "counter", samples: [{ labels: { y: 'q"' }, value: 3 }] },
   {
@@ -158,19 +166,23 @@ describe("selection for federation", () => {
   it("matches series names, counters by their _total name and histograms by their suffixed names", () => {
     expect(select("b_total")).toBe('# HELP b_total b\n# TYPE b_total counter\nb_total{y="q\\""} 3\n');
     expect(select("b")).toBe("");
-    expect(select('{__name__=~"h_seconds_(sum|count)"}')).toBe("# HELP h_seconds h\n# TYPE h_seconds histogram\nh_seconds_sum 4.5\nh_seconds_count 3\n");
+    expect(select('{__name__=~"h_seconds_(sum|count)"}')).toBe(
+      "# HELP h_seconds h\n# TYPE h_seconds histogram\nh_seconds_sum 4.5\nh_seconds_count 3\n",
+    );
   });
 
   it("unions several selectors and keeps each family contiguous, in its original order", () => {
     const text = select('h_seconds_bucket{le="+Inf"}', 'a{x="1"}', "a");
-    expect(text).toBe('# HELP a first\\nline "quoted"\n# TYPE a gauge\na{x="1"} 1\na 2\n# HELP h_seconds h\n# TYPE h_seconds histogram\nh_seconds_bucket{le="+Inf"} 3\n');
+    expect(text).toBe(
+      '# HELP a first\\nline "quoted"\n# TYPE a gauge\na{x="1"} 1\na 2\n# HELP h_seconds h\n# TYPE h_seconds histogram\nh_seconds_bucket{le="+Inf"} 3\n',
+    );
     expect(expositionProblems(text)).toEqual([]);
   });
 });
 
 describe("the contiguity check", () => {
   it("catches a split family and a repeated series", () => {
-    expect(expositionProblems("# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x=\"1\"} 2\na 3\n")).toEqual([
+    expect(expositionProblems('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x="1"} 2\na 3\n')).toEqual([
       "family a is not contiguous",
       "series a repeated",
     ]);
@@ -205,12 +217,13 @@ describe("plane families", () => {
       status: "DEGRADED",
       since: now - 60_000,
       expiresAt: now + 60_000,
-      results: [result("weur", "sync_predict", "sync_predict", false, now - 5_000), result("wnam", "sync_predict", "sync_predict", true, now - 5_000)],
+      results: [
+        result("weur", "sync_predict", "sync_predict", false, now - 5_000),
+        result("wnam", "sync_predict", "sync_predict", true, now - 5_000),
+      ],
       gauges: [],
       counters: [{ name: "planewatch_probe_runs_total", labels: { outcome: "success", probe: "sync_predict", region: "wnam" }, value: 7 }],
-      histograms: [
-        { region: "wnam", probe: "sync_predict", bounds: [0.1, 1], counts: [2, 6], sum: 3.5, count: 7 },
-      ],
+      histograms: [{ region: "wnam", probe: "sync_predict", bounds: [0.1, 1], counts: [2, 6], sum: 3.5, count: 7 }],
     },
     {
       plane: "p2",

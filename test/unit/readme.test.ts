@@ -13,7 +13,9 @@ describe("the README", () => {
   });
 
   it("maps every folder of src/", () => {
-    const folders = new Set(SOURCES.filter((path) => path.split("/").length > 2).map((path) => `${path.split("/").slice(0, 2).join("/")}/`));
+    const folders = new Set(
+      SOURCES.filter((path) => path.split("/").length > 2).map((path) => `${path.split("/").slice(0, 2).join("/")}/`),
+    );
     const missing = [...folders].filter((folder) => !readme.includes(`\`${folder}\``));
     expect(missing).toEqual([]);
   });

@@ -56,7 +56,10 @@ describe("scrub", () => {
       [],
     );
     expect(scrubbed).toEqual({
-      request: { headers: { Authorization: FILTERED, "X-BASETEN-SIGNATURE": FILTERED, "content-type": "application/json" }, cookies: FILTERED },
+      request: {
+        headers: { Authorization: FILTERED, "X-BASETEN-SIGNATURE": FILTERED, "content-type": "application/json" },
+        cookies: FILTERED,
+      },
       extra: { password: FILTERED, refresh_token: FILTERED, apiKey: FILTERED, plane: "us-east" },
     });
   });

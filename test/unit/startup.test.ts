@@ -27,7 +27,10 @@ describe("startup gating", () => {
 
   it("closes again when a liveness probe fails failureThreshold times in a row (a restart is due)", () => {
     let gate = OPEN;
-    gate = nextGate(gate, probes, [{ probe: "livez", ok: false }, { probe: "readyz", ok: false }]);
+    gate = nextGate(gate, probes, [
+      { probe: "livez", ok: false },
+      { probe: "readyz", ok: false },
+    ]);
     gate = nextGate(gate, probes, [{ probe: "livez", ok: false }]);
     expect(gate).toEqual({ open: true, livenessFailures: { livez: 2 } });
     // A success in between starts the count afresh.
@@ -40,7 +43,11 @@ describe("startup gating", () => {
 
   it("ignores failing readiness and other probes, and liveness when there is no startup probe to return to", () => {
     let gate = OPEN;
-    for (let i = 0; i < 5; i++) gate = nextGate(gate, probes, [{ probe: "readyz", ok: false }, { probe: "sync_predict", ok: false }]);
+    for (let i = 0; i < 5; i++)
+      gate = nextGate(gate, probes, [
+        { probe: "readyz", ok: false },
+        { probe: "sync_predict", ok: false },
+      ]);
     expect(gate).toEqual(OPEN);
     for (let i = 0; i < 5; i++) gate = nextGate(gate, [liveness], [{ probe: "livez", ok: false }]);
     expect(gate.open).toBe(true);

@@ -20,7 +20,18 @@ async function json<T>(path: string): Promise<T> {
 }
 
 function result(minutesAgo: number, region: string, ok: boolean, probe = "sync_predict"): ProbeResult {
-  return { plane: "good", region, probe, kind: probe, at: NOW - minutesAgo * MIN, ok, reason: ok ? "ok" : "timeout", latencyMs: 20, httpStatus: ok ? 200 : null, message: "" };
+  return {
+    plane: "good",
+    region,
+    probe,
+    kind: probe,
+    at: NOW - minutesAgo * MIN,
+    ok,
+    reason: ok ? "ok" : "timeout",
+    latencyMs: 20,
+    httpStatus: ok ? 200 : null,
+    message: "",
+  };
 }
 
 function transition(plane: string, minutesAgo: number, from: Transition["from"], to: Transition["to"]): Transition {
@@ -64,7 +75,13 @@ describe("history", () => {
       if (path) expect(path).toMatch(/^\/api\/v1\/planes\/good\/history\?limit=2&from=\d+&to=\d+&cursor=/);
     }
     expect(pages).toEqual([2, 2, 1]);
-    expect(seen.map((r) => `${r.region}/${r.probe}`)).toEqual(["wnam/sync_predict", "wnam/sync_predict", "weur/sync_predict", "apac/sync_predict", "wnam/healthz"]);
+    expect(seen.map((r) => `${r.region}/${r.probe}`)).toEqual([
+      "wnam/sync_predict",
+      "wnam/sync_predict",
+      "weur/sync_predict",
+      "apac/sync_predict",
+      "wnam/healthz",
+    ]);
   });
 
   it("filters by region, probe and outcome", async () => {
@@ -120,16 +137,19 @@ describe("transitions", () => {
 
 describe("uptime", () => {
   it("counts runs and successes over 1 h, 24 h, 7 d and 30 d, overall and per probe", async () => {
-    const body = await json<{ windows: Array<{ window: string; runs: number; successes: number; ratio: number | null; probes: Record<string, { runs: number }> }> }>(
-      "/api/v1/planes/good/uptime",
-    );
+    const body = await json<{
+      windows: Array<{ window: string; runs: number; successes: number; ratio: number | null; probes: Record<string, { runs: number }> }>;
+    }>("/api/v1/planes/good/uptime");
     expect(body.windows.map((w) => [w.window, w.runs, w.successes, w.ratio])).toEqual([
       ["1h", 5, 4, 0.8],
       ["24h", 6, 4, 4 / 6],
       ["7d", 7, 5, 5 / 7],
       ["30d", 7, 5, 5 / 7],
     ]);
-    expect(body.windows[0]!.probes).toEqual({ healthz: { runs: 1, successes: 1, ratio: 1 }, sync_predict: { runs: 4, successes: 3, ratio: 0.75 } });
+    expect(body.windows[0]!.probes).toEqual({
+      healthz: { runs: 1, successes: 1, ratio: 1 },
+      sync_predict: { runs: 4, successes: 3, ratio: 0.75 },
+    });
     const keyless = await json<{ windows: Array<{ runs: number; ratio: number | null }> }>("/api/v1/planes/keyless/uptime");
     expect(keyless.windows[0]).toMatchObject({ runs: 0, ratio: null });
   });
@@ -162,7 +182,11 @@ describe("HTTP behaviour of reads", () => {
   it("answers CORS preflights for browser consumers", async () => {
     const res = await exports.default.fetch("http://mesh/api/v1/status", {
       method: "OPTIONS",
-      headers: { origin: "https://dash.example", "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+      headers: {
+        origin: "https://dash.example",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -201,17 +225,28 @@ describe("the OpenAPI document", () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     const served = app.routes
       // The heartbeat receiver is written to by senders, like the webhook receiver: not part of the read API.
-      .filter((r) => r.path.startsWith("/api/v1/") && !r.path.startsWith("/api/v1/heartbeats/") && !r.path.endsWith("*") && r.method !== "ALL")
+      .filter(
+        (r) => r.path.startsWith("/api/v1/") && !r.path.startsWith("/api/v1/heartbeats/") && !r.path.endsWith("*") && r.method !== "ALL",
+      )
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
     expect([...new Set(served)].sort()).toEqual(documented.sort());
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["PlaneDetail", "TransitionRecord", "StatusEvent", "Problem"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["PlaneDetail", "TransitionRecord", "StatusEvent", "Problem"]),
+    );
   });
 
   it("is rendered as a reference page that needs no script", async () => {
     const res = await get("/api/v1/docs");
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
-    for (const path of ["/api/v1/status", "/api/v1/planes/{id}", "/api/v1/planes/{id}/history", "/api/v1/planes/{id}/uptime", "/api/v1/transitions", "/api/v1/events"]) {
+    for (const path of [
+      "/api/v1/status",
+      "/api/v1/planes/{id}",
+      "/api/v1/planes/{id}/history",
+      "/api/v1/planes/{id}/uptime",
+      "/api/v1/transitions",
+      "/api/v1/events",
+    ]) {
       expect(html).toContain(`<code>${path}</code>`);
     }
     expect(html).toContain('id="schema-PlaneDetail"');

@@ -61,7 +61,10 @@ async function counters(plane: string): Promise<Record<string, number>> {
 }
 
 const outboxSize = (plane: string) =>
-  runInDurableObject(planeStub(env, plane), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+  runInDurableObject(
+    planeStub(env, plane),
+    (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+  );
 
 async function historyCount(plane: string): Promise<number> {
   const stub = planeStub(env, plane);
@@ -72,7 +75,10 @@ async function historyCount(plane: string): Promise<number> {
 
 const storageSize = (plane: string) => runInDurableObject(planeStub(env, plane), (_o, state) => state.storage.sql.databaseSize);
 const pending = (plane: string) =>
-  runInDurableObject(planeStub(env, plane), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending").one().n);
+  runInDurableObject(
+    planeStub(env, plane),
+    (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending").one().n,
+  );
 
 describe("async webhooks in the Plane object", () => {
   it("matches 500 webhooks for 500 pending requests delivered at once, losing none", async () => {
@@ -92,7 +98,8 @@ describe("async webhooks in the Plane object", () => {
     const body = webhookBody(o!.requestId);
     expect(await (await deliver("async-a", o!.ticket.token, body)).json()).toMatchObject({ outcome: "matched" });
     const before = { history: await historyCount("async-a"), size: await storageSize("async-a") };
-    for (let i = 0; i < 3; i++) expect(await (await deliver("async-a", o!.ticket.token, body)).json()).toMatchObject({ outcome: "duplicate" });
+    for (let i = 0; i < 3; i++)
+      expect(await (await deliver("async-a", o!.ticket.token, body)).json()).toMatchObject({ outcome: "duplicate" });
     expect(await historyCount("async-a")).toBe(before.history);
     expect(await storageSize("async-a")).toBe(before.size);
   });
@@ -106,9 +113,17 @@ describe("async webhooks in the Plane object", () => {
     const oversized = webhookBody(known!.requestId, { data: "x".repeat(300 * 1024) });
     const kinds = [
       { n: 3_000, outcome: "unknown", send: (i: number) => deliver("async-b", dropped!.ticket.token, webhookBody(`junk-${i}`)) },
-      { n: 3_000, outcome: "bad_signature", send: (i: number) => deliver("async-b", known!.ticket.token, webhookBody(`junk-${i}`), `v1=${"0".repeat(64)}`) },
+      {
+        n: 3_000,
+        outcome: "bad_signature",
+        send: (i: number) => deliver("async-b", known!.ticket.token, webhookBody(`junk-${i}`), `v1=${"0".repeat(64)}`),
+      },
       { n: 3_000, outcome: "invalid", send: (i: number) => deliver("async-b", known!.ticket.token, `{"request_id": ${i}`) },
-      { n: 500, outcome: "bad_token", send: (i: number) => deliver("async-b", `${known!.ticket.nonce}.forged${i}`, webhookBody(`junk-${i}`)) },
+      {
+        n: 500,
+        outcome: "bad_token",
+        send: (i: number) => deliver("async-b", `${known!.ticket.nonce}.forged${i}`, webhookBody(`junk-${i}`)),
+      },
       { n: 500, outcome: "too_large", send: () => deliver("async-b", known!.ticket.token, oversized, "v1=00") },
     ];
     // One of each first, so the counter rows exist; then the size must not move.
@@ -122,7 +137,13 @@ describe("async webhooks in the Plane object", () => {
       }
     }
     expect(await storageSize("async-b")).toBe(size);
-    expect(await counters("async-b")).toMatchObject({ unknown: 3_000, bad_signature: 3_000, invalid: 3_000, bad_token: 500, too_large: 500 });
+    expect(await counters("async-b")).toMatchObject({
+      unknown: 3_000,
+      bad_signature: 3_000,
+      invalid: 3_000,
+      bad_token: 500,
+      too_large: 500,
+    });
     expect(await pending("async-b")).toBe(1); // the known request still waits for its real webhook
   }, 180_000);
 
@@ -181,7 +202,8 @@ describe("async webhooks in the Plane object", () => {
     await open(plane, 3, 1_000);
     // At the deadline the alarm settles the three, then fails before it is done.
     await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { publish: () => Promise<number> }).publish = () => Promise.reject(new Error("simulated crash after settling"));
+      (instance as unknown as { publish: () => Promise<number> }).publish = () =>
+        Promise.reject(new Error("simulated crash after settling"));
     });
     // The runtime runs the alarm at the deadline and retries it (after 2 s, 4 s, …) while it throws.
     while ((await pending(plane)) > waiting) await new Promise((r) => setTimeout(r, 200));

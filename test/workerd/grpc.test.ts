@@ -23,7 +23,10 @@ describe.each(Object.entries(transports))("grpc_health over %s", (_transport, ba
 
   it("passes on SERVING, for the server and for a named service", async () => {
     expect(await probe(undefined, base)).toMatchObject({ ok: true, message: "the server is SERVING", httpStatus: 200 });
-    expect(await probe(undefined, { ...base, service: "inference" })).toMatchObject({ ok: true, message: 'service "inference" is SERVING' });
+    expect(await probe(undefined, { ...base, service: "inference" })).toMatchObject({
+      ok: true,
+      message: 'service "inference" is SERVING',
+    });
   });
 
   it("follows the service to NOT_SERVING and back", async () => {
@@ -40,7 +43,10 @@ describe.each(Object.entries(transports))("grpc_health over %s", (_transport, ba
   it("fails on UNKNOWN and SERVICE_UNKNOWN too: only SERVING passes", async () => {
     for (const status of ["UNKNOWN", "SERVICE_UNKNOWN"]) {
       await setStatus("inference", status);
-      expect(await probe(undefined, { ...base, service: "inference" })).toMatchObject({ ok: false, message: `service "inference" is ${status}` });
+      expect(await probe(undefined, { ...base, service: "inference" })).toMatchObject({
+        ok: false,
+        message: `service "inference" is ${status}`,
+      });
     }
   });
 

@@ -13,7 +13,18 @@ const REGIONS = ["wnam", "weur", "apac"];
 
 function round(at: number, healthzOk: boolean): ProbeResult[] {
   return REGIONS.flatMap((region) => [
-    { plane: "good", region, probe: "sync_predict", kind: "sync_predict", at, ok: true, reason: "ok", latencyMs: 5, httpStatus: 200, message: "" },
+    {
+      plane: "good",
+      region,
+      probe: "sync_predict",
+      kind: "sync_predict",
+      at,
+      ok: true,
+      reason: "ok",
+      latencyMs: 5,
+      httpStatus: 200,
+      message: "",
+    },
     {
       plane: "good",
       region,
@@ -55,7 +66,11 @@ describe("http against a server whose readiness flips", () => {
     expect(await probe(base, { kind: "http", url: "/readyz", role: "readiness" })).toMatchObject({ ok: true, httpStatus: 200 });
     await setHealth({ ready: false });
     try {
-      expect(await probe(base, { kind: "http", url: "/readyz", role: "readiness" })).toMatchObject({ ok: false, reason: "unexpected_status", httpStatus: 503 });
+      expect(await probe(base, { kind: "http", url: "/readyz", role: "readiness" })).toMatchObject({
+        ok: false,
+        reason: "unexpected_status",
+        httpStatus: 503,
+      });
       expect(await probe(base, { kind: "http", url: "/livez", role: "liveness" })).toMatchObject({ ok: true });
     } finally {
       await setHealth({ ready: true });

@@ -37,7 +37,11 @@ async function api<T>(path: string): Promise<T> {
 }
 
 interface StatusBody {
-  planes: Array<{ id: string; status: string; regions: Record<string, { status: string; probes: Record<string, { ok: boolean; reason: string }> }> }>;
+  planes: Array<{
+    id: string;
+    status: string;
+    regions: Record<string, { status: string; probes: Record<string, { ok: boolean; reason: string }> }>;
+  }>;
 }
 
 describe("cron to status, history and metrics", () => {
@@ -107,7 +111,7 @@ describe("cron to status, history and metrics", () => {
   });
 
   it("federates only the series matching one of the match[] selectors", async () => {
-    const match = ["workload_plane_health_status{plane=~\"good|broken\",status=\"FAILED\"}", '{__name__="probe_success",plane="keyless"}'];
+    const match = ['workload_plane_health_status{plane=~"good|broken",status="FAILED"}', '{__name__="probe_success",plane="keyless"}'];
     const res = await exports.default.fetch(`http://mesh/federate?${match.map((m) => `match[]=${encodeURIComponent(m)}`).join("&")}`);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const samples = (await res.text()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
@@ -144,7 +148,11 @@ describe("cron to status, history and metrics", () => {
   it("wants the bearer token on /metrics and /federate when METRICS_TOKEN is set", async () => {
     const guarded = { ...env, METRICS_TOKEN: "s3cret" };
     const call = (path: string, authorization?: string) =>
-      worker.fetch(new Request(`http://mesh${path}`, { headers: authorization ? { authorization } : {} }), guarded, createExecutionContext());
+      worker.fetch(
+        new Request(`http://mesh${path}`, { headers: authorization ? { authorization } : {} }),
+        guarded,
+        createExecutionContext(),
+      );
     for (const path of ["/metrics", "/federate?match[]=up"]) {
       const none = await call(path);
       expect(none.status).toBe(401);
@@ -176,7 +184,18 @@ describe("cron to status, history and metrics", () => {
 });
 
 function result(plane: string, region: string, at: number, ok = true): ProbeResult {
-  return { plane, region, probe: "sync_predict", kind: "sync_predict", at, ok, reason: ok ? "ok" : "timeout", latencyMs: 12, httpStatus: 200, message: "" };
+  return {
+    plane,
+    region,
+    probe: "sync_predict",
+    kind: "sync_predict",
+    at,
+    ok,
+    reason: ok ? "ok" : "timeout",
+    latencyMs: 12,
+    httpStatus: 200,
+    message: "",
+  };
 }
 
 describe("expiry and outages", () => {
@@ -205,7 +224,13 @@ describe("expiry and outages", () => {
       const alerts = eventsIn((await (await fetch(sink)).json()) as ReceivedEnvelope[]).filter(
         (e) => e.fingerprint?.join() === "planewatch,broken,NO_VALUE",
       );
-      expect(alerts).toEqual([expect.objectContaining({ level: "warning", tags: expect.objectContaining({ plane: "broken", status: "NO_VALUE" }), accepted: true })]);
+      expect(alerts).toEqual([
+        expect.objectContaining({
+          level: "warning",
+          tags: expect.objectContaining({ plane: "broken", status: "NO_VALUE" }),
+          accepted: true,
+        }),
+      ]);
     } finally {
       vi.useRealTimers();
     }
@@ -283,7 +308,9 @@ describe("expiry and outages", () => {
     await env.DB.exec("ALTER TABLE results_offline RENAME TO results");
     await runDurableObjectAlarm(stub);
     expect(await outbox()).toBe(0);
-    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND at = ?").bind(at).all<{ n: number }>();
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND at = ?")
+      .bind(at)
+      .all<{ n: number }>();
     expect(results[0]!.n).toBe(2);
   });
 });

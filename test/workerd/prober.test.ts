@@ -68,8 +68,12 @@ describe("the Prober's reports", () => {
 
   it("keeps what it could not report, its alarm still armed, and delivers it once the Plane object answers", async () => {
     const before = await runsAtPlane();
-    const unreachable = { get: () => ({ report: () => Promise.reject(new Error("plane unreachable")) }), idFromName: env.PLANE.idFromName.bind(env.PLANE) };
-    const setPlane = (plane: object) => runInDurableObject(prober(), (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
+    const unreachable = {
+      get: () => ({ report: () => Promise.reject(new Error("plane unreachable")) }),
+      idFromName: env.PLANE.idFromName.bind(env.PLANE),
+    };
+    const setPlane = (plane: object) =>
+      runInDurableObject(prober(), (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
     await setPlane(unreachable);
     await round(1_000);
     await round(10_000); // the oldest is due: the report is tried, and fails
@@ -104,8 +108,10 @@ describe("an async submission whose report fails", () => {
     await stub.tick("async-b", "wnam");
     expect(await runDurableObjectAlarm(stub)).toBe(true); // first sight: waits its initial delay
     const submitted = () =>
-      runInDurableObject(planeStub(env, "async-b"), (_object, state) =>
-        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending WHERE request_id LIKE 'submitted-%'").one().n,
+      runInDurableObject(
+        planeStub(env, "async-b"),
+        (_object, state) =>
+          state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM async_pending WHERE request_id LIKE 'submitted-%'").one().n,
       );
     const before = await submitted();
     // The request is opened with the Plane object; only the report after the submit fails.
@@ -113,10 +119,14 @@ describe("an async submission whose report fails", () => {
       idFromName: env.PLANE.idFromName.bind(env.PLANE),
       get: (id: DurableObjectId) => {
         const plane = env.PLANE.get(id);
-        return { openAsync: (...args: Parameters<typeof plane.openAsync>) => plane.openAsync(...args), report: () => Promise.reject(new Error("plane unreachable")) };
+        return {
+          openAsync: (...args: Parameters<typeof plane.openAsync>) => plane.openAsync(...args),
+          report: () => Promise.reject(new Error("plane unreachable")),
+        };
       },
     };
-    const setPlane = (plane: object) => runInDurableObject(stub, (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
+    const setPlane = (plane: object) =>
+      runInDurableObject(stub, (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
     await setPlane(reportsFail);
     vi.setSystemTime(Date.now() + 3_600_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);

@@ -75,7 +75,12 @@ describe("http", () => {
       kind: "http",
       url: "/echo-headers",
       headers: { "x-plain": "1", authorization: { secret: "TARGET_API_KEY", prefix: "Bearer " } },
-      expect: { jsonPaths: [{ path: "$.authorization", equals: `Bearer ${env.TARGET_API_KEY}` }, { path: '$["x-plain"]', equals: "1" }] },
+      expect: {
+        jsonPaths: [
+          { path: "$.authorization", equals: `Bearer ${env.TARGET_API_KEY}` },
+          { path: '$["x-plain"]', equals: "1" },
+        ],
+      },
     });
     expect(outcome).toMatchObject({ ok: true });
     expect(outcome.message).not.toContain(env.TARGET_API_KEY);

@@ -20,7 +20,18 @@ function seedResults(): ProbeResult[] {
     for (const plane of ["r1", "r2"]) {
       for (const region of ["wnam", "weur"]) {
         const ok = plane === "r2" || (at / (5 * MINUTE_MS)) % 7 !== 0;
-        results.push({ plane, region, probe: "sync_predict", kind: "sync_predict", at, ok, reason: ok ? "ok" : "timeout", latencyMs: 10, httpStatus: 200, message: "" });
+        results.push({
+          plane,
+          region,
+          probe: "sync_predict",
+          kind: "sync_predict",
+          at,
+          ok,
+          reason: ok ? "ok" : "timeout",
+          latencyMs: 10,
+          httpStatus: 200,
+          message: "",
+        });
       }
     }
   }
@@ -119,7 +130,10 @@ describe("history rollups and retention", () => {
   it("keeps raw results for the retention only, and the rollups of everything", async () => {
     const oldest = await env.DB.prepare("SELECT min(at) AS at FROM results").first<{ at: number }>();
     expect(oldest!.at).toBeGreaterThanOrEqual(NOW - RETENTION.rawDays * DAY_MS - HOUR_MS);
-    const hourly = await env.DB.prepare("SELECT count(*) AS n, min(hour) AS first FROM results_hourly").first<{ n: number; first: number }>();
+    const hourly = await env.DB.prepare("SELECT count(*) AS n, min(hour) AS first FROM results_hourly").first<{
+      n: number;
+      first: number;
+    }>();
     expect(hourly).toEqual({ n: 9 * 24 * 4, first: NOW - 9 * DAY_MS - 30 * MINUTE_MS });
     const daily = await env.DB.prepare("SELECT count(DISTINCT day) AS days FROM results_daily").first<{ days: number }>();
     expect(daily!.days).toBe(9);
@@ -169,7 +183,9 @@ describe("history rollups and retention", () => {
         worker.scheduled(createScheduledController({ cron: MAINTENANCE_CRON }), { ...env, ...vars }, createExecutionContext());
       await expect(scheduled({ RESULTS_RETENTION_DAYS: "a week" })).rejects.toThrow(/RESULTS_RETENTION_DAYS .* got "a week"/);
       expect(await env.DB.prepare("SELECT runs FROM results_hourly WHERE plane = 'r3'").all()).toMatchObject({ results: [{ runs: 1 }] });
-      expect(await env.DB.prepare("SELECT plane FROM results ORDER BY plane").all()).toMatchObject({ results: [{ plane: "r3" }, { plane: "r4" }] });
+      expect(await env.DB.prepare("SELECT plane FROM results ORDER BY plane").all()).toMatchObject({
+        results: [{ plane: "r3" }, { plane: "r4" }],
+      });
       await scheduled({ RESULTS_RETENTION_DAYS: "1" });
     } finally {
       vi.useRealTimers();

@@ -3,13 +3,7 @@
  * its transport to the Sentry stand-in (test/support/sentry-sink.ts) that the global setup
  * started; and the Plane object's alert queue against its real SQLite storage.
  */
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
@@ -89,7 +83,9 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(500);
-    const envelope = await until("the webhook error", (all) => all.find((e) => eventsIn([e]).some((ev) => ev.release === "workerd-webhook")));
+    const envelope = await until("the webhook error", (all) =>
+      all.find((e) => eventsIn([e]).some((ev) => ev.release === "workerd-webhook")),
+    );
     expect(eventsIn([envelope])[0]).toMatchObject({
       tags: { entry_point: "fetch", route: "/webhooks/async/:plane/:token", plane: "good" },
       request: { url: "http://mesh/webhooks/async/good/[Filtered]" },
@@ -153,7 +149,10 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     // Awaited directly: matchers probing an RPC promise's properties would make calls of their own.
     const error = await planeStub(env, "good")
       .report("good", null as never)
-      .then(() => undefined, (thrown: unknown) => thrown);
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
     expect(error).toBeInstanceOf(TypeError);
     const event = await until("the RPC error", (all) => eventsIn(all).find((e) => e.tags?.entry_point === "Plane.report"));
     expect(event).toMatchObject({ tags: { plane: "good" }, exception: { values: [{ type: "TypeError" }] } });
@@ -205,7 +204,13 @@ describe("the Plane object's alert queue", () => {
   const T0 = Date.parse("2026-11-20T10:00:00Z");
   const policy: AlertPolicy = { enabled: true, reminderMs: 30 * 60_000 };
   const failing = [{ region: "wnam", probe: "sync_predict", reason: "timeout" }];
-  const transition = (from: Transition["from"], to: Transition["to"], at: number): Transition => ({ plane: "queue-test", at, from, to, failing });
+  const transition = (from: Transition["from"], to: Transition["to"], at: number): Transition => ({
+    plane: "queue-test",
+    at,
+    from,
+    to,
+    failing,
+  });
 
   /** A fresh Plane object's storage (all its tables), and a delivery that records and answers as told. */
   async function inPlane(test: (sql: SqlStorage, deliveries: QueuedAlert[][], answer: { accept: boolean }) => Promise<void>) {

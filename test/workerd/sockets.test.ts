@@ -32,7 +32,9 @@ describe("tcp", () => {
 
   it("sends bytes and expects text, bytes or a regex in the reply", async () => {
     expect(await probe(undefined, tcp(ports.tcpBanner, { expect: { contains: "ready" } }))).toMatchObject({ ok: true });
-    expect(await probe(undefined, tcp(ports.tcpBanner, { send: "PING\r\n", expect: { regex: "\\+PONG\\r\\n$" } }))).toMatchObject({ ok: true });
+    expect(await probe(undefined, tcp(ports.tcpBanner, { send: "PING\r\n", expect: { regex: "\\+PONG\\r\\n$" } }))).toMatchObject({
+      ok: true,
+    });
     expect(await probe(undefined, tcp(ports.tcpBanner, { sendHex: "50494e470d0a", expect: { containsHex: "2b504f4e47" } }))).toMatchObject({
       ok: true,
     });

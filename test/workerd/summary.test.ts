@@ -7,7 +7,17 @@ describe("a Summary shard's exposition lines", () => {
   it("are rendered when a snapshot arrives, and again once time alone changes them", async () => {
     const shard = summaryStubFor(env, "keyless");
     const now = Date.now();
-    const result = { region: "enam", probe: "sync_predict", kind: "sync_predict", at: now, ok: true, reason: "ok", latencyMs: 5, httpStatus: 200, message: "" };
+    const result = {
+      region: "enam",
+      probe: "sync_predict",
+      kind: "sync_predict",
+      at: now,
+      ok: true,
+      reason: "ok",
+      latencyMs: 5,
+      httpStatus: 200,
+      message: "",
+    };
     await shard.put({
       ...emptySnapshot("keyless"),
       version: 1,

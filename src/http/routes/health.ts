@@ -30,7 +30,8 @@ health.get("/healthz/readyz", async (c) => {
   ]);
   // Some probes (async inference) give their target a webhook address on this mesh: without PUBLIC_URL they cannot run.
   const callsBack = loaded.ok && loaded.config.planes.some((p) => p.probes.some(needsPublicUrl));
-  const webhooks = !callsBack || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
+  const webhooks =
+    !callsBack || c.env.PUBLIC_URL ? { ok: true } : { ok: false, error: "async probes need PUBLIC_URL, the address webhooks are sent to" };
   const ok = config.ok && latency.ok && d1.ok && durableObjects.ok && webhooks.ok;
   return c.json({ ok, checks: { config, latencyBuckets: latency, d1, durableObjects, webhooks } }, ok ? 200 : 503);
 });

@@ -43,12 +43,20 @@ metrics.get("/metrics", (c) => scrape(c, null));
 metrics.get("/federate", (c) => {
   const texts = c.req.queries("match[]") ?? [];
   if (texts.length === 0) {
-    return problem(c, 400, "Missing selector", 'Give at least one series selector, e.g. /federate?match[]=workload_plane_health_status or match[]={plane="x"}.');
+    return problem(
+      c,
+      400,
+      "Missing selector",
+      'Give at least one series selector, e.g. /federate?match[]=workload_plane_health_status or match[]={plane="x"}.',
+    );
   }
   const parsed = texts.map((text) => ({ text, result: parseSelector(text) }));
   const problems = parsed.flatMap(({ text, result }) => (result.ok ? [] : [{ selector: text, message: result.error }]));
   if (problems.length > 0) {
     return problem(c, 400, "Invalid selector", problems.map((p) => `match[]=${p.selector}: ${p.message}`).join("; "), { problems });
   }
-  return scrape(c, parsed.flatMap(({ result }) => (result.ok ? [result.matchers] : [])));
+  return scrape(
+    c,
+    parsed.flatMap(({ result }) => (result.ok ? [result.matchers] : [])),
+  );
 });

@@ -133,7 +133,9 @@ export function probeSnapshot(sql: SqlStorage): { results: LatestResult[]; runs:
   return {
     results: rows.map(resultOf),
     runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success)]),
-    histograms: rows.flatMap((r) => (r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [])),
+    histograms: rows.flatMap((r) =>
+      r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [],
+    ),
   };
 }
 
@@ -192,7 +194,13 @@ export function recordResults(
     const latest = newer.at(-1);
     const state = newer.reduce<ProbeState | undefined>((s, r) => nextProbeState(s, r, probe), previous && stateOf(previous));
     const stored = previous?.histogram ? (JSON.parse(previous.histogram) as HistogramCounts) : null;
-    const histogram = latencyBounds ? observe(stored, taken.map((r) => r.latencyMs / 1000), latencyBounds) : stored;
+    const histogram = latencyBounds
+      ? observe(
+          stored,
+          taken.map((r) => r.latencyMs / 1000),
+          latencyBounds,
+        )
+      : stored;
     const successes = taken.filter((r) => r.ok).length;
     writeProbe(sql, {
       ...(latest ? latestColumns(latest, state!) : previous!),

@@ -18,12 +18,7 @@ export interface Exchange {
  * body, the way blackbox_exporter's probe_duration_seconds does. Redirects are not followed:
  * Kubernetes counts a 3xx as success, and following one could leave the plane.
  */
-export async function exchange(
-  ctx: ProbeContext,
-  url: string,
-  init: RequestInit,
-  maxBodyBytes: number,
-): Promise<Exchange | ProbeOutcome> {
+export async function exchange(ctx: ProbeContext, url: string, init: RequestInit, maxBodyBytes: number): Promise<Exchange | ProbeOutcome> {
   const started = Date.now();
   try {
     const response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });

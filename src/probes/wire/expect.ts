@@ -83,7 +83,10 @@ export function expectSchema(defaultStatus: StatusSpec) {
       status: statusSpecSchema.default(defaultStatus).describe('Accepted HTTP statuses: 200, "200-399" or "200,204".'),
       bodyContains: z.string().min(1).optional().describe("A substring the body must contain."),
       json: z.json().optional().describe("The whole body, parsed as JSON, must equal this value."),
-      jsonPaths: z.array(jsonPathCheckSchema).optional().describe('Checks of single values: [{"path": "$.output.label", "equals": "ok"}], {"path": …, "exists": false}.'),
+      jsonPaths: z
+        .array(jsonPathCheckSchema)
+        .optional()
+        .describe('Checks of single values: [{"path": "$.output.label", "equals": "ok"}], {"path": …, "exists": false}.'),
     })
     .strict()
     .default({ status: defaultStatus })

@@ -18,9 +18,20 @@ const STREAM = 1;
 
 /** HTTP/2 error codes (RFC 9113 section 7), for messages a person can read. */
 const ERROR_CODES = [
-  "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
-  "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
-  "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+  "NO_ERROR",
+  "PROTOCOL_ERROR",
+  "INTERNAL_ERROR",
+  "FLOW_CONTROL_ERROR",
+  "SETTINGS_TIMEOUT",
+  "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR",
+  "REFUSED_STREAM",
+  "CANCEL",
+  "COMPRESSION_ERROR",
+  "CONNECT_ERROR",
+  "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY",
+  "HTTP_1_1_REQUIRED",
 ];
 
 interface Frame {
@@ -88,12 +99,7 @@ export interface Http2Response {
  * Answers the server's SETTINGS and PINGs as the protocol requires. `maxBytes` bounds what the
  * whole exchange may bring in, frames of other kinds included.
  */
-export async function http2Request(
-  connection: Connection,
-  request: Header[],
-  body: Uint8Array,
-  maxBytes: number,
-): Promise<Http2Response> {
+export async function http2Request(connection: Connection, request: Header[], body: Uint8Array, maxBytes: number): Promise<Http2Response> {
   await connection.write(PREFACE);
   await connection.write(frame(FRAME.SETTINGS, 0, 0));
   await connection.write(frame(FRAME.HEADERS, FLAG.END_HEADERS, STREAM, encodeHeaders(request)));
@@ -138,4 +144,3 @@ export async function http2Request(
   // A trailers-only response is one block that ends the stream: its fields are the trailers too.
   return { headers, body: concatBytes(data), trailers: rest.at(-1) ?? (data.length === 0 ? headers : []) };
 }
-

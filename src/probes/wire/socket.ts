@@ -43,7 +43,6 @@ export interface Connection {
   startTls(): void;
 }
 
-
 /** Rejects with a timeout when the probe's signal aborts. */
 function abortion(signal: AbortSignal): Promise<never> {
   const aborted = new Promise<never>((_, reject) => {

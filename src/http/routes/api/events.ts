@@ -43,7 +43,9 @@ events.openapi(
         description: "A text/event-stream of `status` and `transition` events.",
         content: {
           "text/event-stream": {
-            schema: z.string().openapi({ example: 'event: transition\nid: 42\ndata: {"id":42,"plane":"us-east","from":"OK","to":"FAILED",…}\n\n' }),
+            schema: z
+              .string()
+              .openapi({ example: 'event: transition\nid: 42\ndata: {"id":42,"plane":"us-east","from":"OK","to":"FAILED",…}\n\n' }),
           },
         },
       },

@@ -20,7 +20,16 @@ export const api = new OpenAPIHono<AppEnv>({ defaultHook: invalidRequest }).base
 const CORS_HEADERS = ["access-control-allow-origin", "access-control-expose-headers"];
 
 // Any origin: the API is read-only and its token travels in a header, never in a cookie.
-api.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: ["Authorization", "If-None-Match", "Last-Event-ID"], exposeHeaders: ["ETag"], maxAge: 600 }));
+api.use(
+  "*",
+  cors({
+    origin: "*",
+    allowMethods: ["GET", "HEAD"],
+    allowHeaders: ["Authorization", "If-None-Match", "Last-Event-ID"],
+    exposeHeaders: ["ETag"],
+    maxAge: 600,
+  }),
+);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "readToken", {
   type: "http",
@@ -66,7 +75,9 @@ api.openapi(
     tags: ["Reference"],
     summary: "This API's reference, as a page",
     middleware: [cacheFor("max-age=300")] as const,
-    responses: { 200: { description: "HTML rendered from the OpenAPI document, with no script.", content: { "text/html": { schema: z.string() } } } },
+    responses: {
+      200: { description: "HTML rendered from the OpenAPI document, with no script.", content: { "text/html": { schema: z.string() } } },
+    },
   }),
   (c) => c.html(renderReference(openApiDocument())),
 );

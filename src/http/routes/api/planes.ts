@@ -8,7 +8,7 @@ import { viewOf, type PlaneView } from "../../../render/view.ts";
 import { collectPlanes } from "../../collect.ts";
 import { requirePlane, type AppEnv } from "../../middleware.ts";
 import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
-import { planeDetailSchema, planeParamsSchema, planeSummarySchema, statusListSchema, uptimeSchema } from "./schemas.ts";
+import { planeDetailSchema, planeParamsSchema, type planeSummarySchema, statusListSchema, uptimeSchema } from "./schemas.ts";
 
 /** A plane as the API shows it: status, expiry, and per region the status and latest results. */
 export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSummarySchema> {
@@ -83,7 +83,8 @@ planes.openapi(
     path: "/planes/{id}",
     tags: ["Planes"],
     summary: "One plane, with the runbook for its status",
-    description: "Fresh from the plane's own object: per-region, per-probe latest results, the runbook text for the current status, and recent transitions.",
+    description:
+      "Fresh from the plane's own object: per-region, per-probe latest results, the runbook text for the current status, and recent transitions.",
     security: READ_SECURITY,
     request: { params: planeParamsSchema },
     middleware: [requirePlane, cacheFor("no-cache")] as const,

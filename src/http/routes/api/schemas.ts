@@ -45,11 +45,10 @@ export const planeSummarySchema = z
   })
   .openapi("PlaneSummary");
 
-export const statusListSchema = z
-  .object({ planes: z.array(planeSummarySchema) })
-  .openapi("StatusList", {
-    description: "Every configured plane, in config order. No time of its own (the `Date` header has it), so the ETag changes only with the planes.",
-  });
+export const statusListSchema = z.object({ planes: z.array(planeSummarySchema) }).openapi("StatusList", {
+  description:
+    "Every configured plane, in config order. No time of its own (the `Date` header has it), so the ETag changes only with the planes.",
+});
 
 export const runbookSchema = z
   .object({
