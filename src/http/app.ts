@@ -25,16 +25,7 @@ app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} 
 
 app.onError((error, c) => {
   logError(c.env, `planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
-  captureError(
-    {
-      env: c.env,
-      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      request: c.req.raw,
-      entryPoint: "fetch",
-      // The API names the plane `:id`, the webhook receiver `:plane`.
-      tags: { route: c.req.routePath, plane: c.req.param("id") ?? c.req.param("plane") },
-    },
-    error,
-  );
+  // The API names the plane `:id`, the webhook receiver `:plane`.
+  captureError(error, { route: c.req.routePath, plane: c.req.param("id") ?? c.req.param("plane") });
   return problem(c, 500, "Internal error", "The request failed inside planewatch; the error was logged.");
 });
