@@ -47,15 +47,16 @@ export function storedVersion(sql: SqlStorage): { version: number; kept: boolean
 /**
  * Brings the object's storage to the last of `steps`: every pending step and the new version
  * in one transaction, so a step that throws leaves storage as it was (and the error reaches
- * the caller: the object serves nothing on a schema it does not know). Up-to-date storage is
- * only read. Returns the version the storage is at.
+ * the caller: the object serves nothing on a schema it does not know). Adopted storage gets
+ * its version written even with no step to run; up-to-date storage is only read. Returns the
+ * version the storage is at.
  */
 export function migrate(storage: DurableObjectStorage, steps: readonly MigrationStep[]): number {
   return storage.transactionSync(() => {
     const { sql } = storage;
     const stored = storedVersion(sql);
     const pending = stepsAfter(stored.version, steps);
-    if (pending.length === 0) return stored.version;
+    if (pending.length === 0 && stored.kept) return stored.version;
     for (const statement of pending.flat()) sql.exec(statement);
     if (stored.kept) sql.exec(`UPDATE ${VERSION_TABLE} SET version = ?`, steps.length);
     else {

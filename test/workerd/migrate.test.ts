@@ -54,6 +54,9 @@ describe("schema migrations", () => {
     inFreshStorage((storage) => {
       storage.sql.exec("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
       storage.sql.exec("INSERT INTO things (name) VALUES ('kept'), ('also kept')");
+      // With no step to run, the adopted version is still written down.
+      expect(migrate(storage, STEPS.slice(0, 1))).toBe(1);
+      expect(version(storage.sql)).toBe(1);
       expect(migrate(storage, STEPS)).toBe(2);
       // Step 1 did not run again (it would have failed on the existing table, and added 'first').
       expect(storage.sql.exec("SELECT name, size FROM things ORDER BY id").toArray()).toEqual([
