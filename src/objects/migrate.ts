@@ -29,8 +29,9 @@ export function stepsAfter(version: number, steps: readonly MigrationStep[]): re
 }
 
 /**
- * The version of the storage, and whether it is kept there: 0 when the storage is empty, UNVERSIONED_RELEASE when it has tables but
- * no version table. The platform's own tables (`_cf_*`) and SQLite's (`sqlite_*`) are not ours.
+ * The version of the storage, and whether it is kept there: 0 when the storage is empty,
+ * UNVERSIONED_RELEASE when it has tables but no version table. The platform's own tables
+ * (`_cf_*`) and SQLite's (`sqlite_*`) are not ours.
  */
 export function storedVersion(sql: SqlStorage): { version: number; kept: boolean } {
   const tables = sql
@@ -49,7 +50,8 @@ export function storedVersion(sql: SqlStorage): { version: number; kept: boolean
  * in one transaction, so a step that throws leaves storage as it was (and the error reaches
  * the caller: the object serves nothing on a schema it does not know). Adopted storage gets
  * its version written even with no step to run; up-to-date storage is only read. Returns the
- * version the storage is at.
+ * version the storage is at. Called from each class's constructor: storage is synchronous, so
+ * it is done before the object takes any request, with no blockConcurrencyWhile needed.
  */
 export function migrate(storage: DurableObjectStorage, steps: readonly MigrationStep[]): number {
   return storage.transactionSync(() => {
