@@ -29,6 +29,7 @@ const PLANE = "async-b";
  */
 async function restartedOn<Stub extends DurableObjectStub>(stubOf: () => Stub, fixture: string): Promise<Stub> {
   await runInDurableObject(stubOf(), async (_object, state) => {
+    // This first instance gave the empty storage today's tables; the fixture starts from none.
     await state.storage.deleteAll();
     state.storage.sql.exec(fixture);
   });
@@ -50,6 +51,7 @@ async function fixtureToken(nonce: string): Promise<string> {
   return `${nonce}.${base64url(new Uint8Array(mac))}`;
 }
 
+/** The platform's signature of a webhook body. */
 async function sign(body: string): Promise<string> {
   const key = await crypto.subtle.importKey(
     "raw",
