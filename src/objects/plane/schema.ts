@@ -1,4 +1,4 @@
-import type { MigrationStep } from "../migrate.ts";
+import type { MigrationStep, UnversionedVersion } from "../migrate.ts";
 
 /**
  * The Plane object's storage, one step per schema change, applied by src/objects/migrate.ts.
@@ -149,3 +149,7 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     "DROP TABLE latency_histograms",
   ],
 ];
+
+/** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */
+export const planeUnversionedVersion: UnversionedVersion = (sql) =>
+  sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'probes'").toArray().length > 0 ? 2 : 1;
