@@ -161,7 +161,10 @@ describe("the mesh killed mid-round", () => {
     expect(verdicts.length).toBe(pending.length);
     expect(verdicts.every((v) => v.reason !== "submitted")).toBe(true);
     expect(pendingAsync().filter((k) => pending.includes(k))).toEqual([]);
-    console.info(`kill: ${stored.size} results in D1, ${queued.size} queued in outboxes, ${pending.length} async requests pending`);
+    const judged = verdicts.map((v) => v.reason).join(", ");
+    console.info(
+      `kill: ${stored.size} results in D1, ${queued.size} queued in outboxes, ${pending.length} async requests pending, judged ${judged}`,
+    );
   });
 });
 
