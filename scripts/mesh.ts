@@ -56,6 +56,10 @@ export interface RunningMesh {
   fire(cron: string): Promise<void>;
   /** Output of both processes so far (when collected). */
   logs(): string;
+  /** Kills the mesh's wrangler and workerd at once (SIGKILL), as a crash or a lost host would; the simulator stays. */
+  crash(): Promise<void>;
+  /** Starts the mesh again on the same port and persisted state, after crash() or stop(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -181,14 +185,15 @@ const STOP_GRACE_MS = 5_000;
 
 /**
  * Ends a wrangler's whole process group, whatever it is doing (starting, serving, already
- * half gone): SIGTERM, then SIGKILL after the grace. Done when no process of the group is
- * left, not when wrangler alone exited: its workerd can outlive it.
+ * half gone): SIGTERM, then SIGKILL after the grace (`signal` SIGKILL skips it, as a crash).
+ * Done when no process of the group is left, not when wrangler alone exited: its workerd can
+ * outlive it.
  */
-async function kill(child: ChildProcess): Promise<void> {
+async function kill(child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
-  signalGroup(pgid, "SIGTERM");
-  if (!(await groupGone(pgid, STOP_GRACE_MS))) {
+  signalGroup(pgid, signal);
+  if (signal === "SIGKILL" || !(await groupGone(pgid, STOP_GRACE_MS))) {
     signalGroup(pgid, "SIGKILL");
     await groupGone(pgid, STOP_GRACE_MS);
   }
@@ -197,7 +202,7 @@ async function kill(child: ChildProcess): Promise<void> {
 
 /** Stops every Worker this process started, those still starting included (npm start's signal handler). */
 export async function stopAllWorkers(): Promise<void> {
-  await Promise.all([...running].map(kill));
+  await Promise.all([...running].map((child) => kill(child)));
 }
 
 export interface WorkerOptions {
@@ -219,6 +224,8 @@ export interface RunningWorker {
   /** The wrangler process: its workerd runs below it (the benchmark reads their CPU time). */
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL to wrangler and workerd together: nothing gets to finish or flush. */
+  crash(): Promise<void>;
 }
 
 /** Runs one Worker under `wrangler dev` on 127.0.0.1; its output goes to `sink` when collected. */
@@ -242,7 +249,7 @@ export async function startWorker(options: WorkerOptions, sink: string[] = []): 
     await stop();
     throw error;
   }
-  return { url, pid: child.pid!, stop };
+  return { url, pid: child.pid!, stop, crash: () => kill(child, "SIGKILL") };
 }
 
 /** A GET with node:http: no time limit, and the body as it came over the wire (not decompressed). */
@@ -270,6 +277,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
   const url = `http://127.0.0.1:${port}`;
 
   applyMigrations(persistDir);
+  const meshOptions: WorkerOptions = {
+    config: "wrangler.toml",
+    port,
+    persistDir,
+    vars: { PUBLIC_URL: url, ...options.vars },
+    readyPath: "/healthz/livez",
+    output,
+  };
   const [simulator, mesh] = await Promise.allSettled([
     startWorker(
       // Its own state directory: two workerd processes cannot share one.
@@ -282,17 +297,18 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
       },
       sink,
     ),
-    startWorker(
-      { config: "wrangler.toml", port, persistDir, vars: { PUBLIC_URL: url, ...options.vars }, readyPath: "/healthz/livez", output },
-      sink,
-    ),
+    startWorker(meshOptions, sink),
   ]);
   if (simulator.status === "rejected" || mesh.status === "rejected") {
     await Promise.all([simulator, mesh].map((w) => (w.status === "fulfilled" ? w.value.stop() : undefined)));
     throw simulator.status === "rejected" ? simulator.reason : (mesh as PromiseRejectedResult).reason;
   }
+  let meshWorker = mesh.value;
   const stop = async () => {
-    await Promise.all([mesh.value.stop(), simulator.value.stop()]);
+    await Promise.all([meshWorker.stop(), simulator.value.stop()]);
+  };
+  const restart = async () => {
+    meshWorker = await startWorker(meshOptions, sink);
   };
   // httpGet rather than fetch, which gives up after 300 s without headers: the scheduled
   // handler answers when the whole fan-out is done, and thousands of planes can take longer.
@@ -300,5 +316,18 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
     const res = await httpGet(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
     if (res.status !== 200) throw new Error(`cron "${cron}" failed: ${res.status} ${res.body.toString()}\n${logs().slice(-4000)}`);
   };
-  return { url, simulatorUrl: simulator.value.url, persistDir, pid: mesh.value.pid, logs, stop, fire, tick: () => fire("* * * * *") };
+  return {
+    url,
+    simulatorUrl: simulator.value.url,
+    persistDir,
+    get pid() {
+      return meshWorker.pid;
+    },
+    logs,
+    stop,
+    crash: () => meshWorker.crash(),
+    restart,
+    fire,
+    tick: () => fire("* * * * *"),
+  };
 }

@@ -32,15 +32,16 @@ function until<T>(what: string, find: (envelopes: ReceivedEnvelope[]) => T | und
 describe("errors of every entry point reach Sentry, and the entry point fails as before", () => {
   it("fetch: answers the 500 problem, and reports the error with the route's tags and no credential", async () => {
     const key = env.TARGET_API_KEY;
-    const failingDb = {
-      prepare() {
-        throw new Error(`D1 unreachable at https://db.internal/query?token=abc123&user=probe (key ${key})`);
+    // Not D1: a history read D1 cannot answer is an outage (503), not a defect for Sentry.
+    const failingObjects = {
+      idFromName() {
+        throw new Error(`Durable Objects unreachable at https://do.internal/query?token=abc123&user=probe (key ${key})`);
       },
-    } as unknown as D1Database;
-    const broken = { ...env, DB: failingDb, SENTRY_RELEASE: "workerd-fetch" };
+    } as unknown as Env["PLANE"];
+    const broken = { ...env, PLANE: failingObjects, SENTRY_RELEASE: "workerd-fetch" };
     const ctx = createExecutionContext();
     const res = await worker.fetch(
-      new Request(`http://mesh/api/v1/planes/good/history?limit=5&token=${key}`, {
+      new Request(`http://mesh/api/v1/planes/good?limit=5&token=${key}`, {
         headers: { authorization: `Bearer ${key}`, cookie: `session=${key}`, "user-agent": "test-agent" },
       }),
       broken,
@@ -53,10 +54,10 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     const envelope = await until("the fetch error", (all) => all.find((e) => eventsIn([e]).some((ev) => ev.release === "workerd-fetch")));
     const [event] = eventsIn([envelope]);
     expect(event).toMatchObject({
-      tags: { entry_point: "fetch", route: "/api/v1/planes/:id/history", plane: "good" },
+      tags: { entry_point: "fetch", route: "/api/v1/planes/:id", plane: "good" },
       environment: "workerd-test",
       exception: { values: [{ type: "Error", value: expect.stringContaining("[Filtered]") }] },
-      request: { url: "http://mesh/api/v1/planes/good/history", headers: { "user-agent": "test-agent" } },
+      request: { url: "http://mesh/api/v1/planes/good", headers: { "user-agent": "test-agent" } },
     });
     expect(event!.request!.headers).not.toHaveProperty("authorization");
     expect(event!.request!.cookies).toBeUndefined();
