@@ -137,6 +137,9 @@ async function waitUntilUp(url: string, child: ChildProcess, logs: () => string,
   throw new Error(`${url} did not come up within ${timeoutMs} ms:\n${logs()}`);
 }
 
+/** Every wrangler process group started here and not yet stopped: what stopAllWorkers ends. */
+const running = new Set<ChildProcess>();
+
 function wranglerDev(args: string[], output: "inherit" | "collect", sink: string[]): ChildProcess {
   const child = spawn(WRANGLER, ["dev", "--ip", "127.0.0.1", "--inspector-port", "0", "--show-interactive-dev-session=false", ...args], {
     cwd: ROOT,
@@ -144,29 +147,62 @@ function wranglerDev(args: string[], output: "inherit" | "collect", sink: string
     detached: true,
     stdio: output === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   child.stdout?.on("data", (d: Buffer) => sink.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => sink.push(d.toString()));
   return child;
 }
 
-/** Ends the whole process group (wrangler and its workerd): SIGTERM, then SIGKILL after 5 s; `signal` SIGKILL skips the grace. */
-function kill(child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((done) => {
-    child.once("exit", () => done());
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      done();
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 5_000).unref();
-  });
+/** Whether any process of the group led by `pgid` (wrangler, its workerd, their helpers) is left. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Grace a wrangler group has to end after SIGTERM before it gets SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Ends a wrangler's whole process group, whatever it is doing (starting, serving, already
+ * half gone): SIGTERM, then SIGKILL after the grace (`signal` SIGKILL skips it, as a crash).
+ * Done when no process of the group is left, not when wrangler alone exited: its workerd can
+ * outlive it.
+ */
+async function kill(child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+  const pgid = child.pid;
+  if (pgid === undefined) return;
+  signalGroup(pgid, signal);
+  if (signal === "SIGKILL" || !(await groupGone(pgid, STOP_GRACE_MS))) {
+    signalGroup(pgid, "SIGKILL");
+    await groupGone(pgid, STOP_GRACE_MS);
+  }
+  running.delete(child);
+}
+
+/** Stops every Worker this process started, those still starting included (npm start's signal handler). */
+export async function stopAllWorkers(): Promise<void> {
+  await Promise.all([...running].map((child) => kill(child)));
 }
 
 export interface WorkerOptions {

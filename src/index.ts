@@ -1,3 +1,4 @@
+import * as Sentry from "@sentry/cloudflare";
 import { app } from "./http/app.ts";
 import type { Env } from "./env.ts";
 import { logError } from "./secrets.ts";
@@ -6,10 +7,12 @@ import { Plane as PlaneObject } from "./objects/plane.ts";
 import { Prober as ProberObject } from "./objects/prober.ts";
 import { Summary as SummaryObject } from "./objects/summary.ts";
 import { runScheduled } from "./scheduler/cron.ts";
+import { sentryOptions } from "./sentry/client.ts";
 import { withCronMonitor } from "./sentry/cron-monitor.ts";
-import { instrumented, instrumentedObject } from "./sentry/instrument.ts";
+import { instrumentedObject, tagInvocation } from "./sentry/instrument.ts";
 
-// Every entry point of every Durable Object reports its errors to Sentry, tagged from the object's name.
+// Every entry point of every Durable Object reports its errors to Sentry (the SDK's
+// instrumentation), tagged from the object's name.
 export const Dispatcher = instrumentedObject("Dispatcher", DispatcherObject, { dispatch: true }, (name) => ({ range: name }));
 export const Plane = instrumentedObject(
   "Plane",
@@ -25,19 +28,23 @@ export const Summary = instrumentedObject("Summary", SummaryObject, { put: true,
   shard: name,
 }));
 
-export default {
-  fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    const scope = { env, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) };
-    await instrumented({ ...scope, entryPoint: "scheduled", tags: { cron: controller.cron } }, () =>
-      withCronMonitor(scope, controller.cron, async () => {
-        try {
-          console.log(`planewatch: ${await runScheduled(controller.cron, env)}`);
-        } catch (error) {
-          logError(env, `planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        }
-      }),
-    );
+// The SDK wraps fetch and scheduled: a client per invocation, uncaught errors captured and
+// rethrown, and a bounded flush in waitUntil, so a slow Sentry never holds the answer or the tick.
+const handler: Required<Pick<ExportedHandler<Env>, "fetch" | "scheduled">> = {
+  fetch(request, env, ctx) {
+    tagInvocation("fetch");
+    return app.fetch(request, env, ctx);
   },
-} satisfies ExportedHandler<Env>;
+  async scheduled(controller, env) {
+    tagInvocation("scheduled", { cron: controller.cron });
+    await withCronMonitor(controller.cron, async () => {
+      try {
+        console.log(`planewatch: ${await runScheduled(controller.cron, env)}`);
+      } catch (error) {
+        logError(env, `planewatch: cron failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
+      }
+    });
+  },
+};
+export default Sentry.withSentry(sentryOptions, handler);

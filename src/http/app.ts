@@ -35,16 +35,7 @@ app.onError((error, c) => {
     return problem(c, 503, "History unavailable", "The history (D1) cannot be read right now; statuses are still served. Retry later.");
   }
   logError(c.env, `planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
-  captureError(
-    {
-      env: c.env,
-      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      request: c.req.raw,
-      entryPoint: "fetch",
-      // The API names the plane `:id`, the webhook receiver `:plane`.
-      tags: { route: c.req.routePath, plane: c.req.param("id") ?? c.req.param("plane") },
-    },
-    error,
-  );
+  // The API names the plane `:id`, the webhook receiver `:plane`.
+  captureError(error, { route: c.req.routePath, plane: c.req.param("id") ?? c.req.param("plane") });
   return problem(c, 500, "Internal error", "The request failed inside planewatch; the error was logged.");
 });

@@ -189,11 +189,7 @@ export class Plane extends DurableObject<Env> {
   }
 
   private deliver(alerts: QueuedAlert[]): Promise<Set<string>> {
-    const scope = { env: this.env, waitUntil: (promise: Promise<unknown>) => this.ctx.waitUntil(promise) };
-    return deliverEvents(
-      scope,
-      alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) })),
-    );
+    return deliverEvents(alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) })));
   }
 
   /** Records the verdicts on heartbeats whose deadline passed; says when the next one is due. */

@@ -7,7 +7,7 @@ import { mapLimit, MAX_CONNECTIONS } from "../lib/concurrency.ts";
 import { jittered } from "../lib/jitter.ts";
 import { logError } from "../secrets.ts";
 import { isPulled, runProbe, settlesLater, verdictDeadlineSeconds, type PulledProbe } from "../probes/registry.ts";
-import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
+import { captureProbeErrors } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
@@ -138,7 +138,7 @@ export class Prober extends DurableObject<Env> {
     const schedule = this.schedule(probes, now);
     const due = runnable(probes, state.gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
-    captureProbeErrors(objectInvocation(this.ctx, this.env, "Prober.alarm", identity), results);
+    captureProbeErrors(results);
     const newGate = nextGate(state.gate, probes, results);
     if (JSON.stringify(newGate) !== JSON.stringify(state.gate)) {
       this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));

@@ -1,28 +1,23 @@
-import { Toucan } from "toucan-js";
+import * as Sentry from "@sentry/cloudflare";
 import pkg from "../../package.json" with { type: "json" };
 import type { Env } from "../env.ts";
 import { scrubSecrets } from "../secrets.ts";
 
-export type Sentry = Toucan;
-export type SentryEvent = Parameters<Toucan["captureEvent"]>[0];
+export type SentryEvent = Sentry.Event;
 
-/** Sentry is never waited for longer than this: an envelope still unanswered by then is given up. */
+/**
+ * Sentry is never waited for longer than this, per phase of a flush: an envelope still
+ * unanswered by then is given up (the SDK aborts its send).
+ */
 export const SENTRY_TIMEOUT_MS = 5_000;
 
 /** Request headers an event may carry; everything else (Authorization, cookies, signatures) stays out. */
-const SAFE_REQUEST_HEADERS = ["accept", "content-type", "content-length", "user-agent", "cf-ray", "cf-ipcountry"];
+const SAFE_REQUEST_HEADERS = new Set(["accept", "content-type", "content-length", "user-agent", "cf-ray", "cf-ipcountry"]);
 /** Query parameters an event may carry: any whose name does not suggest a credential. */
 const SAFE_QUERY_PARAMETER = /^(?!.*(?:token|secret|sig|password|key|auth)).+$/i;
 
-export interface SentryScope {
-  env: Env;
-  /** The invocation's waitUntil: sending happens beside the work, never in front of it. */
-  waitUntil(promise: Promise<unknown>): void;
-  /** The incoming request of a fetch invocation (headers and query are filtered, see above). */
-  request?: Request;
-  /** Told, for every envelope Sentry answered or failed to, its event id (if any) and whether Sentry took it. */
-  onAnswer?: (eventId: string | undefined, accepted: boolean) => void;
-}
+/** Alerts waiting to learn whether Sentry took their event, by event id (see deliverEvents). */
+const awaitingAnswer = new Map<string, (accepted: boolean) => void>();
 
 /** The event id of a serialized envelope: its header line holds it (check-ins have none). */
 function envelopeEventId(body: unknown): string | undefined {
@@ -38,54 +33,64 @@ function envelopeEventId(body: unknown): string | undefined {
 }
 
 /**
- * The transport's fetch: bounded by SENTRY_TIMEOUT_MS, so a hanging Sentry holds nothing for
- * long, and reporting each answer. Its failures stay inside the SDK, which drops them.
+ * The transport's fetch: says what Sentry answered to the alert waiting for it, and logs a
+ * refusal. Its failures stay inside the SDK, which drops them; the SDK aborts a send that
+ * outlives its flush's bound.
  */
-function boundedFetch(onAnswer: SentryScope["onAnswer"]): typeof fetch {
-  return async (input, init) => {
-    const eventId = envelopeEventId(init?.body);
-    try {
-      const response = await fetch(input, { ...init, signal: AbortSignal.timeout(SENTRY_TIMEOUT_MS) });
-      await response.body?.cancel();
-      if (!response.ok) console.warn(`planewatch: Sentry answered ${response.status}; the envelope is dropped`);
-      onAnswer?.(eventId, response.ok);
-      return response;
-    } catch (error) {
-      console.warn(`planewatch: sending to Sentry failed: ${error instanceof Error ? error.message : String(error)}`);
-      onAnswer?.(eventId, false);
-      throw error;
-    }
-  };
+const answeringFetch: typeof fetch = async (input, init) => {
+  const eventId = envelopeEventId(init?.body);
+  try {
+    const response = await fetch(input, init);
+    if (!response.ok) console.warn(`planewatch: Sentry answered ${response.status}; the envelope is dropped`);
+    if (eventId !== undefined) awaitingAnswer.get(eventId)?.(response.ok);
+    return response;
+  } catch (error) {
+    console.warn(`planewatch: sending to Sentry failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (eventId !== undefined) awaitingAnswer.get(eventId)?.(false);
+    throw error;
+  }
+};
+
+/** An event's request, cut to what may be shown: safe headers, no cookies, no credential in the query. */
+function safeRequest(event: Sentry.ErrorEvent): Sentry.ErrorEvent {
+  const request = event.request;
+  if (!request) return event;
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).filter(([name]) => SAFE_REQUEST_HEADERS.has(name.toLowerCase())),
+  );
+  const query = new URLSearchParams(typeof request.query_string === "string" ? request.query_string : "");
+  for (const name of [...query.keys()]) if (!SAFE_QUERY_PARAMETER.test(name)) query.delete(name);
+  const url = request.url === undefined ? undefined : request.url.split("?")[0];
+  const { cookies: _cookies, data: _data, env: _env, ...rest } = request;
+  return { ...event, request: { ...rest, url, headers, query_string: query.toString() || undefined } };
 }
 
 let offLogged = false;
 
 /**
- * A Sentry client for one invocation, or undefined when SENTRY_DSN is not set (then Sentry is
- * off, which is said once per isolate). Every event and breadcrumb is scrubbed of secrets.
+ * The SDK's options for one invocation (every entry point passes them to withSentry or
+ * instrumentDurableObjectWithSentry). Without SENTRY_DSN the SDK stays off, which is said
+ * once per isolate. Every event and breadcrumb is scrubbed of secrets.
  */
-export function createSentry(scope: SentryScope): Sentry | undefined {
-  const { env } = scope;
-  if (!env.SENTRY_DSN) {
-    if (!offLogged) console.log("planewatch: SENTRY_DSN is not set: Sentry is off (no alerts, no error reports)");
+export function sentryOptions(env: Env): Sentry.CloudflareOptions {
+  if (!env.SENTRY_DSN && !offLogged) {
+    console.log("planewatch: SENTRY_DSN is not set: Sentry is off (no alerts, no error reports)");
     offLogged = true;
-    return undefined;
   }
-  return new Toucan({
-    dsn: env.SENTRY_DSN,
+  return {
+    dsn: env.SENTRY_DSN || undefined,
     release: env.SENTRY_RELEASE ?? `planewatch@${pkg.version}`,
     environment: env.SENTRY_ENVIRONMENT ?? "production",
-    // The transport hands its sends to waitUntil; a failed send is logged already and must not
-    // fail the invocation it rides on.
-    context: { waitUntil: (promise) => scope.waitUntil(promise.catch(() => undefined)) },
-    request: scope.request,
+    // A client per invocation, created from that invocation's env: a client cached across
+    // invocations keeps the options (and the secrets to scrub) of the first, and a cron's
+    // check-in captured before the cached client is bound to the invocation is lost.
+    cacheClient: false,
     // Deep enough for an alert's failing results (contexts → failing → results → result).
     normalizeDepth: 5,
-    requestDataOptions: { allowedHeaders: SAFE_REQUEST_HEADERS, allowedSearchParams: SAFE_QUERY_PARAMETER },
-    beforeSend: (event) => scrubSecrets(env, event),
+    beforeSend: (event) => scrubSecrets(env, safeRequest(event)),
     beforeBreadcrumb: (breadcrumb) => scrubSecrets(env, breadcrumb),
-    transportOptions: { fetcher: boundedFetch(scope.onAnswer) },
-  });
+    transportOptions: { fetch: answeringFetch },
+  };
 }
 
 /** Runs a Sentry call so that no failure of Sentry's ever reaches the work it reports on. */
@@ -98,23 +103,25 @@ export function quietly(what: string, call: () => void): void {
 }
 
 /**
- * Sends events with the given ids and waits, at most the transport timeout, to learn which
- * ones Sentry took. Resending an id later cannot duplicate: Sentry keeps one event per id.
+ * Sends events with the given ids through the invocation's client and flushes it (bounded
+ * by SENTRY_TIMEOUT_MS per phase) to learn which ones Sentry took. Resending an id later
+ * cannot duplicate: Sentry keeps one event per id.
  */
-export async function deliverEvents(
-  scope: Omit<SentryScope, "onAnswer">,
-  events: ReadonlyArray<{ id: string; event: SentryEvent }>,
-): Promise<Set<string>> {
+export async function deliverEvents(events: ReadonlyArray<{ id: string; event: SentryEvent }>): Promise<Set<string>> {
   const accepted = new Set<string>();
-  const onAnswer = (id: string | undefined, ok: boolean) => {
-    if (id !== undefined && ok) accepted.add(id);
-  };
-  const sentry = createSentry({ ...scope, onAnswer });
-  if (!sentry) return accepted;
-  quietly("sending events to Sentry", () => {
-    for (const { id, event } of events) sentry.captureEvent(event, { event_id: id });
-  });
-  // The transport gives up at its timeout; the margin covers preparing the events.
-  await sentry.getClient()?.flush(SENTRY_TIMEOUT_MS + 1_000);
+  if (!Sentry.getClient()?.getDsn()) return accepted;
+  for (const { id } of events) {
+    awaitingAnswer.set(id, (ok) => {
+      if (ok) accepted.add(id);
+    });
+  }
+  try {
+    quietly("sending events to Sentry", () => {
+      for (const { id, event } of events) Sentry.captureEvent(event, { event_id: id });
+    });
+    await Sentry.flush(SENTRY_TIMEOUT_MS);
+  } finally {
+    for (const { id } of events) awaitingAnswer.delete(id);
+  }
   return accepted;
 }

@@ -1,5 +1,5 @@
+import * as Sentry from "@sentry/cloudflare";
 import { MAINTENANCE_CRON } from "../scheduler/cron.ts";
-import { createSentry, quietly, type SentryScope } from "./client.ts";
 
 /** The Sentry Crons monitor of the mesh's own scheduler: Sentry raises an issue when it stops running. */
 export const CRON_MONITOR_SLUG = "planewatch-cron";
@@ -12,7 +12,7 @@ const CHECKIN_MARGIN_MINUTES = 2;
 /** Minutes a run may take before Sentry calls it timed out; a cron run is seconds of fan-out. */
 const MAX_RUNTIME_MINUTES = 5;
 
-/** Sent with every check-in, so the monitor is created, and kept in step with wrangler.toml, by the mesh itself. */
+/** Sent with the opening check-in, so the monitor is created, and kept in step with wrangler.toml, by the mesh itself. */
 export function monitorConfig(schedule: string) {
   return {
     schedule: { type: "crontab" as const, value: schedule || DEFAULT_SCHEDULE },
@@ -23,30 +23,11 @@ export function monitorConfig(schedule: string) {
 }
 
 /**
- * Runs one cron run between check-ins: `in_progress` first, then `ok`, or `error` (and the
- * error goes on to the caller). Missing check-ins are how Sentry learns the mesh stopped.
+ * Runs one cron run between check-ins (the SDK's withMonitor): `in_progress` first, then `ok`,
+ * or `error` (and the error goes on to the caller). Missing check-ins are how Sentry learns
+ * the mesh stopped. Without a client (Sentry off) the check-ins go nowhere.
  */
-export async function withCronMonitor<T>(scope: SentryScope, schedule: string, run: () => Promise<T>): Promise<T> {
-  const sentry = createSentry(scope);
-  if (!sentry) return run();
-  const config = monitorConfig(schedule);
+export function withCronMonitor<T>(schedule: string, run: () => Promise<T>): Promise<T> {
   const monitorSlug = schedule === MAINTENANCE_CRON ? MAINTENANCE_MONITOR_SLUG : CRON_MONITOR_SLUG;
-  const started = Date.now();
-  let checkInId: string | undefined;
-  quietly("the cron check-in", () => {
-    checkInId = sentry.captureCheckIn({ monitorSlug, status: "in_progress" }, config);
-  });
-  const finish = (status: "ok" | "error") =>
-    quietly("the cron check-in", () => {
-      if (checkInId === undefined) return;
-      sentry.captureCheckIn({ monitorSlug, status, checkInId, duration: (Date.now() - started) / 1000 }, config);
-    });
-  try {
-    const result = await run();
-    finish("ok");
-    return result;
-  } catch (error) {
-    finish("error");
-    throw error;
-  }
+  return Sentry.withMonitor(monitorSlug, run, monitorConfig(schedule));
 }

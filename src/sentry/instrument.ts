@@ -1,66 +1,49 @@
+import * as Sentry from "@sentry/cloudflare";
 import type { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import type { ProbeResult } from "../status/model.ts";
-import { createSentry, quietly, type SentryScope } from "./client.ts";
+import { quietly, sentryOptions } from "./client.ts";
 
 export type Tags = Readonly<Record<string, string | undefined>>;
 
-/** One run of an entry point: where it came in (`fetch`, `scheduled`, `Plane.alarm`, …) and what it was about. */
-export interface Invocation extends SentryScope {
-  entryPoint: string;
-  tags?: Tags;
-}
-
-function definedTags(invocation: Invocation): Record<string, string> {
-  const tags: Record<string, string> = { entry_point: invocation.entryPoint };
-  for (const [key, value] of Object.entries(invocation.tags ?? {})) if (value !== undefined) tags[key] = value;
-  return tags;
-}
-
-/** Reports an error to Sentry with the invocation's tags; never throws itself. */
-export function captureError(invocation: Invocation, error: unknown): void {
-  quietly("reporting an error to Sentry", () => {
-    const sentry = createSentry(invocation);
-    sentry?.setTags(definedTags(invocation));
-    sentry?.captureException(error);
-  });
+function definedTags(tags: Tags): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) if (value !== undefined) defined[key] = value;
+  return defined;
 }
 
 /**
- * Runs an entry point; an error is reported to Sentry and rethrown, so the invocation fails
- * exactly as it would without Sentry (an alarm is retried, an RPC caller sees the error).
+ * Tags everything the current invocation reports: where it came in (`entry_point`: `fetch`,
+ * `scheduled`, `Plane.alarm`, …) and what it was about. The SDK gives each invocation its
+ * own isolation scope, so the tags stay with this one.
  */
-export async function instrumented<T>(invocation: Invocation, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    captureError(invocation, error);
-    throw error;
-  }
+export function tagInvocation(entryPoint: string, tags: Tags = {}): void {
+  quietly("tagging the Sentry scope", () => Sentry.getIsolationScope().setTags(definedTags({ entry_point: entryPoint, ...tags })));
+}
+
+/** Reports an error the invocation handled itself (the HTTP app's 500s); never throws itself. */
+export function captureError(error: unknown, tags: Tags): void {
+  quietly("reporting an error to Sentry", () => {
+    Sentry.captureException(error, { tags: definedTags(tags) });
+  });
 }
 
 /**
  * Results a probe produced by throwing (the runner turns that into `probe_error`): a bug of
  * planewatch, not a verdict on the plane, so on-call's Sentry hears of it with the probe's tags.
  */
-export function captureProbeErrors(invocation: Invocation, results: readonly ProbeResult[]): void {
+export function captureProbeErrors(results: readonly ProbeResult[]): void {
   const broken = results.filter((r) => r.reason === "probe_error");
   if (broken.length === 0) return;
   quietly("reporting probe errors to Sentry", () => {
-    const sentry = createSentry(invocation);
     for (const r of broken) {
-      sentry?.captureEvent({
+      Sentry.captureEvent({
         message: `probe ${r.probe} (${r.kind}) threw: ${r.message}`,
         level: "error",
-        tags: { ...definedTags(invocation), plane: r.plane, region: r.region, probe: r.probe, kind: r.kind },
+        tags: { plane: r.plane, region: r.region, probe: r.probe, kind: r.kind },
       });
     }
   });
-}
-
-/** The invocation of a Durable Object's entry point (`Prober.alarm`, …). */
-export function objectInvocation(ctx: DurableObjectState, env: Env, entryPoint: string, tags: Tags): Invocation {
-  return { env, waitUntil: (promise) => ctx.waitUntil(promise), entryPoint, tags };
 }
 
 type ObjectClass<T> = new (ctx: DurableObjectState, env: Env) => T;
@@ -77,9 +60,11 @@ export type EntryPoints<T> = Exclude<
   string;
 
 /**
- * A subclass of a Durable Object class whose every entry point runs `instrumented`, tagged
- * with what the object's name says (`tagsOf`). The type makes the list exhaustive: a new RPC
- * method does not compile until it is listed, so no entry point goes unwatched.
+ * A Durable Object class under the SDK's instrumentation (instrumentDurableObjectWithSentry:
+ * a client per invocation, errors of RPC methods and alarms captured and rethrown, a bounded
+ * flush in waitUntil), whose every entry point first tags its invocation with what the
+ * object's name says (`tagsOf`). The type makes the list exhaustive: a new RPC method does
+ * not compile until it is listed, so no entry point goes untagged.
  */
 export function instrumentedObject<T extends DurableObject<Env>>(
   className: string,
@@ -87,26 +72,19 @@ export function instrumentedObject<T extends DurableObject<Env>>(
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
 ): ObjectClass<T> {
-  const scopes = new WeakMap<object, { ctx: DurableObjectState; env: Env }>();
-  const Instrumented = class extends (Base as ObjectClass<DurableObject<Env>>) {
-    constructor(ctx: DurableObjectState, env: Env) {
-      super(ctx, env);
-      scopes.set(this, { ctx, env });
-    }
-  };
+  const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {};
   const methods = Base.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const method of Object.keys(entryPoints)) {
     const original = methods[method]!;
     // A computed name, so stack frames (and Sentry's grouping) name the method, not the wrapper.
-    const wrapped = {
-      [method](this: object, ...args: unknown[]) {
-        const { ctx, env } = scopes.get(this)!;
-        const name = ctx.id.name;
-        const invocation = objectInvocation(ctx, env, `${className}.${method}`, name === undefined ? {} : tagsOf(name));
-        return instrumented(invocation, async () => original.apply(this, args));
+    const tagged = {
+      [method](this: { ctx: DurableObjectState }, ...args: unknown[]) {
+        const name = this.ctx.id.name;
+        tagInvocation(`${className}.${method}`, name === undefined ? {} : tagsOf(name));
+        return original.apply(this, args);
       },
     }[method];
-    Object.defineProperty(Instrumented.prototype, method, { configurable: true, writable: true, value: wrapped });
+    Object.defineProperty(Tagged.prototype, method, { configurable: true, writable: true, value: tagged });
   }
-  return Instrumented as unknown as ObjectClass<T>;
+  return Sentry.instrumentDurableObjectWithSentry(sentryOptions, Tagged as unknown as ObjectClass<T>);
 }

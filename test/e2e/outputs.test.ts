@@ -167,6 +167,21 @@ describe("both exposition formats", () => {
     expect(series(plain.body.toString())).toEqual(series(text));
   });
 
+  it("answers plain text to a client that asked for no encoding (curl), though the runtime adds one", async () => {
+    const auth = { authorization: `Bearer ${METRICS_TOKEN}` };
+    const federate = `${mesh.url}/federate?match[]=${encodeURIComponent("workload_plane_health_status")}`;
+    for (const url of [`${mesh.url}/metrics`, federate]) {
+      // node:http sends no Accept-Encoding unless told, as curl does.
+      const plain = await httpGet(url, auth);
+      expect(plain.status).toBe(200);
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      expect(plain.body.toString()).toContain("# TYPE workload_plane_health_status");
+      const gzipped = await httpGet(url, { ...auth, "accept-encoding": "gzip" });
+      expect(gzipped.headers["content-encoding"]).toBe("gzip");
+      expect(gunzipSync(gzipped.body).toString()).toContain("# TYPE workload_plane_health_status");
+    }
+  });
+
   it("federates in both formats, with the same series", async () => {
     const selector = `match[]=${encodeURIComponent('{__name__=~"workload_plane_health_status|planewatch_probe_runs_total", plane="failing"}')}`;
     const samples = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));

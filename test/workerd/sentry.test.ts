@@ -1,18 +1,19 @@
 /**
- * Sentry from inside workerd: the real toucan-js client of each entry point, sending through
- * its transport to the Sentry stand-in (test/support/sentry-sink.ts) that the global setup
+ * Sentry from inside workerd: the real @sentry/cloudflare client of each entry point, sending
+ * through its transport to the Sentry stand-in (test/support/sentry-sink.ts) that the global setup
  * started; and the Plane object's alert queue against its real SQLite storage.
  */
+import * as Sentry from "@sentry/cloudflare";
 import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { queueAlerts, sendAlerts, type AlertPolicy, type QueuedAlert } from "../../src/objects/plane/alerts.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
-import { createSentry } from "../../src/sentry/client.ts";
+import { sentryOptions } from "../../src/sentry/client.ts";
 import { MAINTENANCE_CRON } from "../../src/scheduler/cron.ts";
 import { CRON_MONITOR_SLUG, MAINTENANCE_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
-import { captureProbeErrors } from "../../src/sentry/instrument.ts";
+import { captureProbeErrors, tagInvocation } from "../../src/sentry/instrument.ts";
 import type { Transition } from "../../src/status/model.ts";
 import { checkInsIn, eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { until as eventually } from "../support/until.ts";
@@ -31,15 +32,16 @@ function until<T>(what: string, find: (envelopes: ReceivedEnvelope[]) => T | und
 describe("errors of every entry point reach Sentry, and the entry point fails as before", () => {
   it("fetch: answers the 500 problem, and reports the error with the route's tags and no credential", async () => {
     const key = env.TARGET_API_KEY;
-    const failingDb = {
-      prepare() {
-        throw new Error(`D1 unreachable at https://db.internal/query?token=abc123&user=probe (key ${key})`);
+    // Not D1: a history read D1 cannot answer is an outage (503), not a defect for Sentry.
+    const failingObjects = {
+      idFromName() {
+        throw new Error(`Durable Objects unreachable at https://do.internal/query?token=abc123&user=probe (key ${key})`);
       },
-    } as unknown as D1Database;
-    const broken = { ...env, DB: failingDb, SENTRY_RELEASE: "workerd-fetch" };
+    } as unknown as Env["PLANE"];
+    const broken = { ...env, PLANE: failingObjects, SENTRY_RELEASE: "workerd-fetch" };
     const ctx = createExecutionContext();
     const res = await worker.fetch(
-      new Request(`http://mesh/api/v1/planes/good/history?limit=5&token=${key}`, {
+      new Request(`http://mesh/api/v1/planes/good?limit=5&token=${key}`, {
         headers: { authorization: `Bearer ${key}`, cookie: `session=${key}`, "user-agent": "test-agent" },
       }),
       broken,
@@ -52,10 +54,10 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     const envelope = await until("the fetch error", (all) => all.find((e) => eventsIn([e]).some((ev) => ev.release === "workerd-fetch")));
     const [event] = eventsIn([envelope]);
     expect(event).toMatchObject({
-      tags: { entry_point: "fetch", route: "/api/v1/planes/:id/history", plane: "good" },
+      tags: { entry_point: "fetch", route: "/api/v1/planes/:id", plane: "good" },
       environment: "workerd-test",
       exception: { values: [{ type: "Error", value: expect.stringContaining("[Filtered]") }] },
-      request: { url: "http://mesh/api/v1/planes/good/history", headers: { "user-agent": "test-agent" } },
+      request: { url: "http://mesh/api/v1/planes/good", headers: { "user-agent": "test-agent" } },
     });
     expect(event!.request!.headers).not.toHaveProperty("authorization");
     expect(event!.request!.cookies).toBeUndefined();
@@ -106,10 +108,11 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
       return found.length === 2 ? found : undefined;
     });
     const config = { schedule: { type: "crontab", value: "* * * * *" }, checkin_margin: 2, max_runtime: 5, timezone: "Etc/UTC" };
+    // The opening check-in creates or updates the monitor; the closing one says how it ended.
     expect(checkIns).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ monitor_slug: CRON_MONITOR_SLUG, status: "in_progress", monitor_config: config }),
-        expect.objectContaining({ monitor_slug: CRON_MONITOR_SLUG, status: "error", monitor_config: config, duration: expect.any(Number) }),
+        expect.objectContaining({ monitor_slug: CRON_MONITOR_SLUG, status: "error", duration: expect.any(Number) }),
       ]),
     );
     expect(new Set(checkIns.map((c) => c.check_in_id)).size).toBe(1);
@@ -139,10 +142,12 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
       const found = checkInsIn(all).filter((c) => c.release === "workerd-maintenance");
       return found.length === 2 ? found : undefined;
     });
-    expect(checkIns.map((c) => [c.monitor_slug, c.monitor_config?.schedule.value])).toEqual([
-      [MAINTENANCE_MONITOR_SLUG, MAINTENANCE_CRON],
-      [MAINTENANCE_MONITOR_SLUG, MAINTENANCE_CRON],
-    ]);
+    expect(checkIns.map((c) => [c.status, c.monitor_slug, c.monitor_config?.schedule.value])).toEqual(
+      expect.arrayContaining([
+        ["in_progress", MAINTENANCE_MONITOR_SLUG, MAINTENANCE_CRON],
+        ["ok", MAINTENANCE_MONITOR_SLUG, undefined],
+      ]),
+    );
   });
 
   it("Durable Object RPC: the caller gets the error as before, and Sentry gets it tagged with the object", async () => {
@@ -173,7 +178,18 @@ describe("a probe that throws", () => {
       httpStatus: null,
       message: "Cannot read properties of undefined (reading 'x')",
     };
-    captureProbeErrors({ env, waitUntil: () => {}, entryPoint: "Prober.alarm" }, [{ ...result, probe: "fine", reason: "timeout" }, result]);
+    // Inside an invocation the SDK instruments, as the Prober's alarm is.
+    const handler: Required<Pick<ExportedHandler<Env>, "fetch">> = {
+      async fetch() {
+        tagInvocation("Prober.alarm");
+        captureProbeErrors([{ ...result, probe: "fine", reason: "timeout" }, result]);
+        return new Response(null, { status: 204 });
+      },
+    };
+    const invocation = Sentry.withSentry(sentryOptions, handler);
+    const ctx = createExecutionContext();
+    await invocation.fetch(new Request("http://mesh/"), env, ctx);
+    await waitOnExecutionContext(ctx);
     const events = await until("the probe error", (all) => {
       const found = eventsIn(all).filter((e) => e.tags?.probe === "thrower" || e.tags?.probe === "fine");
       return found.length > 0 ? found : undefined;
@@ -191,11 +207,11 @@ describe("a probe that throws", () => {
 describe("Sentry off", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("without a DSN there is no client, and the log says so once", () => {
+  it("without a DSN the SDK has none, and the log says so once", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const scope = { env: { ...env, SENTRY_DSN: undefined }, waitUntil: () => {} };
-    expect(createSentry(scope)).toBeUndefined();
-    expect(createSentry(scope)).toBeUndefined();
+    const off = { ...env, SENTRY_DSN: undefined };
+    expect(sentryOptions(off).dsn).toBeUndefined();
+    expect(sentryOptions(off).dsn).toBeUndefined();
     expect(log.mock.calls.filter(([line]) => /Sentry is off/.test(String(line)))).toHaveLength(1);
   });
 });

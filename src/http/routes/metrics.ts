@@ -12,6 +12,17 @@ import { parseSelector, type Matcher } from "../../render/selector.ts";
 export const metrics = new Hono<AppEnv>();
 
 /**
+ * The Accept-Encoding the scraper itself sent. In front of the Worker, Cloudflare (and wrangler
+ * dev locally) rewrites the header to codings of its own, "gzip" among them, even for a client
+ * that sent none; `cf.clientAcceptEncoding` keeps the client's ("" for none). A request without
+ * it (a test calling the app directly) has only the header.
+ */
+function scraperAcceptEncoding(c: Context<AppEnv>): string | undefined {
+  const sent = (c.req.raw.cf as IncomingRequestCfProperties | undefined)?.clientAcceptEncoding;
+  return typeof sent === "string" ? sent : c.req.header("accept-encoding");
+}
+
+/**
  * A scrape, in the format the scraper negotiated: one read per Summary shard, no D1, whatever
  * the number of planes. With selectors, only the series matching one of them.
  */
@@ -29,7 +40,7 @@ async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promis
   }
   // The runtime compresses a body whose response names a Content-Encoding.
   const headers: Record<string, string> = { "content-type": CONTENT_TYPES[format], vary: "Accept, Accept-Encoding" };
-  if (acceptsGzip(c.req.header("accept-encoding"))) headers["content-encoding"] = "gzip";
+  if (acceptsGzip(scraperAcceptEncoding(c))) headers["content-encoding"] = "gzip";
   return c.body(streamChunks(chunks), 200, headers);
 }
 
