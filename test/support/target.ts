@@ -44,6 +44,14 @@ const ROUTES: Record<string, Handler> = {
   "GET /json": (_req, res) => json(res, 200, { model: { ready: true, replicas: [1, 2] }, "odd key": "x" }),
   "GET /big": (_req, res) => res.writeHead(200).end("x".repeat(2 * 1024 * 1024)),
   "GET /echo-headers": (req, res) => json(res, 200, req.headers),
+  // Streams its answer: headers at once, the first half of the body after 100 ms, the rest 200 ms later.
+  "POST /stream/predict": (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    const first = setTimeout(() => res.write('{"status":'), 100);
+    const rest = setTimeout(() => res.end('"ok"}'), 300);
+    res.on("close", () => (clearTimeout(first), clearTimeout(rest)));
+  },
   // Accepts and never answers.
   "GET /hang": () => {},
   "POST /hang/predict": () => {},

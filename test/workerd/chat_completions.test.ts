@@ -112,3 +112,20 @@ describe("chat_completions", () => {
     expect(refused({ extraBody: { stream: false } }).join()).toMatch(/extraBody: may not set/);
   });
 });
+
+describe("sync_predict with stream: true", () => {
+  const predict = { kind: "sync_predict", input: { text: "ping" }, stream: true, expect: { json: { status: "ok" } } };
+
+  it("reads the streamed answer whole and measures its first byte", async () => {
+    const outcome = await probe(`http://127.0.0.1:${env.TEST_TARGET_PORT}/stream`, predict);
+    expect(outcome).toMatchObject({ ok: true, httpStatus: 200 });
+    expect(outcome.figures?.timeToFirstByteMs).toBeGreaterThanOrEqual(100);
+    expect(outcome.latencyMs).toBeGreaterThanOrEqual(300);
+    expect(outcome.figures!.timeToFirstByteMs!).toBeLessThan(outcome.latencyMs);
+  });
+
+  it("times out a drip with the time of its first byte", async () => {
+    const outcome = await probe(`http://127.0.0.1:${env.TEST_TARGET_PORT}/stream`, { ...predict, timeoutSeconds: 0.2 });
+    expect(outcome).toMatchObject({ ok: false, reason: "timeout" });
+  });
+});
