@@ -7,7 +7,7 @@ import { readChatJson, readChatStream, type ChatAnswer } from "./wire/chat_strea
 import { checkContent, contentExpectFields } from "./wire/content.ts";
 import { resolveUrl } from "./wire/expect.ts";
 import { apiHeaders, AUTH_SCHEMES, refusal } from "./wire/plane_api.ts";
-import type { ProbeOutcome, ProbeProblem, Prober, PulledKindSpec } from "./types.ts";
+import type { ProbeContext, ProbeOutcome, ProbeProblem, Prober, PulledKindSpec } from "./types.ts";
 
 /** Request fields the probe sets itself: extraBody may not set them too. */
 const OWN_FIELDS = ["model", "messages", "max_tokens", "stream", "stream_options"];
@@ -105,8 +105,8 @@ function describe(figures: StreamFigures, totalMs: number): string {
 }
 
 /** An answer that is not 200: the usual refusals, a rate limit, or an unexpected status. */
-async function refused(response: Response, config: ChatCompletionsProbe, started: number, signal: AbortSignal): Promise<ProbeOutcome> {
-  const { bytes, text, truncated } = await readBodyLimited(response, ERROR_BODY_BYTES, signal).catch(() => ({
+async function refused(response: Response, config: ChatCompletionsProbe, started: number, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const { bytes, text, truncated } = await readBodyLimited(response, ERROR_BODY_BYTES, ctx.signal).catch(() => ({
     bytes: new Uint8Array(0),
     text: "",
     truncated: false,
@@ -118,7 +118,7 @@ async function refused(response: Response, config: ChatCompletionsProbe, started
     const retryAfter = response.headers.get("retry-after");
     return fail(
       "rate_limited",
-      `rate limited (429)${retryAfter ? `, retry-after ${excerpt(retryAfter, (t) => t)}` : ""}`,
+      `rate limited (429)${retryAfter ? `, retry-after ${excerpt(retryAfter, ctx.redact)}` : ""}`,
       latencyMs,
       status,
     );
@@ -182,7 +182,7 @@ export const probeChatCompletions: Prober<ChatCompletionsProbe> = async (config,
   } catch (error) {
     return failFromError(error, Date.now() - started, ctx.signal);
   }
-  if (response.status !== 200) return refused(response, config, started, ctx.signal);
+  if (response.status !== 200) return refused(response, config, started, ctx);
   const options = { maxBytes: config.maxBodyBytes, signal: ctx.signal, started };
   const answer = config.stream ? await readChatStream(response, options) : await readChatJson(response, options);
   return judgeAnswer(config, answer, ctx.redact);
