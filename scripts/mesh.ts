@@ -56,6 +56,10 @@ export interface RunningMesh {
   fire(cron: string): Promise<void>;
   /** Output of both processes so far (when collected). */
   logs(): string;
+  /** Kills the mesh's wrangler and workerd at once (SIGKILL), as a crash or a lost host would; the simulator stays. */
+  crash(): Promise<void>;
+  /** Starts the mesh again on the same port and persisted state, after crash() or stop(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -145,12 +149,13 @@ function wranglerDev(args: string[], output: "inherit" | "collect", sink: string
   return child;
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+/** Ends the whole process group (wrangler and its workerd): SIGTERM, then SIGKILL after 5 s; `signal` SIGKILL skips the grace. */
+function kill(child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((done) => {
     child.once("exit", () => done());
     try {
-      process.kill(-child.pid!, "SIGTERM"); // the whole group: wrangler and its workerd
+      process.kill(-child.pid!, signal);
     } catch {
       done();
     }
@@ -183,6 +188,8 @@ export interface RunningWorker {
   /** The wrangler process: its workerd runs below it (the benchmark reads their CPU time). */
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL to wrangler and workerd together: nothing gets to finish or flush. */
+  crash(): Promise<void>;
 }
 
 /** Runs one Worker under `wrangler dev` on 127.0.0.1; its output goes to `sink` when collected. */
@@ -206,7 +213,7 @@ export async function startWorker(options: WorkerOptions, sink: string[] = []): 
     await stop();
     throw error;
   }
-  return { url, pid: child.pid!, stop };
+  return { url, pid: child.pid!, stop, crash: () => kill(child, "SIGKILL") };
 }
 
 /** A GET with node:http: no time limit, and the body as it came over the wire (not decompressed). */
@@ -234,6 +241,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
   const url = `http://127.0.0.1:${port}`;
 
   applyMigrations(persistDir);
+  const meshOptions: WorkerOptions = {
+    config: "wrangler.toml",
+    port,
+    persistDir,
+    vars: { PUBLIC_URL: url, ...options.vars },
+    readyPath: "/healthz/livez",
+    output,
+  };
   const [simulator, mesh] = await Promise.allSettled([
     startWorker(
       // Its own state directory: two workerd processes cannot share one.
@@ -246,17 +261,18 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
       },
       sink,
     ),
-    startWorker(
-      { config: "wrangler.toml", port, persistDir, vars: { PUBLIC_URL: url, ...options.vars }, readyPath: "/healthz/livez", output },
-      sink,
-    ),
+    startWorker(meshOptions, sink),
   ]);
   if (simulator.status === "rejected" || mesh.status === "rejected") {
     await Promise.all([simulator, mesh].map((w) => (w.status === "fulfilled" ? w.value.stop() : undefined)));
     throw simulator.status === "rejected" ? simulator.reason : (mesh as PromiseRejectedResult).reason;
   }
+  let meshWorker = mesh.value;
   const stop = async () => {
-    await Promise.all([mesh.value.stop(), simulator.value.stop()]);
+    await Promise.all([meshWorker.stop(), simulator.value.stop()]);
+  };
+  const restart = async () => {
+    meshWorker = await startWorker(meshOptions, sink);
   };
   // httpGet rather than fetch, which gives up after 300 s without headers: the scheduled
   // handler answers when the whole fan-out is done, and thousands of planes can take longer.
@@ -264,5 +280,18 @@ export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh>
     const res = await httpGet(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
     if (res.status !== 200) throw new Error(`cron "${cron}" failed: ${res.status} ${res.body.toString()}\n${logs().slice(-4000)}`);
   };
-  return { url, simulatorUrl: simulator.value.url, persistDir, pid: mesh.value.pid, logs, stop, fire, tick: () => fire("* * * * *") };
+  return {
+    url,
+    simulatorUrl: simulator.value.url,
+    persistDir,
+    get pid() {
+      return meshWorker.pid;
+    },
+    logs,
+    stop,
+    crash: () => meshWorker.crash(),
+    restart,
+    fire,
+    tick: () => fire("* * * * *"),
+  };
 }

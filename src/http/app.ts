@@ -9,6 +9,10 @@ import { metrics } from "./routes/metrics.ts";
 import { page } from "./routes/page.ts";
 import { captureError } from "../sentry/instrument.ts";
 import { webhooks } from "../async/index.ts";
+import { HistoryUnavailable } from "../storage/unavailable.ts";
+
+/** How long a client should wait before asking D1 again: about the Plane outbox's own retry. */
+const HISTORY_RETRY_AFTER_S = 15;
 
 /** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();
@@ -24,6 +28,12 @@ app.route("/", page);
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
 
 app.onError((error, c) => {
+  if (error instanceof HistoryUnavailable) {
+    // An outage, not a defect: logged once per request, not sent to Sentry once per request.
+    logError(c.env, `planewatch: ${c.req.method} ${c.req.path}: ${error.message}`);
+    c.header("retry-after", String(HISTORY_RETRY_AFTER_S));
+    return problem(c, 503, "History unavailable", "The history (D1) cannot be read right now; statuses are still served. Retry later.");
+  }
   logError(c.env, `planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
   captureError(
     {

@@ -11,10 +11,13 @@ export type MigrationStep = readonly string[];
 const VERSION_TABLE = "schema_version";
 
 /**
- * Storage from before versions were kept (tables, no `schema_version`) holds the schema of the
- * release that came before them, step 1 of every class.
+ * Which step unversioned storage (tables, no `schema_version`: written before versions were
+ * kept) is at, read from its shape: releases before versions differ, so each class says.
  */
-const UNVERSIONED_RELEASE = 1;
+export type UnversionedVersion = (sql: SqlStorage) => number;
+
+/** Most classes had one shape before versions were kept: step 1. */
+const FIRST_STEP: UnversionedVersion = () => 1;
 
 /** The steps that bring storage at `version` up to date, in order; refuses a version newer than the steps (a downgrade). */
 export function stepsAfter(version: number, steps: readonly MigrationStep[]): readonly MigrationStep[] {
@@ -30,10 +33,10 @@ export function stepsAfter(version: number, steps: readonly MigrationStep[]): re
 
 /**
  * The version of the storage, and whether it is kept there: 0 when the storage is empty,
- * UNVERSIONED_RELEASE when it has tables but no version table. The platform's own tables
+ * what `unversioned` reads when it has tables but no version table. The platform's own tables
  * (`_cf_*`) and SQLite's (`sqlite_*`) are not ours.
  */
-export function storedVersion(sql: SqlStorage): { version: number; kept: boolean } {
+export function storedVersion(sql: SqlStorage, unversioned: UnversionedVersion = FIRST_STEP): { version: number; kept: boolean } {
   const tables = sql
     .exec<{ name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 4) <> '_cf_' AND substr(name, 1, 7) <> 'sqlite_'",
@@ -42,7 +45,7 @@ export function storedVersion(sql: SqlStorage): { version: number; kept: boolean
     .map((t) => t.name);
   if (tables.includes(VERSION_TABLE))
     return { version: sql.exec<{ version: number }>(`SELECT version FROM ${VERSION_TABLE}`).one().version, kept: true };
-  return { version: tables.length > 0 ? UNVERSIONED_RELEASE : 0, kept: false };
+  return { version: tables.length > 0 ? unversioned(sql) : 0, kept: false };
 }
 
 /**
@@ -53,10 +56,14 @@ export function storedVersion(sql: SqlStorage): { version: number; kept: boolean
  * version the storage is at. Called from each class's constructor: storage is synchronous, so
  * it is done before the object takes any request, with no blockConcurrencyWhile needed.
  */
-export function migrate(storage: DurableObjectStorage, steps: readonly MigrationStep[]): number {
+export function migrate(
+  storage: DurableObjectStorage,
+  steps: readonly MigrationStep[],
+  unversioned: UnversionedVersion = FIRST_STEP,
+): number {
   return storage.transactionSync(() => {
     const { sql } = storage;
-    const stored = storedVersion(sql);
+    const stored = storedVersion(sql, unversioned);
     const pending = stepsAfter(stored.version, steps);
     if (pending.length === 0 && stored.kept) return stored.version;
     for (const statement of pending.flat()) sql.exec(statement);

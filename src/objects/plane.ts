@@ -30,7 +30,7 @@ import { heartbeatProbe, judgeHeartbeats, recordBeat } from "../heartbeats/index
 import { flushOutbox } from "./plane/outbox.ts";
 import { ensurePlaneRow, evaluateNow, markChanged, planeRow, probeSnapshot, recentTransitions, recordResults } from "./plane/state.ts";
 import { migrate } from "./migrate.ts";
-import { PLANE_SCHEMA } from "./plane/schema.ts";
+import { PLANE_SCHEMA, planeUnversionedVersion } from "./plane/schema.ts";
 import { summaryStubFor } from "./stubs.ts";
 
 /**
@@ -67,7 +67,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(ctx.storage, PLANE_SCHEMA);
+    migrate(ctx.storage, PLANE_SCHEMA, planeUnversionedVersion);
   }
 
   /**

@@ -13,7 +13,7 @@ import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/sta
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
 import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
-import { PROBER_SCHEMA } from "./prober/schema.ts";
+import { PROBER_SCHEMA, proberUnversionedVersion } from "./prober/schema.ts";
 import { planeStub } from "./stubs.ts";
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
@@ -72,7 +72,7 @@ export class Prober extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(ctx.storage, PROBER_SCHEMA);
+    migrate(ctx.storage, PROBER_SCHEMA, proberUnversionedVersion);
   }
 
   private loaded(): ProberState {

@@ -61,7 +61,7 @@ export const probeHttp: Prober<HttpProbe> = async (config, ctx) => {
 export const http: PulledKindSpec<typeof httpProbeSchema> = {
   kind: "http",
   summary:
-    "Any method, headers and body to `url` (absolute, or a path joined to `baseUrl`); checks status and body, redirects not followed.",
+    "Any method, headers and body to `url` (absolute, or a path joined to `baseUrl`); checks status and body; follows same-host redirects of GET and HEAD (at most 10), not others.",
   schema: httpProbeSchema,
   example: { kind: "http", name: "readyz", url: "/healthz/readyz", expect: { status: "200-399" } },
   run: probeHttp,

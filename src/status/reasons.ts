@@ -45,7 +45,16 @@ export const REASONS = {
   timeout: { status: "FAILED", meaning: "No answer within timeoutSeconds.", givenBy: ANY },
   probe_error: { status: "FAILED", meaning: "The probe itself threw; the message says what.", givenBy: ANY },
   connection_failed: { status: "FAILED", meaning: "The connection could not be made (refused, reset, DNS, TLS).", givenBy: ANY },
-  connection_closed: { status: "FAILED", meaning: "The server closed the connection before a complete reply.", givenBy: SOCKET },
+  connection_closed: {
+    status: "FAILED",
+    meaning: "The server closed the connection before a complete reply (for HTTP: in the middle of the body).",
+    givenBy: `${SOCKET}, http, sync_predict`,
+  },
+  too_many_redirects: {
+    status: "FAILED",
+    meaning: "More than 10 same-host redirects of a GET or HEAD (a loop); redirects to another host are not followed.",
+    givenBy: "http",
+  },
   reply_too_large: { status: "FAILED", meaning: "The reply went past the bytes the probe reads.", givenBy: SOCKET },
   unexpected_reply: {
     status: "FAILED",
@@ -75,7 +84,8 @@ export const REASONS = {
   },
   invalid_json: {
     status: "FAILED",
-    meaning: "`expect` checks JSON and the body (or a chat answer's content, for jsonSchema) is not JSON.",
+    meaning:
+      "`expect` checks JSON and the body (or a chat answer's content, for jsonSchema) is not JSON (or not UTF-8, which JSON must be).",
     givenBy: "sync_predict, chat_completions, http",
   },
   rate_limited: {

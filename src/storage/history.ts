@@ -1,3 +1,4 @@
+import { readingHistory } from "./unavailable.ts";
 import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../status/model.ts";
 
 /**
@@ -73,10 +74,12 @@ export async function readResults(db: D1Database, q: HistoryQuery): Promise<Prob
   if (q.probe !== undefined) where.push("probe = ?"), params.push(q.probe);
   if (q.ok !== undefined) where.push("ok = ?"), params.push(q.ok ? 1 : 0);
   if (q.after !== undefined) where.push("(at, region, probe) < (?, ?, ?)"), params.push(q.after.at, q.after.region, q.after.probe);
-  const { results } = await db
-    .prepare(`SELECT * FROM results WHERE ${where.join(" AND ")} ORDER BY at DESC, region DESC, probe DESC LIMIT ?`)
-    .bind(...params, q.limit)
-    .all<ResultRow>();
+  const { results } = await readingHistory(() =>
+    db
+      .prepare(`SELECT * FROM results WHERE ${where.join(" AND ")} ORDER BY at DESC, region DESC, probe DESC LIMIT ?`)
+      .bind(...params, q.limit)
+      .all<ResultRow>(),
+  );
   return results.map((r) => ({
     plane: r.plane,
     at: r.at,
@@ -128,24 +131,29 @@ export async function readTransitions(db: D1Database, q: TransitionQuery): Promi
   const params: unknown[] = [q.from, q.to];
   if (q.plane !== undefined) where.push("plane = ?"), params.push(q.plane);
   if (q.after !== undefined) where.push("(at, id) < (?, ?)"), params.push(q.after.at, q.after.id);
-  const { results } = await db
-    .prepare(`SELECT * FROM transitions WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)
-    .bind(...params, q.limit)
-    .all<TransitionRow>();
+  const { results } = await readingHistory(() =>
+    db
+      .prepare(`SELECT * FROM transitions WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)
+      .bind(...params, q.limit)
+      .all<TransitionRow>(),
+  );
   return results.map(transitionOf);
 }
 
 /** Transitions that arrived after the one with id `afterId`, in arrival order: the event stream's feed. */
 export async function transitionsSince(db: D1Database, q: { afterId: number; plane?: string; limit: number }): Promise<TransitionRecord[]> {
   const plane = q.plane === undefined ? "" : " AND plane = ?";
-  const { results } = await db
-    .prepare(`SELECT * FROM transitions WHERE id > ?${plane} ORDER BY id LIMIT ?`)
-    .bind(...(q.plane === undefined ? [q.afterId, q.limit] : [q.afterId, q.plane, q.limit]))
-    .all<TransitionRow>();
+  const { results } = await readingHistory(() =>
+    db
+      .prepare(`SELECT * FROM transitions WHERE id > ?${plane} ORDER BY id LIMIT ?`)
+      .bind(...(q.plane === undefined ? [q.afterId, q.limit] : [q.afterId, q.plane, q.limit]))
+      .all<TransitionRow>(),
+  );
   return results.map(transitionOf);
 }
 
 /** The id of the newest transition, 0 when there is none: where a fresh event stream starts. */
 export async function lastTransitionId(db: D1Database): Promise<number> {
-  return (await db.prepare("SELECT coalesce(max(id), 0) AS id FROM transitions").first<{ id: number }>())?.id ?? 0;
+  const row = await readingHistory(() => db.prepare("SELECT coalesce(max(id), 0) AS id FROM transitions").first<{ id: number }>());
+  return row?.id ?? 0;
 }

@@ -1,3 +1,4 @@
+import { readingHistory } from "./unavailable.ts";
 import { readRollupState } from "./rollups.ts";
 import { DAY_MS, HOUR_MS, planUptime, type UptimeSegment } from "./rollup_plan.ts";
 
@@ -56,10 +57,10 @@ function uptimeStatement(db: D1Database, plane: string, segments: UptimeSegment[
  * (the marks, then one query per window in a batch), whatever the window.
  */
 export async function readUptime(db: D1Database, plane: string, now: number): Promise<UptimeWindow[]> {
-  const state = await readRollupState(db);
+  const state = await readingHistory(() => readRollupState(db));
   const plans = UPTIME_WINDOWS.map((w) => planUptime({ from: now - w.ms, to: now }, state));
-  const answers = await db.batch<{ probe: string | null; runs: number; successes: number }>(
-    plans.map((p) => uptimeStatement(db, plane, p.segments)),
+  const answers = await readingHistory(() =>
+    db.batch<{ probe: string | null; runs: number; successes: number }>(plans.map((p) => uptimeStatement(db, plane, p.segments))),
   );
   return UPTIME_WINDOWS.map((w, i) => {
     const probes = Object.fromEntries(

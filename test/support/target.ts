@@ -40,7 +40,20 @@ const ROUTES: Record<string, Handler> = {
   "POST /async/async_predict": (_req, res) => json(res, 201, { request_id: `submitted-${++submitted}` }),
   "GET /ok/healthz": (_req, res) => res.writeHead(200).end("ok"),
   "GET /unready/healthz": (_req, res) => res.writeHead(503).end("not ready"),
-  "GET /redirect": (_req, res) => res.writeHead(302, { location: "/elsewhere" }).end(),
+  // Same host: followed. To another host name (localhost, not 127.0.0.1): judged as it came.
+  "GET /redirect": (_req, res) => res.writeHead(302, { location: "/ok/healthz" }).end(),
+  "GET /redirect-away": (req, res) => res.writeHead(302, { location: `http://localhost:${req.socket.localPort}/ok/healthz` }).end(),
+  "GET /redirect-loop": (_req, res) => res.writeHead(302, { location: "/redirect-loop" }).end(),
+  // Promises a kilobyte, sends ten bytes, closes.
+  "GET /cut": (_req, res) => {
+    res.writeHead(200, { "content-length": "1024" }).write("0123456789");
+    setTimeout(() => res.destroy(), 50);
+  },
+  // JSON in every way but one: a byte that is not UTF-8 inside a string.
+  "GET /not-utf8": (_req, res) =>
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(Buffer.concat([Buffer.from('{"ready":"'), Buffer.from([0xff]), Buffer.from('"}')])),
   "GET /json": (_req, res) => json(res, 200, { model: { ready: true, replicas: [1, 2] }, "odd key": "x" }),
   "GET /big": (_req, res) => res.writeHead(200).end("x".repeat(2 * 1024 * 1024)),
   "GET /echo-headers": (req, res) => json(res, 200, req.headers),

@@ -48,14 +48,30 @@ describe("sync_predict", () => {
 });
 
 describe("http", () => {
-  it("passes 200-399 by default, without following redirects", async () => {
+  it("passes 200-399 by default, following same-host redirects only, as the kubelet does", async () => {
     expect(await probe(base, { kind: "http", url: "/ok/healthz" })).toMatchObject({ ok: true, httpStatus: 200 });
-    expect(await probe(base, { kind: "http", url: "/redirect" })).toMatchObject({ ok: true, httpStatus: 302 });
+    expect(await probe(base, { kind: "http", url: "/redirect" })).toMatchObject({ ok: true, httpStatus: 200 });
+    expect(await probe(base, { kind: "http", url: "/redirect-away" })).toMatchObject({ ok: true, httpStatus: 302 });
+    expect(await probe(base, { kind: "http", url: "/redirect-loop" })).toMatchObject({
+      ok: false,
+      reason: "too_many_redirects",
+      httpStatus: 302,
+    });
     expect(await probe(base, { kind: "http", url: "/unready/healthz" })).toMatchObject({
       ok: false,
       reason: "unexpected_status",
       message: "status 503, expected 200-399",
     });
+  });
+
+  it("reads a body cut short as connection_closed, and bytes that are not UTF-8 as invalid_json", async () => {
+    expect(await probe(base, { kind: "http", url: "/cut" })).toMatchObject({ ok: false, reason: "connection_closed", httpStatus: 200 });
+    expect(await probe(base, { kind: "http", url: "/not-utf8", expect: { jsonPaths: [{ path: "$.ready", exists: true }] } })).toMatchObject(
+      {
+        ok: false,
+        reason: "invalid_json",
+      },
+    );
   });
 
   it("checks JSON paths and substrings", async () => {

@@ -217,3 +217,23 @@ describe("an upgrade from the release before schema versions", () => {
     );
   });
 });
+
+describe("an upgrade from the release that had made `probes` before schema versions", () => {
+  // That release's storage: the previous one's, with step 2's tables made by its own code and no version kept.
+  const unversionedAtStepTwo = (fixture: string, steps: readonly (readonly string[])[]) => [fixture, ...steps[1]!].join(";\n");
+
+  it("reads a Plane object's shape as step 2 and keeps its status and results", async () => {
+    const stub = await restartedOn(() => planeStub(env, PLANE), unversionedAtStepTwo(planeV1, PLANE_SCHEMA));
+    expect(await schemaVersion(stub)).toBe(PLANE_SCHEMA.length);
+    const { snapshot, transitions } = await stub.detail(PLANE);
+    expect(snapshot).toMatchObject({ plane: PLANE, status: "OK", since: T0 - 3_600_000 });
+    expect(snapshot.results).toHaveLength(2);
+    expect(transitions).toHaveLength(2);
+  });
+
+  it("reads a Prober object's shape as step 2 and keeps its round", async () => {
+    const stub = await restartedOn(() => proberStub(env, PLANE, "wnam"), unversionedAtStepTwo(proberV1, PROBER_SCHEMA));
+    expect(await schemaVersion(stub)).toBe(PROBER_SCHEMA.length);
+    expect(await rows(stub, "SELECT unsent FROM round")).toEqual([{ unsent: "[]" }]);
+  });
+});

@@ -1,4 +1,4 @@
-import type { MigrationStep } from "../migrate.ts";
+import type { MigrationStep, UnversionedVersion } from "../migrate.ts";
 
 /**
  * The Plane object's storage, one step per schema change, applied by src/objects/migrate.ts.
@@ -153,3 +153,7 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
   //    (region, probe) row as the latency histogram is. Rows from before have neither: NULL.
   ["ALTER TABLE probes ADD COLUMN figures TEXT", "ALTER TABLE probes ADD COLUMN first_token_histogram TEXT"],
 ];
+
+/** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */
+export const planeUnversionedVersion: UnversionedVersion = (sql) =>
+  sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'probes'").toArray().length > 0 ? 2 : 1;

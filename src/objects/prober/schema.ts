@@ -1,4 +1,4 @@
-import type { MigrationStep } from "../migrate.ts";
+import type { MigrationStep, UnversionedVersion } from "../migrate.ts";
 
 /**
  * The Prober object's storage, one step per schema change, applied by src/objects/migrate.ts.
@@ -17,3 +17,7 @@ export const PROBER_SCHEMA: readonly MigrationStep[] = [
   //    stored before had none waiting.
   ["ALTER TABLE round ADD COLUMN unsent TEXT NOT NULL DEFAULT '[]'"],
 ];
+
+/** Unversioned Probers came from two releases: without the round's `unsent` (step 1), and with it (step 2). */
+export const proberUnversionedVersion: UnversionedVersion = (sql) =>
+  sql.exec("SELECT 1 FROM pragma_table_info('round') WHERE name = 'unsent'").toArray().length > 0 ? 2 : 1;

@@ -10,6 +10,8 @@ export interface StreamRead {
   truncated: boolean;
   /** The signal aborted before the body ended. */
   timedOut: boolean;
+  /** The connection ended in the middle of the body. */
+  closed: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function readStream(
   onChunk: (chunk: Uint8Array, atMs: number) => boolean,
 ): Promise<StreamRead> {
   const { maxBytes, signal, started } = options;
-  const read: StreamRead = { endMs: 0, size: 0, truncated: false, timedOut: false };
+  const read: StreamRead = { endMs: 0, size: 0, truncated: false, timedOut: false, closed: false };
   if (!response.body) return { ...read, endMs: Date.now() - started };
   const reader = response.body.getReader();
   const aborted = new Promise<"aborted">((resolve) => {
@@ -32,10 +34,11 @@ export async function readStream(
   });
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), aborted]).catch(() => "aborted" as const);
+      const next = await Promise.race([reader.read(), aborted]).catch(() => "broken" as const);
       const atMs = Date.now() - started;
-      if (next === "aborted") {
+      if (next === "aborted" || next === "broken") {
         read.timedOut = signal.aborted;
+        read.closed = !signal.aborted;
         read.endMs = atMs;
         return read;
       }

@@ -1,4 +1,4 @@
-import type { Hook } from "@hono/zod-openapi";
+import { type Hook, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../middleware.ts";
 import { problem } from "../../problem.ts";
@@ -22,8 +22,10 @@ const ERRORS = {
     content: { "application/problem+json": { schema: problemSchema } },
   },
   503: {
-    description: "The planes config is invalid, so nothing is probed; `problems` lists what is wrong.",
-    content: { "application/problem+json": { schema: invalidConfigProblemSchema } },
+    description:
+      "The planes config is invalid, so nothing is probed; `problems` lists what is wrong. Or, on routes that read the " +
+      "history, D1 cannot be read right now (title `History unavailable`): retry after `Retry-After` seconds.",
+    content: { "application/problem+json": { schema: z.union([invalidConfigProblemSchema, problemSchema]) } },
   },
 } as const;
 
