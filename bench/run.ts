@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { applyMigrations, ROOT, startWorker } from "../scripts/mesh.ts";
 import { benchHistory, tableSizes, type HistoryOptions, type HistoryResult } from "./history.ts";
 import { benchLatency, type LatencyRow } from "./latency.ts";
+import { allowedLlmError, benchLlm, type LlmRow } from "./llm.ts";
 import type { Spread } from "./stats.ts";
 import { machine, type Machine } from "./system.ts";
 import { startTarget } from "./target.ts";
@@ -25,6 +26,8 @@ interface Plan {
   ticks: TickSize[];
   history: HistoryOptions;
   webhooks: WebhookBenchOptions;
+  /** Samples of each streamed chat completion case. */
+  llm: { samples: number };
 }
 
 const QUICK: Plan = {
@@ -36,6 +39,7 @@ const QUICK: Plan = {
   ],
   history: { planes: 1_000, insertRows: 20_000, insertRuns: 2, unbatchedRows: 200, hourlyDays: 2, uptimeQueries: 10 },
   webhooks: { rounds: 2, probesPerRegion: 10, concurrency: 16 },
+  llm: { samples: 3 },
 };
 
 /**
@@ -65,6 +69,7 @@ const FULL: Plan = {
   ],
   history: { planes: 1_000, insertRows: 100_000, insertRuns: 3, unbatchedRows: 1_000, hourlyDays: 35, uptimeQueries: 30 },
   webhooks: { rounds: 5, probesPerRegion: 40, concurrency: 16 },
+  llm: { samples: 5 },
 };
 
 /** The issue's targets. */
@@ -85,6 +90,7 @@ interface Results {
   scrapes: ScrapeRow[];
   history: HistoryResult;
   webhooks: WebhookBenchResult;
+  llm: LlmRow[];
 }
 
 function fmt(value: number): string {
@@ -110,6 +116,35 @@ function durationError(row: LatencyRow, which: "mesh" | "blackbox"): number {
 
 function allowedError(delayMs: number): number {
   return Math.max(TARGETS.durationErrorMs, TARGETS.durationErrorShare * delayMs);
+}
+
+const LLM_HEADING = "## 7. Streamed chat completions";
+
+/** Section 7, also written alone by `npm run bench -- --llm` into the BENCHMARKS.md of a full run. */
+function llmSection(rows: readonly LlmRow[], samples: number, note: string): string[] {
+  const unit = (row: LlmRow) => (row.figure === "timeToFirstToken" ? "ms" : "tokens/s");
+  return [
+    LLM_HEADING,
+    "",
+    `A chat_completions probe's figures (from /metrics) against the injected truth: the target streams the simulator's`,
+    `answer on an exact schedule from each request's arrival; ${samples} samples of each, no two probes in the same second.${note}`,
+    "",
+    table(
+      ["figure", "injected", "mesh", "error", "allowed", ""],
+      rows.map((row) => {
+        const error = row.measured.median - row.truth;
+        return [
+          row.figure === "timeToFirstToken" ? "time to first token" : "tokens per second",
+          `${fmt(row.truth)} ${unit(row)}`,
+          show(row.measured),
+          `${fmt(error)} ${unit(row)}`,
+          `±${fmt(allowedLlmError(row))} ${unit(row)}`,
+          yes(Math.abs(error) <= allowedLlmError(row)),
+        ];
+      }),
+    ),
+    "",
+  ];
 }
 
 function report(r: Results, command: string): string {
@@ -315,6 +350,7 @@ function report(r: Results, command: string): string {
       ],
     ),
     "",
+    ...llmSection(r.llm, r.plan.llm.samples, ""),
   );
   return md.join("\n");
 }
@@ -322,6 +358,29 @@ function report(r: Results, command: string): string {
 const quick = process.argv.includes("--quick");
 const plan = quick ? QUICK : FULL;
 const command = quick ? "npm run bench -- --quick" : "npm run bench";
+
+/**
+ * `npm run bench -- --llm [--quick]`: section 7 alone, written in place of the one in
+ * BENCHMARKS.md, with the time and load it was measured at.
+ */
+async function llmOnly(): Promise<void> {
+  const at = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const loadBefore = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const rows = await benchLlm(plan.llm.samples);
+  const loadAfter = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const note = ` Measured alone ${at} UTC with \`npm run bench -- --llm${quick ? " --quick" : ""}\`; load average ${loadBefore} before, ${loadAfter} after.`;
+  const file = join(ROOT, "BENCHMARKS.md");
+  const current = readFileSync(file, "utf8");
+  const start = current.indexOf(LLM_HEADING);
+  const kept = start === -1 ? `${current.trimEnd()}\n\n` : current.slice(0, start);
+  writeFileSync(file, kept + llmSection(rows, plan.llm.samples, note).join("\n"));
+  console.log(llmSection(rows, plan.llm.samples, note).join("\n"));
+}
+
+if (process.argv.includes("--llm")) {
+  await llmOnly();
+  process.exit(0);
+}
 const startedAt = new Date();
 const started = performance.now();
 const info = machine();
@@ -357,6 +416,8 @@ try {
   const history = await benchHistory(bench, benchDir, plan.history);
   step("6. webhooks");
   const webhooks = await benchWebhooks(plan.webhooks);
+  step("7. streamed chat completions");
+  const llm = await benchLlm(plan.llm.samples);
   const results: Results = {
     machine: info,
     quick,
@@ -371,6 +432,7 @@ try {
     scrapes,
     history,
     webhooks,
+    llm,
   };
   writeFileSync(join(ROOT, "BENCHMARKS.md"), report(results, command));
   step("done: BENCHMARKS.md written");

@@ -32,6 +32,12 @@ export const faultsSchema = z
     lateMs: z.number().int().min(0).max(600_000).optional().describe("When a late webhook is delivered (default 70 s)."),
     asyncError: z.enum(ASYNC_ERROR_CODES).optional().describe("End async requests FAILED with this error code."),
     stuckQueued: z.boolean().optional().describe("Async requests stay QUEUED and no webhook is sent."),
+    firstTokenDelayMs: z.number().int().min(0).max(600_000).optional().describe("Chat completions: time before the first token."),
+    tokensPerSecond: z.number().min(0.1).max(10_000).optional().describe("Chat completions: the pace of the tokens (default 50)."),
+    stallMs: z.number().int().min(0).max(600_000).optional().describe("Chat completions: a pause this long halfway through the tokens."),
+    cutStream: z.boolean().optional().describe("Chat completions: end the stream halfway, without finish_reason or [DONE]."),
+    streamError: z.boolean().optional().describe("Chat completions: an error event halfway through the stream."),
+    retryAfterSeconds: z.number().int().min(0).max(86_400).optional().describe("Chat completions: answer 429 with this retry-after."),
   })
   .strict();
 export type Faults = z.infer<typeof faultsSchema>;

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { chatCompletion, parseChatRequest } from "./chat.ts";
 import { faultsSchema, modelOutput, type Faults } from "./faults.ts";
 import type { SimulatedPlane } from "./plane.ts";
 
@@ -62,6 +63,7 @@ simulator.get("/", (c) =>
       "POST /planes/:plane/predict",
       "POST /planes/:plane/async_predict",
       "GET /planes/:plane/async_request/:id",
+      "POST /planes/:plane/v1/chat/completions",
       "GET /planes/:plane/healthz/livez | /healthz/readyz | /healthz",
       "GET | PUT | DELETE /planes/:plane/faults",
     ],
@@ -85,11 +87,15 @@ simulator.delete("/planes/:plane/faults", async (c) => {
   return c.json({});
 });
 
-/** What every inference call goes through: delay, identity, model presence, injected status. */
+/**
+ * What every inference call goes through: delay, identity (`Api-Key …`, or `Bearer …` as
+ * OpenAI clients send it), model presence, injected status.
+ */
 async function gate(c: SimContext, faults: Faults): Promise<Response | null> {
   await delay(faults);
   const key = c.env.SIM_API_KEY;
-  if (faults.unauthorized || (key !== undefined && c.req.header("authorization") !== `Api-Key ${key}`)) {
+  const given = c.req.header("authorization");
+  if (faults.unauthorized || (key !== undefined && given !== `Api-Key ${key}` && given !== `Bearer ${key}`)) {
     return c.json({ error: "invalid API key" }, 401);
   }
   if (faults.modelMissing) return c.json({ error: { code: "MODEL_DOES_NOT_EXIST", message: "model not found" } }, 404);
@@ -119,6 +125,17 @@ simulator.post("/planes/:plane/predict", async (c) => {
   const output = modelOutput(input.value, faults);
   if (faults.slowBody) return c.body(slowBody(JSON.stringify(output)), 200, { "content-type": "application/json" });
   return c.json(output);
+});
+
+simulator.post("/planes/:plane/v1/chat/completions", async (c) => {
+  const arrived = Date.now();
+  const faults = await faultsOf(c);
+  const refused = await gate(c, faults);
+  if (refused) return refused;
+  const body = await readJson(c);
+  const request = body.ok ? parseChatRequest(body.value) : "the body must be JSON of at most 256 KiB";
+  if (typeof request === "string") return c.json({ error: { message: request, type: "invalid_request_error" } }, 400);
+  return chatCompletion(request, faults, arrived);
 });
 
 simulator.post("/planes/:plane/async_predict", async (c) => {

@@ -229,6 +229,7 @@ export class Plane extends DurableObject<Env> {
       counters: [...readCounters(this.sql), ...probes.runs],
       gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
       histograms: probes.histograms,
+      firstTokenHistograms: probes.firstTokenHistograms,
     };
   }
 

@@ -256,6 +256,7 @@ export class Prober extends DurableObject<Env> {
         latencyMs: outcome.latencyMs,
         httpStatus: outcome.httpStatus ?? null,
         message: outcome.message,
+        ...(outcome.figures ? { figures: outcome.figures } : {}),
       });
     });
     // runProbe never rejects; a rejection here is a bug in this shell: let the alarm retry.

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { asyncPredict } from "./async_predict.ts";
+import { chatCompletions } from "./chat_completions.ts";
 import { grpcHealth } from "./grpc_health.ts";
 import { heartbeat } from "./heartbeat.ts";
 import { http } from "./http.ts";
@@ -16,7 +17,7 @@ import type { KindSchema, ProbeContext, ProbeOutcome, PulledKindSpec, PushedKind
  * (schema, run, what it needs of its plane, …; see PulledKindSpec): adding one is that file,
  * its tests and a line here. Nothing else in the mesh names a kind.
  */
-export const KINDS = [syncPredict, asyncPredict, http, tcp, redis, postgres, grpcHealth, heartbeat] as const;
+export const KINDS = [syncPredict, asyncPredict, chatCompletions, http, tcp, redis, postgres, grpcHealth, heartbeat] as const;
 
 /** Declarations that stand for several probes of the kinds above, expanded when the config loads. */
 export const SHORTHANDS = [httpTiers] as const;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { INFERENCE_TIMING, probeFields } from "./common.ts";
-import { exchange, isExchange, judge } from "./wire/exchange.ts";
+import { exchange, isExchange, judge, streamedExchange } from "./wire/exchange.ts";
 import { expectSchema, resolveUrl } from "./wire/expect.ts";
 import { apiHeaders, refusal } from "./wire/plane_api.ts";
 import type { Prober, PulledKindSpec } from "./types.ts";
@@ -23,18 +23,23 @@ export const syncPredictProbeSchema = z
       .max(8 * 1024 * 1024)
       .default(1024 * 1024)
       .describe("Most bytes of the answer read and checked."),
+    stream: z
+      .boolean()
+      .default(false)
+      .describe("The model streams its answer: read it as it comes and measure its first byte (probe_stream_time_to_first_byte_seconds)."),
   })
   .strict();
 export type SyncPredictProbe = z.infer<typeof syncPredictProbeSchema>;
 
 /**
  * `POST {base}/predict` with `Authorization: Api-Key …`; an answer that is not a refusal
- * (src/probes/wire/plane_api.ts) is judged against `expect`.
+ * (src/probes/wire/plane_api.ts) is judged against `expect`. With `stream`, the answer is
+ * read as it streams, and the time to its first byte is measured.
  */
 export const probeSyncPredict: Prober<SyncPredictProbe> = async (config, ctx) => {
   const headers = apiHeaders(ctx);
   if (!(headers instanceof Headers)) return headers;
-  const ex = await exchange(
+  const ex = await (config.stream ? streamedExchange : exchange)(
     ctx,
     resolveUrl(ctx.baseUrl, config.path),
     { method: "POST", headers, body: JSON.stringify(config.input) },

@@ -1,5 +1,6 @@
 import type { connect } from "cloudflare:sockets";
 import type { z } from "zod";
+import type { StreamFigures } from "../status/model.ts";
 
 /** A secret the plane's config names, as the probe sees it: its name, and its value if it is set. */
 export interface SecretRef {
@@ -44,6 +45,8 @@ export interface ProbeOutcome {
   message: string;
   /** Set by an async probe whose request was accepted: its verdict comes later, with the webhook. */
   requestId?: string;
+  /** Set by a probe that read a streamed answer: what it measured, whatever the verdict. */
+  figures?: StreamFigures;
 }
 
 /** The one signature every probe kind has: its config and a context in, an outcome out. */

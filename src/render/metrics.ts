@@ -1,6 +1,7 @@
 import { speaksHttp } from "../probes/registry.ts";
 import { PLANE_STATUSES } from "../status/model.ts";
-import type { CounterValue, LatestResult } from "../status/snapshot.ts";
+import type { StreamFigures } from "../status/model.ts";
+import type { CounterValue, LatencyHistogram, LatestResult } from "../status/snapshot.ts";
 import type { PlaneView } from "./view.ts";
 import {
   expositionEnd,
@@ -54,9 +55,17 @@ function* perProbe(v: PlaneView, value: (r: LatestResult) => number | null): Gen
   }
 }
 
+/** One gauge sample per fresh result that measured the figure, scaled (milliseconds to seconds). */
+function perFigure(v: PlaneView, figure: keyof StreamFigures, scale: number): Generator<Sample> {
+  return perProbe(v, (r) => {
+    const value = r.figures?.[figure];
+    return value === undefined ? null : value * scale;
+  });
+}
+
 /** Each (region, probe) histogram of a plane as `_bucket` (with `+Inf`), `_sum` and `_count` samples. */
-function* latencySamples(v: PlaneView): Generator<Sample> {
-  for (const h of v.snapshot.histograms) {
+function* histogramSamples(v: PlaneView, histograms: readonly LatencyHistogram[]): Generator<Sample> {
+  for (const h of histograms) {
     const labels = { plane: v.plane.id, region: h.region, probe: h.probe };
     for (const [i, bound] of h.bounds.entries())
       yield { suffix: "_bucket", labels: { ...labels, le: formatBound(bound) }, value: h.counts[i]! };
@@ -101,11 +110,47 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
     "planewatch_probe_duration_seconds",
     "histogram",
     "How long probe runs took, every run since the plane was first probed.",
-    latencySamples,
+    (v) => histogramSamples(v, v.snapshot.histograms),
     "seconds",
   ),
   ...Object.entries(COUNTERS).map(([name, help]) => family(name, "counter", help, (v) => kept(v, v.snapshot.counters, `${name}_total`))),
   ...Object.entries(GAUGES).map(([name, help]) => family(name, "gauge", help, (v) => kept(v, v.snapshot.gauges, name))),
+  // Streamed answers (chat_completions, streamed sync_predict). Last, so a Summary shard's
+  // lines rendered before these families existed still line up with the ones above.
+  family(
+    "probe_llm_time_to_first_token_seconds",
+    "gauge",
+    "Time from the request to the first content token of the latest run.",
+    (v) => perFigure(v, "timeToFirstTokenMs", 1 / 1000),
+    "seconds",
+  ),
+  family(
+    "planewatch_llm_time_to_first_token_seconds",
+    "histogram",
+    "Times to first token of the runs, every run since the plane was first probed.",
+    (v) => histogramSamples(v, v.snapshot.firstTokenHistograms ?? []),
+    "seconds",
+  ),
+  family("probe_llm_output_tokens", "gauge", "Tokens the latest run's answer had (usage, or content chunks counted).", (v) =>
+    perFigure(v, "outputTokens", 1),
+  ),
+  family("probe_llm_tokens_per_second", "gauge", "Tokens a second over the latest run's generation phase.", (v) =>
+    perFigure(v, "tokensPerSecond", 1),
+  ),
+  family(
+    "probe_llm_max_inter_token_gap_seconds",
+    "gauge",
+    "The longest wait between two chunks of the latest run's stream, after the first token.",
+    (v) => perFigure(v, "maxInterTokenGapMs", 1 / 1000),
+    "seconds",
+  ),
+  family(
+    "probe_stream_time_to_first_byte_seconds",
+    "gauge",
+    "Time from the request to the first byte of the latest run's streamed answer.",
+    (v) => perFigure(v, "timeToFirstByteMs", 1 / 1000),
+    "seconds",
+  ),
 ];
 
 /** The metric families of every plane, from their views, samples made as they are read. Families stay contiguous by construction. */
@@ -145,7 +190,7 @@ export function* renderScrape(planes: ReadonlyArray<readonly string[]> | null, f
   for (const [i, f] of PLANE_FAMILIES.entries()) {
     let header = familyHeader(f, format);
     for (const lines of planes ?? []) {
-      if (lines[i] === "") continue;
+      if (!lines[i]) continue;
       chunk += header + lines[i];
       header = "";
       if (chunk.length >= CHUNK_CHARS) {

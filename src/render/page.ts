@@ -68,14 +68,26 @@ function ago(iso) {
   return s < 120 ? s + " s ago" : s < 7200 ? Math.round(s / 60) + " min ago" : Math.round(s / 3600) + " h ago";
 }
 
+/** What a streamed answer measured: time to first byte or token, tokens, tokens/s, longest gap. */
+function figures(f) {
+  if (!f) return "–";
+  const parts = [];
+  if (f.timeToFirstTokenMs !== undefined) parts.push("first token " + Math.round(f.timeToFirstTokenMs) + " ms");
+  else if (f.timeToFirstByteMs !== undefined) parts.push("first byte " + Math.round(f.timeToFirstByteMs) + " ms");
+  if (f.outputTokens !== undefined) parts.push(f.outputTokens + " tokens");
+  if (f.tokensPerSecond !== undefined) parts.push(f.tokensPerSecond.toFixed(1) + " tokens/s");
+  if (f.maxInterTokenGapMs !== undefined) parts.push("gap " + Math.round(f.maxInterTokenGapMs) + " ms");
+  return parts.join(" · ") || "–";
+}
+
 function resultsTable(plane) {
   const table = el("table", {}, el("tr", {}, el("th", {}, "region"), el("th", {}, "probe"), el("th", {}, "result"),
-    el("th", {}, "reason"), el("th", {}, "latency"), el("th", {}, "HTTP"), el("th", {}, "message"), el("th", {}, "at")));
+    el("th", {}, "reason"), el("th", {}, "latency"), el("th", {}, "HTTP"), el("th", {}, "stream"), el("th", {}, "message"), el("th", {}, "at")));
   for (const [region, r] of Object.entries(plane.regions)) {
     for (const [probe, p] of Object.entries(r.probes)) {
       table.append(el("tr", { "data-region": region, "data-probe": probe }, el("td", {}, region), el("td", {}, probe),
         el("td", {}, p.ok ? "pass" : "fail"), el("td", {}, p.reason), el("td", {}, Math.round(p.latencyMs) + " ms"),
-        el("td", {}, p.httpStatus ?? "–"), el("td", {}, p.message), el("td", {}, ago(p.at))));
+        el("td", {}, p.httpStatus ?? "–"), el("td", {}, figures(p.figures)), el("td", {}, p.message), el("td", {}, ago(p.at))));
     }
   }
   return table;

@@ -39,6 +39,25 @@ export interface ProbeResult {
   latencyMs: number;
   httpStatus: number | null;
   message: string;
+  /** What a streamed answer measured, for the kinds that read one (chat_completions, streamed sync_predict). */
+  figures?: StreamFigures;
+}
+
+/**
+ * Figures of a streamed answer, in milliseconds, tokens and tokens a second. Each is set only
+ * when the run measured it: a stream cut before its first token has no time to first token.
+ */
+export interface StreamFigures {
+  /** From the start of the request to the first byte of the body. */
+  timeToFirstByteMs?: number;
+  /** From the start of the request to the first content delta. */
+  timeToFirstTokenMs?: number;
+  /** `usage.completion_tokens` when the answer sends it, else the content chunks counted. */
+  outputTokens?: number;
+  /** Tokens after the first, over the time from the first content chunk to the last. */
+  tokensPerSecond?: number;
+  /** The longest wait between two events after the first content chunk. */
+  maxInterTokenGapMs?: number;
 }
 
 /** A change of a plane's status, with what caused it. */

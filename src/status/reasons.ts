@@ -13,6 +13,7 @@ export interface Reason {
 const SOCKET = "tcp, redis, postgres, grpc_health";
 const ANY = "every probed kind";
 const ASYNC = "async_predict";
+const CHAT = "chat_completions";
 
 /**
  * Every reason code the mesh gives, and the status it leads to. The status core reads the
@@ -34,12 +35,12 @@ export const REASONS = {
   unauthorized: {
     status: "NO_USER",
     meaning: "The target refused the probe identity: HTTP 401/403, Redis NOAUTH or WRONGPASS.",
-    givenBy: "sync_predict, async_predict, redis",
+    givenBy: "sync_predict, async_predict, chat_completions, redis",
   },
   model_not_found: {
     status: "NO_ORACLE",
     meaning: "The health-check model does not exist: HTTP 404 or MODEL_DOES_NOT_EXIST.",
-    givenBy: "sync_predict, async_predict",
+    givenBy: "sync_predict, async_predict, chat_completions",
   },
   timeout: { status: "FAILED", meaning: "No answer within timeoutSeconds.", givenBy: ANY },
   probe_error: { status: "FAILED", meaning: "The probe itself threw; the message says what.", givenBy: ANY },
@@ -68,18 +69,46 @@ export const REASONS = {
   unexpected_status: {
     status: "FAILED",
     meaning: "The HTTP status is not the one `expect` asks for.",
-    givenBy: "sync_predict, async_predict, http, grpc_health",
+    givenBy: "sync_predict, async_predict, chat_completions, http, grpc_health",
   },
   body_mismatch: {
     status: "FAILED",
-    meaning: "The body does not match `expect` (bodyContains, json, jsonPaths).",
-    givenBy: "sync_predict, http",
+    meaning:
+      "The body does not match `expect` (bodyContains, json, jsonPaths), or a chat answer's content does not (contains, regex, jsonSchema).",
+    givenBy: "sync_predict, chat_completions, http",
   },
-  body_too_large: { status: "FAILED", meaning: "The body exceeds maxBodyBytes, so it was not checked.", givenBy: "sync_predict, http" },
+  body_too_large: {
+    status: "FAILED",
+    meaning: "The body exceeds maxBodyBytes, so it was not checked.",
+    givenBy: "sync_predict, chat_completions, http",
+  },
   invalid_json: {
     status: "FAILED",
-    meaning: "`expect` checks JSON and the body is not JSON (or not UTF-8, which JSON must be).",
-    givenBy: "sync_predict, http",
+    meaning:
+      "`expect` checks JSON and the body (or a chat answer's content, for jsonSchema) is not JSON (or not UTF-8, which JSON must be).",
+    givenBy: "sync_predict, chat_completions, http",
+  },
+  rate_limited: {
+    status: "FAILED",
+    meaning: "HTTP 429: the plane refused the request for its rate limit; the message quotes retry-after.",
+    givenBy: CHAT,
+  },
+  stream_incomplete: {
+    status: "FAILED",
+    meaning: "The stream ended without a finish_reason or without `data: [DONE]`.",
+    givenBy: CHAT,
+  },
+  stream_error: { status: "FAILED", meaning: "The stream carried an error event.", givenBy: CHAT },
+  slow_first_token: {
+    status: "FAILED",
+    meaning: "The first content token came later than expect.maxTimeToFirstTokenMs.",
+    givenBy: CHAT,
+  },
+  slow_generation: { status: "FAILED", meaning: "Tokens came slower than expect.minTokensPerSecond.", givenBy: CHAT },
+  stream_stalled: {
+    status: "FAILED",
+    meaning: "A gap between two chunks of the stream was longer than expect.maxInterTokenGapMs.",
+    givenBy: CHAT,
   },
   error_reply: { status: "FAILED", meaning: "Redis answered an error other than an authentication one (e.g. LOADING).", givenBy: "redis" },
   rejecting_connections: {

@@ -38,6 +38,8 @@ export interface PlaneSnapshot {
   counters: CounterValue[];
   gauges: CounterValue[];
   histograms: LatencyHistogram[];
+  /** Times to first token of the probes that stream chat completions, counted as the latencies are; absent in snapshots from before them. */
+  firstTokenHistograms?: LatencyHistogram[];
 }
 
 /** A plane that has never reported: nothing known yet. */

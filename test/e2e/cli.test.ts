@@ -21,7 +21,7 @@ describe("npm run check-config", () => {
     const out = run(node, ["scripts/check-config.ts"]);
     expect(out.status).toBe(0);
     expect(out.stdout).toContain("valid, 2 plane(s)");
-    expect(out.stdout).toContain("demo-healthy: wnam, weur, apac; probes sync_predict, async_predict, readyz");
+    expect(out.stdout).toContain("demo-healthy: wnam, weur, apac; probes sync_predict, async_predict, readyz, chat");
   });
 
   it("refuses a bad file with every problem and exit code 1", () => {

@@ -4,6 +4,9 @@
  * tests' global setup; never a real platform, always loopback.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { chatCompletion, parseChatRequest } from "../../simulator/chat.ts";
+import { faultsSchema } from "../../simulator/faults.ts";
 
 export const TARGET_API_KEY = "target-test-key";
 export const TEST_WEBHOOK_SECRET = "test-webhook-secret";
@@ -54,6 +57,14 @@ const ROUTES: Record<string, Handler> = {
   "GET /json": (_req, res) => json(res, 200, { model: { ready: true, replicas: [1, 2] }, "odd key": "x" }),
   "GET /big": (_req, res) => res.writeHead(200).end("x".repeat(2 * 1024 * 1024)),
   "GET /echo-headers": (req, res) => json(res, 200, req.headers),
+  // Streams its answer: headers at once, the first half of the body after 100 ms, the rest 200 ms later.
+  "POST /stream/predict": (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    const first = setTimeout(() => res.write('{"status":'), 100);
+    const rest = setTimeout(() => res.end('"ok"}'), 300);
+    res.on("close", () => (clearTimeout(first), clearTimeout(rest)));
+  },
   // Accepts and never answers.
   "GET /hang": () => {},
   "POST /hang/predict": () => {},
@@ -66,12 +77,33 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
+/**
+ * The simulator's chat completions, with its faults from the query string
+ * (`?firstTokenDelayMs=300&cutStream=true`), behind `Bearer` (or `Api-Key`) TARGET_API_KEY.
+ */
+async function chat(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const arrived = Date.now();
+  if (req.headers.authorization !== `Bearer ${TARGET_API_KEY}` && req.headers.authorization !== `Api-Key ${TARGET_API_KEY}`) {
+    return json(res, 401, { error: { message: "bad key" } });
+  }
+  const faults = faultsSchema.parse(Object.fromEntries([...query].map(([name, value]) => [name, value === "true" ? true : Number(value)])));
+  const request = parseChatRequest(JSON.parse(await readBody(req)));
+  if (typeof request === "string") return json(res, 400, { error: { message: request } });
+  const answer = await chatCompletion(request, faults, arrived);
+  res.writeHead(answer.status, Object.fromEntries(answer.headers));
+  res.flushHeaders();
+  const body = Readable.fromWeb(answer.body as never);
+  res.on("close", () => body.destroy());
+  body.pipe(res);
+}
+
 /** An async platform whose every request has completed and had its webhook taken. */
 const ASYNC_STATUS_PATH = "/async/async_request/";
 
 export function startTarget(): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    const path = req.url?.split("?")[0] ?? "";
+    const [path = "", query = ""] = req.url?.split("?") ?? [];
+    if (req.method === "POST" && path === "/chat/v1/chat/completions") return void chat(req, res, new URLSearchParams(query));
     if (req.method === "GET" && path.startsWith(ASYNC_STATUS_PATH)) {
       const id = decodeURIComponent(path.slice(ASYNC_STATUS_PATH.length));
       return json(res, 200, { request_id: id, status: "SUCCEEDED", webhook_status: "SUCCEEDED" });

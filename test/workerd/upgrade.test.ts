@@ -135,6 +135,13 @@ describe("an upgrade from the release before schema versions", () => {
     // The tables the previous release had apart are gone, their rows in `probes`.
     const tables = await rows<{ name: string }>(stub, "SELECT name FROM sqlite_master WHERE name IN ('latest', 'latency_histograms')");
     expect(tables).toEqual([]);
+    // Results from before streamed answers were measured have no figures and no time to first token histogram.
+    expect(snapshot.results.every((r) => r.figures === undefined)).toBe(true);
+    expect(snapshot.firstTokenHistograms).toEqual([]);
+    expect(await rows(stub, "SELECT figures, first_token_histogram FROM probes")).toEqual([
+      { figures: null, first_token_histogram: null },
+      { figures: null, first_token_histogram: null },
+    ]);
   });
 
   it("flushes a Plane object's outbox to D1, sends its queued alert, and judges its pending request on its webhook", async () => {

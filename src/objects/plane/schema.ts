@@ -148,6 +148,10 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     "DROP TABLE latest",
     "DROP TABLE latency_histograms",
   ],
+  // 3. Streamed answers (chat_completions, streamed sync_predict): the figures of the latest
+  //    result (StreamFigures as JSON) and the histogram of the times to first token, in the
+  //    (region, probe) row as the latency histogram is. Rows from before have neither: NULL.
+  ["ALTER TABLE probes ADD COLUMN figures TEXT", "ALTER TABLE probes ADD COLUMN first_token_histogram TEXT"],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */

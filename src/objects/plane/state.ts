@@ -2,7 +2,14 @@ import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
 import { upsertSql } from "../../lib/sql.ts";
 import { isPulled } from "../../probes/registry.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
-import { PUSH_REGION, type FailingProbe, type PlaneStatus, type ProbeResult, type Transition } from "../../status/model.ts";
+import {
+  PUSH_REGION,
+  type FailingProbe,
+  type PlaneStatus,
+  type ProbeResult,
+  type StreamFigures,
+  type Transition,
+} from "../../status/model.ts";
 import { observe, type HistogramCounts } from "../../status/histogram.ts";
 import type { CounterValue, LatencyHistogram, LatestResult } from "../../status/snapshot.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
@@ -45,6 +52,10 @@ type ProbeRow = {
   runs_failure: number;
   /** HistogramCounts as JSON; null until a latency is observed (never while the bounds are refused). */
   histogram: string | null;
+  /** StreamFigures of the latest result as JSON; null when it measured none. */
+  figures: string | null;
+  /** HistogramCounts of the times to first token as JSON; null until one is observed. */
+  first_token_histogram: string | null;
 };
 
 function stateOf(row: ProbeRow): ProbeState {
@@ -83,6 +94,7 @@ function resultOf(r: ProbeRow): LatestResult {
     latencyMs: r.latency_ms,
     httpStatus: r.http_status,
     message: r.message,
+    ...(r.figures ? { figures: JSON.parse(r.figures) as StreamFigures } : {}),
     state: stateOf(r),
   };
 }
@@ -91,8 +103,13 @@ export function latestResults(sql: SqlStorage): LatestResult[] {
   return readProbes(sql).map(resultOf);
 }
 
-/** What the snapshot shows of every (region, probe): its latest result, its runs counters and its latency histogram. */
-export function probeSnapshot(sql: SqlStorage): { results: LatestResult[]; runs: CounterValue[]; histograms: LatencyHistogram[] } {
+/** What the snapshot shows of every (region, probe): its latest result, its runs counters, its latency and time to first token histograms. */
+export function probeSnapshot(sql: SqlStorage): {
+  results: LatestResult[];
+  runs: CounterValue[];
+  histograms: LatencyHistogram[];
+  firstTokenHistograms: LatencyHistogram[];
+} {
   const rows = readProbes(sql);
   const runs = (r: ProbeRow, outcome: "success" | "failure", value: number): CounterValue[] =>
     value > 0 ? [{ name: "planewatch_probe_runs_total", labels: { outcome, probe: r.probe, region: r.region }, value }] : [];
@@ -101,6 +118,9 @@ export function probeSnapshot(sql: SqlStorage): { results: LatestResult[]; runs:
     runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success)]),
     histograms: rows.flatMap((r) =>
       r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [],
+    ),
+    firstTokenHistograms: rows.flatMap((r) =>
+      r.first_token_histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.first_token_histogram) as HistogramCounts) }] : [],
     ),
   };
 }
@@ -167,12 +187,18 @@ export function recordResults(
           latencyBounds,
         )
       : stored;
+    // Times to first token share the latency bounds: both are waits of the same order.
+    const firstTokens = taken.flatMap((r) => (r.figures?.timeToFirstTokenMs === undefined ? [] : [r.figures.timeToFirstTokenMs / 1000]));
+    const storedFirstToken = previous?.first_token_histogram ? (JSON.parse(previous.first_token_histogram) as HistogramCounts) : null;
+    const firstTokenHistogram =
+      latencyBounds && firstTokens.length > 0 ? observe(storedFirstToken, firstTokens, latencyBounds) : storedFirstToken;
     const successes = taken.filter((r) => r.ok).length;
     writeProbe(sql, {
       ...(latest ? latestColumns(latest, state!) : previous!),
       runs_success: (previous?.runs_success ?? 0) + successes,
       runs_failure: (previous?.runs_failure ?? 0) + taken.length - successes,
       histogram: histogram && JSON.stringify(histogram),
+      first_token_histogram: firstTokenHistogram && JSON.stringify(firstTokenHistogram),
     });
     recorded.push(...taken);
   }
@@ -195,6 +221,8 @@ const PROBE_COLUMNS = [
   "runs_success",
   "runs_failure",
   "histogram",
+  "figures",
+  "first_token_histogram",
 ] as const;
 const WRITE_PROBE = upsertSql("probes", ["region", "probe"], PROBE_COLUMNS);
 
@@ -202,7 +230,10 @@ function writeProbe(sql: SqlStorage, row: ProbeRow): void {
   sql.exec(WRITE_PROBE, row.region, row.probe, ...PROBE_COLUMNS.map((column) => row[column]));
 }
 
-function latestColumns(result: ProbeResult, state: ProbeState): Omit<ProbeRow, "runs_success" | "runs_failure" | "histogram"> {
+function latestColumns(
+  result: ProbeResult,
+  state: ProbeState,
+): Omit<ProbeRow, "runs_success" | "runs_failure" | "histogram" | "first_token_histogram"> {
   return {
     region: result.region,
     probe: result.probe,
@@ -217,6 +248,7 @@ function latestColumns(result: ProbeResult, state: ProbeState): Omit<ProbeRow, "
     successes: state.successes,
     failures: state.failures,
     fail_reason: state.failReason,
+    figures: result.figures && Object.keys(result.figures).length > 0 ? JSON.stringify(result.figures) : null,
   };
 }
 

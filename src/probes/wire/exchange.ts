@@ -1,4 +1,5 @@
 import { readBodyLimited } from "../../lib/body.ts";
+import { readStream } from "./stream.ts";
 import { checkBody, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
@@ -11,6 +12,8 @@ export interface Exchange {
   body: string;
   truncated: boolean;
   latencyMs: number;
+  /** Set when the body was read as a stream: when its first byte came, in milliseconds since the request started. */
+  firstByteMs?: number;
 }
 
 /** Redirects followed, as the kubelet and browsers do; one more is a loop. */
@@ -83,6 +86,57 @@ export async function exchange(ctx: ProbeContext, url: string, init: RequestInit
   }
 }
 
+/**
+ * The same exchange with the body read as it streams (a model that streams its answer): the
+ * first byte's time is kept, and the latency covers the body to its end or the limit. A body
+ * cut off at the deadline is a timeout.
+ */
+export async function streamedExchange(
+  ctx: ProbeContext,
+  url: string,
+  init: RequestInit,
+  maxBodyBytes: number,
+): Promise<Exchange | ProbeOutcome> {
+  const started = Date.now();
+  try {
+    const response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });
+    const chunks: Uint8Array[] = [];
+    const read = await readStream(response, { maxBytes: maxBodyBytes, signal: ctx.signal, started }, (chunk) => {
+      chunks.push(chunk.slice());
+      return true;
+    });
+    if (read.timedOut) {
+      const waited = read.firstByteMs === undefined ? "no byte of the body" : `first byte after ${Math.round(read.firstByteMs)} ms`;
+      return {
+        ...fail("timeout", `the body did not end within the timeout (${waited})`, read.endMs, response.status),
+        figures: figuresOf(read.firstByteMs),
+      };
+    }
+    if (read.closed) {
+      return fail("connection_closed", "the connection closed in the middle of the body", read.endMs, response.status);
+    }
+    const bytes = new Uint8Array(read.size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes,
+      body: new TextDecoder().decode(bytes),
+      truncated: read.truncated,
+      latencyMs: read.endMs,
+      ...(read.firstByteMs === undefined ? {} : { firstByteMs: read.firstByteMs }),
+    };
+  } catch (error) {
+    return failFromError(error, Date.now() - started, ctx.signal);
+  }
+}
+
+const figuresOf = (firstByteMs: number | undefined) => (firstByteMs === undefined ? {} : { timeToFirstByteMs: firstByteMs });
+
 export function isExchange(value: Exchange | ProbeOutcome): value is Exchange {
   return "body" in value;
 }
@@ -92,6 +146,11 @@ export function isExchange(value: Exchange | ProbeOutcome): value is Exchange {
  * body says is checked as it came; what a message quotes of it is redacted first.
  */
 export function judge(expect: Expect, ex: Exchange, redact: (text: string) => string): ProbeOutcome {
+  const outcome = judgeBody(expect, ex, redact);
+  return ex.firstByteMs === undefined ? outcome : { ...outcome, figures: figuresOf(ex.firstByteMs) };
+}
+
+function judgeBody(expect: Expect, ex: Exchange, redact: (text: string) => string): ProbeOutcome {
   if (!statusMatches(ex.status, expect.status)) {
     return fail("unexpected_status", `status ${ex.status}, expected ${expect.status}`, ex.latencyMs, ex.status);
   }

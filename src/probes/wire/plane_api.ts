@@ -3,16 +3,21 @@ import { credentialsMissing, fail } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
 
 /**
- * What every call to a plane's inference API shares: JSON with `Authorization: Api-Key …`,
+ * What every call to a plane's inference API shares: JSON with `Authorization: Api-Key …`
+ * (or `Bearer …`),
  * and answers that mean the identity or the health-check model is wrong whatever the endpoint.
  */
 
+/** How the API key is sent: `Api-Key` is the platform's scheme, `Bearer` the OpenAI-compatible one. */
+export const AUTH_SCHEMES = ["Bearer", "Api-Key"] as const;
+export type AuthScheme = (typeof AUTH_SCHEMES)[number];
+
 /** The headers of a call, or the outcome when the plane's API key secret is not set. */
-export function apiHeaders(ctx: ProbeContext): Headers | ProbeOutcome {
+export function apiHeaders(ctx: ProbeContext, scheme: AuthScheme = "Api-Key"): Headers | ProbeOutcome {
   const headers = new Headers({ "content-type": "application/json" });
   if (ctx.apiKey) {
     if (ctx.apiKey.value === undefined) return credentialsMissing(ctx.apiKey.secretName);
-    headers.set("authorization", `Api-Key ${ctx.apiKey.value}`);
+    headers.set("authorization", `${scheme} ${ctx.apiKey.value}`);
   }
   return headers;
 }

@@ -39,6 +39,7 @@ export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSum
                   latencyMs: r.latencyMs,
                   httpStatus: r.httpStatus,
                   message: r.message,
+                  ...(r.figures ? { figures: r.figures } : {}),
                   at: iso(r.at),
                 },
               ]),

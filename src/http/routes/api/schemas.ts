@@ -13,6 +13,18 @@ export const planeStatusSchema = z.enum(PLANE_STATUSES).openapi("PlaneStatus", {
   description: "OK, DEGRADED, FAILED, NO_USER, NO_ORACLE, or NO_VALUE once the status expired (see the runbook).",
 });
 
+export const streamFiguresSchema = z
+  .object({
+    timeToFirstByteMs: z.number().optional().openapi({ description: "From the request to the first byte of the body." }),
+    timeToFirstTokenMs: z.number().optional().openapi({ description: "From the request to the first content token." }),
+    outputTokens: z.number().optional().openapi({ description: "usage.completion_tokens, or the content chunks counted." }),
+    tokensPerSecond: z.number().optional().openapi({ description: "Over the generation phase, from the first content chunk to the last." }),
+    maxInterTokenGapMs: z.number().optional().openapi({ description: "The longest wait between two chunks after the first token." }),
+  })
+  .openapi("StreamFigures", {
+    description: "What a streamed answer measured (chat_completions, streamed sync_predict); each figure only when measured.",
+  });
+
 export const latestResultSchema = z
   .object({
     kind: z.string().openapi({ example: "sync_predict" }),
@@ -22,6 +34,7 @@ export const latestResultSchema = z
     latencyMs: z.number(),
     httpStatus: z.number().int().nullable(),
     message: z.string(),
+    figures: streamFiguresSchema.optional(),
     at: time,
   })
   .openapi("LatestResult", { description: "The latest result of one probe in one region, still within the status TTL." });
