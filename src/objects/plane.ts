@@ -38,6 +38,7 @@ import {
   recentTransitions,
   recordResults,
   STATE_SCHEMA,
+  applyProbeTraceStep,
 } from "./plane/state.ts";
 import { summaryStubFor } from "./stubs.ts";
 
@@ -76,6 +77,7 @@ export class Plane extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
+    applyProbeTraceStep(this.sql);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
  */
 const COUNTERS: Record<string, string> = {
   planewatch_probe_runs: "Probe runs, by outcome.",
+  planewatch_probe_attempts: "Probe attempts made from regions, fast retries included: above the runs, retries are absorbing failures.",
   planewatch_history_dropped: "History rows dropped because D1 stayed unreachable past the outbox limit.",
   planewatch_webhook_deliveries:
     "Async webhook deliveries by outcome: matched, duplicate, late, unknown, bad_token, bad_signature, too_large, invalid, stale.",

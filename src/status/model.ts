@@ -39,6 +39,11 @@ export interface ProbeResult {
   latencyMs: number;
   httpStatus: number | null;
   message: string;
+  /** Attempts the run took with fast retries (the last one is this result); absent where no Prober ran it. */
+  attempts?: number;
+  /** The W3C traceparent and X-Request-ID the counted attempt's requests carried; absent where no Prober ran it. */
+  traceparent?: string;
+  requestId?: string;
 }
 
 /** A change of a plane's status, with what caused it. */

@@ -49,6 +49,24 @@ CREATE TABLE IF NOT EXISTS transitions (
   failing TEXT NOT NULL
 );`;
 
+/**
+ * The probes table's columns for findable requests and fast retries: the latest result's
+ * traceparent and X-Request-ID, and the attempts of every run. One step, applied once, after
+ * STATE_SCHEMA, to tables made with or before it.
+ */
+export const PROBE_TRACE_STEP = [
+  "ALTER TABLE probes ADD COLUMN traceparent TEXT",
+  "ALTER TABLE probes ADD COLUMN request_id TEXT",
+  "ALTER TABLE probes ADD COLUMN runs_attempts INTEGER NOT NULL DEFAULT 0",
+] as const;
+
+/** Applies PROBE_TRACE_STEP unless the table has its columns already. */
+export function applyProbeTraceStep(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(probes)").toArray();
+  if (columns.some((c) => c.name === "traceparent")) return;
+  for (const statement of PROBE_TRACE_STEP) sql.exec(statement);
+}
+
 /** Transitions kept in the object for the API; D1 keeps them all. */
 const RECENT_TRANSITIONS = 50;
 
@@ -77,6 +95,10 @@ type ProbeRow = {
   fail_reason: string | null;
   runs_success: number;
   runs_failure: number;
+  traceparent: string | null;
+  request_id: string | null;
+  /** Attempts of every run counted here, fast retries included. */
+  runs_attempts: number;
   /** HistogramCounts as JSON; null until a latency is observed (never while the bounds are refused). */
   histogram: string | null;
 };
@@ -117,6 +139,8 @@ function resultOf(r: ProbeRow): LatestResult {
     latencyMs: r.latency_ms,
     httpStatus: r.http_status,
     message: r.message,
+    ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
     state: stateOf(r),
   };
 }
@@ -130,9 +154,13 @@ export function probeSnapshot(sql: SqlStorage): { results: LatestResult[]; runs:
   const rows = readProbes(sql);
   const runs = (r: ProbeRow, outcome: "success" | "failure", value: number): CounterValue[] =>
     value > 0 ? [{ name: "planewatch_probe_runs_total", labels: { outcome, probe: r.probe, region: r.region }, value }] : [];
+  const attempts = (r: ProbeRow): CounterValue[] =>
+    r.runs_attempts > 0
+      ? [{ name: "planewatch_probe_attempts_total", labels: { probe: r.probe, region: r.region }, value: r.runs_attempts }]
+      : [];
   return {
     results: rows.map(resultOf),
-    runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success)]),
+    runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success), ...attempts(r)]),
     histograms: rows.flatMap((r) =>
       r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [],
     ),
@@ -202,10 +230,13 @@ export function recordResults(
         )
       : stored;
     const successes = taken.filter((r) => r.ok).length;
+    // Only results a Prober reported carry attempts: an async verdict or a heartbeat adds none.
+    const attempts = taken.reduce((sum, r) => sum + (r.attempts ?? 0), 0);
     writeProbe(sql, {
       ...(latest ? latestColumns(latest, state!) : previous!),
       runs_success: (previous?.runs_success ?? 0) + successes,
       runs_failure: (previous?.runs_failure ?? 0) + taken.length - successes,
+      runs_attempts: (previous?.runs_attempts ?? 0) + attempts,
       histogram: histogram && JSON.stringify(histogram),
     });
     recorded.push(...taken);
@@ -228,6 +259,9 @@ const PROBE_COLUMNS = [
   "fail_reason",
   "runs_success",
   "runs_failure",
+  "traceparent",
+  "request_id",
+  "runs_attempts",
   "histogram",
 ] as const;
 const WRITE_PROBE = upsertSql("probes", ["region", "probe"], PROBE_COLUMNS);
@@ -236,7 +270,10 @@ function writeProbe(sql: SqlStorage, row: ProbeRow): void {
   sql.exec(WRITE_PROBE, row.region, row.probe, ...PROBE_COLUMNS.map((column) => row[column]));
 }
 
-function latestColumns(result: ProbeResult, state: ProbeState): Omit<ProbeRow, "runs_success" | "runs_failure" | "histogram"> {
+function latestColumns(
+  result: ProbeResult,
+  state: ProbeState,
+): Omit<ProbeRow, "runs_success" | "runs_failure" | "runs_attempts" | "histogram"> {
   return {
     region: result.region,
     probe: result.probe,
@@ -247,6 +284,8 @@ function latestColumns(result: ProbeResult, state: ProbeState): Omit<ProbeRow, "
     latency_ms: result.latencyMs,
     http_status: result.httpStatus,
     message: result.message,
+    traceparent: result.traceparent ?? null,
+    request_id: result.requestId ?? null,
     verdict: state.verdict,
     successes: state.successes,
     failures: state.failures,

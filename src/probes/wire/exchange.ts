@@ -2,6 +2,7 @@ import { readBodyLimited } from "../../lib/body.ts";
 import { checkBody, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
+import { withTraceHeaders } from "./trace.ts";
 
 export interface Exchange {
   status: number;
@@ -21,7 +22,8 @@ export interface Exchange {
 export async function exchange(ctx: ProbeContext, url: string, init: RequestInit, maxBodyBytes: number): Promise<Exchange | ProbeOutcome> {
   const started = Date.now();
   try {
-    const response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });
+    const headers = withTraceHeaders(init.headers, ctx.trace);
+    const response = await ctx.fetch(url, { ...init, headers, redirect: "manual", signal: ctx.signal });
     const { bytes, text, truncated } = await readBodyLimited(response, maxBodyBytes, ctx.signal);
     return {
       status: response.status,

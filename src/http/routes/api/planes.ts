@@ -39,6 +39,8 @@ export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSum
                   latencyMs: r.latencyMs,
                   httpStatus: r.httpStatus,
                   message: r.message,
+                  traceparent: r.traceparent ?? null,
+                  requestId: r.requestId ?? null,
                   at: iso(r.at),
                 },
               ]),
