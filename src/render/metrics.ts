@@ -1,3 +1,4 @@
+import { probeName } from "../config/schema.ts";
 import { speaksHttp } from "../probes/registry.ts";
 import { PLANE_STATUSES } from "../status/model.ts";
 import type { CounterValue, LatestResult } from "../status/snapshot.ts";
@@ -78,6 +79,16 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
     "When the plane entered its current status (Unix time).",
     (v) => (v.snapshot.since > 0 ? [{ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 }] : []),
     "seconds",
+  ),
+  family(
+    "planewatch_probe_info",
+    "gauge",
+    "1 for every configured probe, labelled with its kind and criticality: join on (plane, probe) to select by kind.",
+    (v) =>
+      v.plane.probes.map((p) => ({
+        labels: { plane: v.plane.id, probe: probeName(p), kind: p.kind, critical: String(p.critical) },
+        value: 1,
+      })),
   ),
   family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
   family(
