@@ -13,7 +13,9 @@ import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/sta
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
 import { withRetries } from "../probes/retry.ts";
 import { newTrace } from "../probes/wire/trace.ts";
+import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
+import { PROBER_SCHEMA } from "./prober/schema.ts";
 import { planeStub } from "./stubs.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -31,12 +33,6 @@ const REPORT_INTERVAL_MS = 10_000;
 const REPORT_RETRY_MS = 10_000;
 /** Results (and submissions) kept back while the Plane object cannot be reached: the newest this many (a bound on the stored row). */
 const MAX_UNREPORTED = 1_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS round (id INTEGER PRIMARY KEY CHECK (id = 1), schedule TEXT NOT NULL, unreported TEXT NOT NULL, unsent TEXT NOT NULL);
-`;
 
 type Identity = {
   plane: string;
@@ -80,7 +76,7 @@ export class Prober extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
+    migrate(ctx.storage, PROBER_SCHEMA);
   }
 
   private loaded(): ProberState {

@@ -10,7 +10,6 @@ import {
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
-import { applyProbeTraceStep, STATE_SCHEMA } from "../../src/objects/plane/state.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
 import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
 import { invalidConfigProblemSchema } from "../../src/http/routes/api/schemas.ts";
@@ -131,30 +130,6 @@ describe("cron to status, history and metrics", () => {
     const text = await (await exports.default.fetch("http://mesh/metrics")).text();
     expect(text).toContain('planewatch_probe_attempts_total{plane="broken",probe="sync_predict",region="weur"} 1');
     expect(text).toContain('planewatch_probe_info{plane="good",probe="sync_predict",kind="sync_predict",critical="true"} 1');
-  });
-
-  it("adds the trace and attempts columns to a probes table made before them, once, keeping its rows", async () => {
-    await runInDurableObject(planeStub(env, "frequent"), (_instance, state) => {
-      const sql = state.storage.sql;
-      sql.exec("DROP TABLE probes");
-      sql.exec(STATE_SCHEMA);
-      sql.exec(
-        "INSERT INTO probes (region, probe, kind, at, ok, reason, latency_ms, message, verdict, successes, failures, runs_success, runs_failure) " +
-          "VALUES ('enam', 'up', 'http', 1, 1, 'ok', 3, 'ok', 'pass', 1, 0, 1, 0)",
-      );
-      applyProbeTraceStep(sql);
-      applyProbeTraceStep(sql);
-      const columns = sql
-        .exec<{ name: string }>("PRAGMA table_info(probes)")
-        .toArray()
-        .map((c) => c.name);
-      expect(columns).toEqual(expect.arrayContaining(["traceparent", "request_id", "runs_attempts"]));
-      expect(sql.exec("SELECT probe, traceparent, runs_attempts FROM probes").toArray()).toEqual([
-        { probe: "up", traceparent: null, runs_attempts: 0 },
-      ]);
-      // The plane's other tests see it as it was: never probed.
-      sql.exec("DELETE FROM probes");
-    });
   });
 
   it("keeps the probe latency as a cumulative histogram", async () => {
