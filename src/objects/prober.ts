@@ -12,7 +12,6 @@ import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
 import { withRetries } from "../probes/retry.ts";
-import { newTrace } from "../probes/wire/trace.ts";
 import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
 import { PROBER_SCHEMA } from "./prober/schema.ts";
@@ -235,11 +234,9 @@ export class Prober extends DurableObject<Env> {
     const submissions: Submission[] = [];
     const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe) => {
       const name = probeName(probe);
-      let started = Date.now();
-      let trace = newTrace();
       // Every attempt is a run of its own: its own deadline, trace and (for async) webhook endpoint.
       const attempt = async () => {
-        started = Date.now();
+        const started = Date.now();
         let nonce: string | undefined;
         const webhookEndpoint = async () => {
           const deadline = started + verdictDeadlineSeconds(probe) * 1000;
@@ -248,15 +245,14 @@ export class Prober extends DurableObject<Env> {
           return opened.url;
         };
         const ctx = probeContext(this.env, plane, probe, started, webhookEndpoint);
-        trace = ctx.trace;
         const outcome = await runProbe(probe, ctx);
         if (nonce !== undefined) {
           const accepted = outcome.ok && outcome.requestId !== undefined;
           submissions.push({ nonce, requestId: accepted ? outcome.requestId! : null, httpStatus: outcome.httpStatus ?? null });
         }
-        return outcome;
+        return { outcome, started, trace: ctx.trace };
       };
-      const { outcome, attempts } = await withRetries(probe, attempt, sleep);
+      const { outcome, started, trace, attempts } = await withRetries(probe, attempt, sleep);
       if (outcome.ok && outcome.requestId !== undefined) return;
       results.push({
         plane: plane.id,

@@ -8,10 +8,9 @@ export interface RetryPolicy {
   periodSeconds: number;
 }
 
-/** The run that counts, and how many attempts it took. */
-export interface Attempted {
+/** What an attempt gives: its outcome, with whatever else the caller keeps of it (its start, its trace). */
+export interface Attempt {
   outcome: ProbeOutcome;
-  attempts: number;
 }
 
 /**
@@ -25,17 +24,18 @@ function retryable(outcome: ProbeOutcome): boolean {
 /**
  * Fast retries: runs `attempt` once, and again after `retryDelaySeconds` while it fails, at
  * most `retries` more times. Only the last attempt counts, so one lost packet is not an outage
- * while a plane that keeps failing still fails in the same round. `sleep` is given, so the
- * logic runs anywhere (the Prober object passes a timer).
+ * while a plane that keeps failing still fails in the same round: the answer is that attempt,
+ * with how many were made. `sleep` is given, so the logic runs anywhere (the Prober object
+ * passes a timer).
  */
-export async function withRetries(
+export async function withRetries<A extends Attempt>(
   policy: Pick<RetryPolicy, "retries" | "retryDelaySeconds">,
-  attempt: (n: number) => Promise<ProbeOutcome>,
+  attempt: (n: number) => Promise<A>,
   sleep: (ms: number) => Promise<void>,
-): Promise<Attempted> {
+): Promise<A & { attempts: number }> {
   for (let n = 1; ; n++) {
-    const outcome = await attempt(n);
-    if (n > policy.retries || !retryable(outcome)) return { outcome, attempts: n };
+    const made = await attempt(n);
+    if (n > policy.retries || !retryable(made.outcome)) return { ...made, attempts: n };
     await sleep(policy.retryDelaySeconds * 1000);
   }
 }

@@ -75,6 +75,9 @@ describe("which transitions alert", () => {
         latencyMs: 42,
         message: "status 500, expected 200",
         at: T0 - 5_000,
+        // This result names no request: no region ran it.
+        traceparent: null,
+        requestId: null,
       },
     ]);
     expect(alert!.lastResultAt).toBe(T0 - 5_000);

@@ -12,7 +12,7 @@ async function attempt(outcomes: ProbeOutcome[], retries: number, retryDelaySeco
     { retries, retryDelaySeconds },
     async (n) => {
       tried.push(n);
-      return outcomes[n - 1]!;
+      return { outcome: outcomes[n - 1]!, n };
     },
     async (ms) => {
       pauses.push(ms);
@@ -26,12 +26,13 @@ const timeout = fail("timeout", "no answer", 1000);
 describe("fast retries", () => {
   it("runs once when the first attempt passes", async () => {
     const run = await attempt([pass(12)], 3);
-    expect(run).toMatchObject({ attempts: 1, outcome: { ok: true }, pauses: [] });
+    expect(run).toMatchObject({ attempts: 1, n: 1, outcome: { ok: true }, pauses: [] });
   });
 
   it("retries a failure after the delay, and the last attempt counts", async () => {
     const run = await attempt([timeout, timeout, pass(30)], 3);
-    expect(run.attempts).toBe(3);
+    // The answer is the last attempt, with what the caller kept of it.
+    expect(run).toMatchObject({ attempts: 3, n: 3 });
     expect(run.outcome).toMatchObject({ ok: true, latencyMs: 30 });
     expect(run.pauses).toEqual([2000, 2000]);
   });
