@@ -47,8 +47,8 @@ beforeAll(async () => {
   const simulatorPort = await freePort();
   const simulator = `http://127.0.0.1:${simulatorPort}`;
   const failing = simulatorPlane(simulator, "failing", 2);
-  // Fast retries on its readiness probe: the retries panel has attempts beyond the runs.
-  const failingPlane = { ...failing, probes: [failing.probes[0], { ...failing.probes[1], retries: 1, retryDelaySeconds: 0.5 }] };
+  // Fast retries on its (failing) predict probe: the retries panel has attempts beyond the runs.
+  const failingPlane = { ...failing, probes: [{ ...failing.probes[0], retries: 1, retryDelaySeconds: 0.5 }, failing.probes[1]] };
   const asyncPlane = {
     id: "async",
     baseUrl: `${simulator}/planes/async`,
@@ -126,6 +126,19 @@ describe("deploy/grafana/planewatch.json", () => {
       return missing.length === 0 ? missing : undefined;
     });
     expect(empty).toEqual([]);
+  });
+
+  it("counts the fast retries of the failing plane's predict probe: two attempts to each run", async (ctx) => {
+    if (!mesh) return ctx.skip("prometheus is not installed");
+    const text = await (await fetch(`${mesh.url}/metrics`)).text();
+    const total = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}\\{plane="failing",[^}]*probe="sync_predict"[^}]*\\} (\\d+)$`, "gm"))].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    const runs = total("planewatch_probe_runs_total");
+    expect(runs).toBeGreaterThan(0);
+    expect(total("planewatch_probe_attempts_total")).toBe(2 * runs);
   });
 
   it("is fed by probe results that carry the traceparent and X-Request-ID their requests sent", async (ctx) => {
