@@ -2,7 +2,7 @@ import { probeName, type PlaneConfig } from "../config/schema.ts";
 import { hmacKey } from "../lib/encoding.ts";
 import type { AsyncPredictProbe } from "../probes/async_predict.ts";
 import type { StatusPoll } from "./poll.ts";
-import { finalMessage } from "../probes/outcome.ts";
+import { finalMessage, withinLatencyLimit } from "../probes/outcome.ts";
 import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "./judge.ts";
 import { issueTicket, type Ticket } from "./token.ts";
 import { recordResult } from "../objects/plane/state.ts";
@@ -165,6 +165,11 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
   const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
   if (probe && !verdict.done) return false;
   if (probe && verdict.done) {
+    // The end-to-end latency (submit to webhook) is what expect.maxLatencyMs bounds for an async probe.
+    const judged = withinLatencyLimit(
+      { ok: verdict.ok, reason: verdict.reason, latencyMs: verdict.latencyMs, message: verdict.message },
+      probe.expect.maxLatencyMs,
+    );
     recordResult(
       sql,
       plane,
@@ -174,11 +179,11 @@ export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now
         probe: row.probe,
         kind: "async_predict",
         at: row.submitted_at,
-        ok: verdict.ok,
-        reason: verdict.reason,
-        latencyMs: verdict.latencyMs,
+        ok: judged.ok,
+        reason: judged.reason,
+        latencyMs: judged.latencyMs,
         httpStatus: row.http_status,
-        message: finalMessage(verdict.message, recording.redact),
+        message: finalMessage(judged.message, recording.redact),
       },
       recording.latencyBounds,
     );

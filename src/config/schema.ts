@@ -9,6 +9,7 @@ import {
   type DeclaredProbe,
   type ProbeConfig,
 } from "../probes/registry.ts";
+import { retryProblems } from "../probes/retry.ts";
 import type { PlanePolicy } from "../status/evaluate.ts";
 
 /** Durable Object location hints: where a Prober object for a region is created. */
@@ -41,6 +42,8 @@ function probeProblems(plane: PlaneInput, probe: DeclaredProbe, i: number): Arra
     }
   }
   for (const [path, message] of spec.check?.(probe, plane) ?? []) problems.push([at(...path), message]);
+  // Every kind run from regions (and the shorthands for them) has fast retries; pushed kinds do not.
+  if ("retries" in probe) for (const [path, message] of retryProblems(probe)) problems.push([at(...path), message]);
   return problems;
 }
 

@@ -3,6 +3,7 @@ import type { PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import type { PulledProbe } from "../probes/registry.ts";
 import type { ProbeContext, SecretRef } from "../probes/types.ts";
+import { newTrace } from "../probes/wire/trace.ts";
 import { readSecret, redactSecrets } from "../secrets.ts";
 
 function secretRef(env: Env, name: string | undefined): SecretRef | undefined {
@@ -29,6 +30,7 @@ export function probeContext(
     webhookEndpoint,
     secret: (name) => readSecret(env, name),
     redact: redactSecrets(env),
+    trace: newTrace(),
     deadline: started + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: (input, init) => fetch(input, init),

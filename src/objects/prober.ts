@@ -11,10 +11,13 @@ import { captureProbeErrors } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
+import { withRetries } from "../probes/retry.ts";
 import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
 import { PROBER_SCHEMA, proberUnversionedVersion } from "./prober/schema.ts";
 import { planeStub } from "./stubs.ts";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
 const DUE_SLACK_MS = 1_000;
@@ -231,20 +234,26 @@ export class Prober extends DurableObject<Env> {
     const submissions: Submission[] = [];
     const settled = await mapLimit(probes, MAX_CONNECTIONS, async (probe) => {
       const name = probeName(probe);
-      const started = Date.now();
-      let nonce: string | undefined;
-      const webhookEndpoint = async () => {
-        const deadline = started + verdictDeadlineSeconds(probe) * 1000;
-        const opened = await openWebhookEndpoint(this.env, plane.id, { region, probe: name, submittedAt: started, deadline });
-        nonce = opened.nonce;
-        return opened.url;
+      // Every attempt is a run of its own: its own deadline, trace and (for async) webhook endpoint.
+      const attempt = async () => {
+        const started = Date.now();
+        let nonce: string | undefined;
+        const webhookEndpoint = async () => {
+          const deadline = started + verdictDeadlineSeconds(probe) * 1000;
+          const opened = await openWebhookEndpoint(this.env, plane.id, { region, probe: name, submittedAt: started, deadline });
+          nonce = opened.nonce;
+          return opened.url;
+        };
+        const ctx = probeContext(this.env, plane, probe, started, webhookEndpoint);
+        const outcome = await runProbe(probe, ctx);
+        if (nonce !== undefined) {
+          const accepted = outcome.ok && outcome.requestId !== undefined;
+          submissions.push({ nonce, requestId: accepted ? outcome.requestId! : null, httpStatus: outcome.httpStatus ?? null });
+        }
+        return { outcome, started, trace: ctx.trace };
       };
-      const outcome = await runProbe(probe, probeContext(this.env, plane, probe, started, webhookEndpoint));
-      const accepted = outcome.ok && outcome.requestId !== undefined;
-      if (nonce !== undefined) {
-        submissions.push({ nonce, requestId: accepted ? outcome.requestId! : null, httpStatus: outcome.httpStatus ?? null });
-      }
-      if (accepted) return;
+      const { outcome, started, trace, attempts } = await withRetries(probe, attempt, sleep);
+      if (outcome.ok && outcome.requestId !== undefined) return;
       results.push({
         plane: plane.id,
         region,
@@ -257,6 +266,9 @@ export class Prober extends DurableObject<Env> {
         httpStatus: outcome.httpStatus ?? null,
         message: outcome.message,
         ...(outcome.figures ? { figures: outcome.figures } : {}),
+        attempts,
+        traceparent: trace.traceparent,
+        requestId: trace.requestId,
       });
     });
     // runProbe never rejects; a rejection here is a bug in this shell: let the alarm retry.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseJson } from "../lib/json.ts";
-import { INFERENCE_TIMING, probeFields } from "./common.ts";
+import { INFERENCE_TIMING, maxLatencyMsSchema, probeFields } from "./common.ts";
 import { exchange, isExchange } from "./wire/exchange.ts";
 import { jsonPathCheckSchema, resolveUrl, statusMatches, statusSpecSchema } from "./wire/expect.ts";
 import { credentialsMissing, fail } from "./outcome.ts";
@@ -35,6 +35,7 @@ export const asyncPredictProbeSchema = z
         submitStatus: statusSpecSchema.default("200-299").describe("Accepted statuses of the submit."),
         output: z.json().optional().describe("The webhook's data must equal this value."),
         outputPaths: z.array(jsonPathCheckSchema).optional().describe("Checks on the webhook's data."),
+        maxLatencyMs: maxLatencyMsSchema,
       })
       .strict()
       .default({ submitStatus: "200-299" })

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { StreamFigures } from "../status/model.ts";
 import { readBodyLimited } from "../lib/body.ts";
-import { INFERENCE_TIMING, probeFields } from "./common.ts";
+import { INFERENCE_TIMING, maxLatencyMsSchema, probeFields } from "./common.ts";
 import { excerpt, fail, failFromError, pass } from "./outcome.ts";
 import { readChatJson, readChatStream, type ChatAnswer } from "./wire/chat_stream.ts";
 import { checkContent, contentExpectFields } from "./wire/content.ts";
@@ -52,6 +52,7 @@ export const chatCompletionsProbeSchema = z
     expect: z
       .object({
         ...contentExpectFields,
+        maxLatencyMs: maxLatencyMsSchema,
         maxTimeToFirstTokenMs: z
           .number()
           .positive()

@@ -61,5 +61,28 @@ export function probeFields(defaults: TimingDefaults) {
       .max(100)
       .default(defaults.successThreshold)
       .describe("Consecutive successes that turn a failing probe passing."),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_RETRIES)
+      .default(0)
+      .describe("Fast retries: a failed run is tried again this many times within the same round, and only the last attempt counts."),
+    retryDelaySeconds: z.number().min(0).max(60).default(1).describe("Pause between a failed attempt and the next one."),
   };
 }
+
+/** Fast retries absorb a blip, they do not hide an outage: a few at most. */
+export const MAX_RETRIES = 3;
+
+/** `expect.maxLatencyMs`, which every probed kind's `expect` has: a pass slower than this fails with reason slow. */
+export const maxLatencyMsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(3_600_000)
+  .optional()
+  .describe("A pass slower than this many milliseconds fails with reason slow (with critical: false, the plane reads DEGRADED).");
+
+/** The `expect` of a kind that checks nothing of the reply beyond passing: only how fast it must pass. */
+export const latencyExpectSchema = z.object({ maxLatencyMs: maxLatencyMsSchema }).strict().default({}).describe("How fast a pass must be.");

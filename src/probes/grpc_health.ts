@@ -1,17 +1,19 @@
 import { z } from "zod";
-import { KUBERNETES_TIMING, probeFields } from "./common.ts";
+import { KUBERNETES_TIMING, latencyExpectSchema, probeFields } from "./common.ts";
 import { exchange, isExchange } from "./wire/exchange.ts";
 import { resolveUrl, urlOrPathSchema } from "./wire/expect.ts";
 import type { Header } from "./wire/hpack.ts";
 import { http2Request } from "./wire/http2.ts";
 import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, targetHost, withConnection } from "./wire/socket.ts";
+import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./wire/trace.ts";
 import type { ProbeContext, ProbeOutcome, Prober, PulledKindSpec } from "./types.ts";
 
 export const grpcHealthProbeSchema = z
   .object({
     kind: z.literal("grpc_health"),
     ...probeFields(KUBERNETES_TIMING),
+    expect: latencyExpectSchema,
     service: z.string().max(200).default("").describe('The service to check; "" asks about the server as a whole.'),
     transport: z
       .enum(["grpc", "grpc-web"])
@@ -229,6 +231,8 @@ async function checkOverGrpc(config: GrpcHealthProbe, ctx: ProbeContext): Promis
       ["te", "trailers"],
       ["grpc-timeout", grpcTimeout(ctx)],
       ["user-agent", "planewatch"],
+      [TRACEPARENT_HEADER, ctx.trace.traceparent],
+      [REQUEST_ID_HEADER, ctx.trace.requestId],
     ];
     const response = await http2Request(connection, request, grpcFrame(encodeCheckRequest(config.service)), MAX_REPLY_BYTES);
     const httpStatus = Number(field(response.headers, ":status") ?? 0);

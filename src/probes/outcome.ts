@@ -31,6 +31,16 @@ export function fail(reason: ReasonCode, message: string, latencyMs: number, htt
   return { ok: false, reason, latencyMs, httpStatus, message };
 }
 
+/**
+ * A pass slower than `expect.maxLatencyMs` is a failure with reason slow: the plane works, too
+ * slowly for its users. Failures and pending (submitted) runs stay as they are.
+ */
+export function withinLatencyLimit(outcome: ProbeOutcome, maxLatencyMs: number | undefined): ProbeOutcome {
+  if (maxLatencyMs === undefined || outcome.reason !== "ok" || outcome.latencyMs <= maxLatencyMs) return outcome;
+  const message = `passed in ${Math.round(outcome.latencyMs)} ms, slower than maxLatencyMs ${maxLatencyMs}`;
+  return fail("slow", message, outcome.latencyMs, outcome.httpStatus);
+}
+
 /** A probe that needs the plane's API key, when the secret holding it is not set. */
 export function credentialsMissing(secretName: string): ProbeOutcome {
   return fail("credentials_missing", `secret ${secretName} is not set`, 0);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KUBERNETES_TIMING, probeFields } from "./common.ts";
+import { KUBERNETES_TIMING, latencyExpectSchema, probeFields } from "./common.ts";
 import { fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
 import type { Prober, PulledKindSpec } from "./types.ts";
@@ -8,6 +8,7 @@ export const postgresProbeSchema = z
   .object({
     kind: z.literal("postgres"),
     ...probeFields(KUBERNETES_TIMING),
+    expect: latencyExpectSchema,
     ...socketTargetFields,
     port: socketTargetFields.port.default(5432),
     user: z.string().min(1).max(63).default("planewatch").describe("Role named in the StartupMessage; no password is ever sent."),

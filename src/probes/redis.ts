@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KUBERNETES_TIMING, probeFields, secretNameSchema } from "./common.ts";
+import { KUBERNETES_TIMING, latencyExpectSchema, probeFields, secretNameSchema } from "./common.ts";
 import { credentialsMissing, excerpt, fail, pass } from "./outcome.ts";
 import { crlfLine, socketTargetFields, utf8, withConnection } from "./wire/socket.ts";
 import type { Prober, PulledKindSpec } from "./types.ts";
@@ -8,6 +8,7 @@ export const redisProbeSchema = z
   .object({
     kind: z.literal("redis"),
     ...probeFields(KUBERNETES_TIMING),
+    expect: latencyExpectSchema,
     ...socketTargetFields,
     port: socketTargetFields.port.default(6379),
     username: z.string().min(1).optional().describe("ACL user (Redis 6+); without it AUTH uses the default user."),

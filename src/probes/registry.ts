@@ -5,7 +5,7 @@ import { grpcHealth } from "./grpc_health.ts";
 import { heartbeat } from "./heartbeat.ts";
 import { http } from "./http.ts";
 import { httpTiers } from "./http_tiers.ts";
-import { fail, finalMessage } from "./outcome.ts";
+import { fail, finalMessage, withinLatencyLimit } from "./outcome.ts";
 import { postgres } from "./postgres.ts";
 import { redis } from "./redis.ts";
 import { syncPredict } from "./sync_predict.ts";
@@ -115,8 +115,9 @@ export async function runProbe(config: PulledProbe, ctx: ProbeContext): Promise<
         .catch((error: unknown) => fail("probe_error", error instanceof Error ? error.message : String(error), Date.now() - started)),
       cutOff,
     ]);
+    const judged = withinLatencyLimit(outcome, config.expect.maxLatencyMs);
     // Messages reach the API, D1 and Sentry: no secret may be in one, whatever the probe quoted.
-    return { ...outcome, message: finalMessage(outcome.message, ctx.redact) };
+    return { ...judged, message: finalMessage(judged.message, ctx.redact) };
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HEX, hexToBytes } from "../lib/encoding.ts";
-import { KUBERNETES_TIMING, probeFields } from "./common.ts";
+import { KUBERNETES_TIMING, maxLatencyMsSchema, probeFields } from "./common.ts";
 import { excerpt, fail, pass } from "./outcome.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
 import type { Prober, PulledKindSpec } from "./types.ts";
@@ -15,6 +15,12 @@ const regexSchema = z.string().superRefine((source, ctx) => {
   }
 });
 
+type ReplyPattern = { contains?: string; containsHex?: string; regex?: string };
+
+function patternCount(expect: ReplyPattern): number {
+  return [expect.contains, expect.containsHex, expect.regex].filter((v) => v !== undefined).length;
+}
+
 export const tcpProbeSchema = z
   .object({
     kind: z.literal("tcp"),
@@ -28,11 +34,12 @@ export const tcpProbeSchema = z
         contains: z.string().min(1).optional().describe("Text the reply must contain."),
         containsHex: hexSchema.optional().describe("Bytes the reply must contain, as hex."),
         regex: regexSchema.optional().describe("A regular expression the reply (read as UTF-8) must match."),
+        maxLatencyMs: maxLatencyMsSchema,
       })
       .strict()
-      .refine((e) => Object.values(e).filter((v) => v !== undefined).length === 1, "give exactly one of contains, containsHex, regex")
-      .optional()
-      .describe("Without it, a completed connection passes."),
+      .refine((e) => patternCount(e) <= 1, "give at most one of contains, containsHex, regex")
+      .default({})
+      .describe("Without contains, containsHex or regex, a completed connection passes."),
     maxBytes: z
       .number()
       .int()
@@ -53,8 +60,9 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-/** A predicate over everything received so far, from the probe's `expect`. */
-function matcher(expect: NonNullable<TcpProbe["expect"]>): (received: Uint8Array) => boolean {
+/** A predicate over everything received so far, from the probe's `expect`; null when it asks for no reply. */
+function matcher(expect: ReplyPattern): ((received: Uint8Array) => boolean) | null {
+  if (patternCount(expect) === 0) return null;
   if (expect.regex !== undefined) {
     const regex = new RegExp(expect.regex);
     return (received) => regex.test(new TextDecoder().decode(received));
@@ -72,8 +80,8 @@ export const probeTcp: Prober<TcpProbe> = async (config, ctx) => {
   return withConnection(ctx, config, config.tls ? "on" : "off", config.maxBytes, async (connection, elapsed) => {
     const payload = config.sendHex !== undefined ? hexToBytes(config.sendHex)! : config.send !== undefined ? utf8(config.send) : undefined;
     if (payload) await connection.write(payload);
-    if (!config.expect) return pass(elapsed(), "connected");
     const matches = matcher(config.expect);
+    if (!matches) return pass(elapsed(), "connected");
     const untilMatch: Parse<true> = (received) => (matches(received) ? { value: true, consumed: received.byteLength } : undefined);
     try {
       await connection.read(untilMatch);

@@ -1,6 +1,7 @@
 import type { connect } from "cloudflare:sockets";
 import type { z } from "zod";
 import type { StreamFigures } from "../status/model.ts";
+import type { ProbeTrace } from "./wire/trace.ts";
 
 /** A secret the plane's config names, as the probe sees it: its name, and its value if it is set. */
 export interface SecretRef {
@@ -28,6 +29,8 @@ export interface ProbeContext {
   secret(name: string): string | undefined;
   /** Removes every secret value and credential-shaped text: applied to what a target sends back before it is quoted. */
   redact(text: string): string;
+  /** Sent with every request of this attempt (src/probes/wire/trace.ts) and kept with its result. */
+  trace: ProbeTrace;
   /** Absolute time (epoch ms) by which the probe must have returned. */
   deadline: number;
   /** Aborted at the deadline. */

@@ -1,3 +1,4 @@
+import { probeName } from "../config/schema.ts";
 import { speaksHttp } from "../probes/registry.ts";
 import { PLANE_STATUSES } from "../status/model.ts";
 import type { StreamFigures } from "../status/model.ts";
@@ -20,6 +21,7 @@ import {
  */
 const COUNTERS: Record<string, string> = {
   planewatch_probe_runs: "Probe runs, by outcome.",
+  planewatch_probe_attempts: "Probe attempts made from regions, fast retries included: above the runs, retries are absorbing failures.",
   planewatch_history_dropped: "History rows dropped because D1 stayed unreachable past the outbox limit.",
   planewatch_webhook_deliveries:
     "Async webhook deliveries by outcome: matched, duplicate, late, unknown, bad_token, bad_signature, too_large, invalid, stale.",
@@ -86,6 +88,16 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
     "When the plane entered its current status (Unix time).",
     (v) => (v.snapshot.since > 0 ? [{ labels: { plane: v.plane.id }, value: v.snapshot.since / 1000 }] : []),
     "seconds",
+  ),
+  family(
+    "planewatch_probe_info",
+    "gauge",
+    "1 for every configured probe, labelled with its kind and criticality: join on (plane, probe) to select by kind.",
+    (v) =>
+      v.plane.probes.map((p) => ({
+        labels: { plane: v.plane.id, probe: probeName(p), kind: p.kind, critical: String(p.critical) },
+        value: 1,
+      })),
   ),
   family("probe_success", "gauge", "Whether the latest run of the probe succeeded.", (v) => perProbe(v, (r) => (r.ok ? 1 : 0))),
   family(

@@ -82,12 +82,14 @@ function figures(f) {
 
 function resultsTable(plane) {
   const table = el("table", {}, el("tr", {}, el("th", {}, "region"), el("th", {}, "probe"), el("th", {}, "result"),
-    el("th", {}, "reason"), el("th", {}, "latency"), el("th", {}, "HTTP"), el("th", {}, "stream"), el("th", {}, "message"), el("th", {}, "at")));
+    el("th", {}, "reason"), el("th", {}, "latency"), el("th", {}, "HTTP"), el("th", {}, "stream"), el("th", {}, "message"), el("th", {}, "request"), el("th", {}, "at")));
   for (const [region, r] of Object.entries(plane.regions)) {
     for (const [probe, p] of Object.entries(r.probes)) {
       table.append(el("tr", { "data-region": region, "data-probe": probe }, el("td", {}, region), el("td", {}, probe),
         el("td", {}, p.ok ? "pass" : "fail"), el("td", {}, p.reason), el("td", {}, Math.round(p.latencyMs) + " ms"),
-        el("td", {}, p.httpStatus ?? "–"), el("td", {}, figures(p.figures)), el("td", {}, p.message), el("td", {}, ago(p.at))));
+        el("td", {}, p.httpStatus ?? "–"), el("td", {}, figures(p.figures)), el("td", {}, p.message),
+        el("td", { class: "request", title: p.traceparent ? "traceparent " + p.traceparent : "" }, p.requestId ?? "–"),
+        el("td", {}, ago(p.at))));
     }
   }
   return table;

@@ -19,6 +19,15 @@ function message(alert: PlaneAlert): string {
 }
 
 /**
+ * The first failing request on-call can look up in the plane's own logs, as tags Sentry
+ * searches by: `request_id` (its X-Request-ID) and `traceparent`.
+ */
+function requestTags(alert: PlaneAlert): Record<string, string> {
+  const traced = alert.failing.find((f) => f.requestId !== null && f.traceparent !== null);
+  return traced ? { request_id: traced.requestId!, traceparent: traced.traceparent! } : {};
+}
+
+/**
  * The Sentry event of a plane alert. One issue per (plane, status): the fingerprint groups a
  * status's alert and its reminders, whatever their text; a resolution is its own (plane, OK)
  * issue, at level info. Timestamped when it happened, not when it was (re)sent.
@@ -30,7 +39,7 @@ export function alertEvent(alert: PlaneAlert): SentryEvent {
     level: alert.status === "OK" ? "info" : ALERT_LEVEL[alert.status],
     timestamp: alert.at / 1000,
     fingerprint: ["planewatch", alert.plane, alert.status],
-    tags: { plane: alert.plane, status: alert.status, previous_status: alert.previous, alert: alert.kind },
+    tags: { plane: alert.plane, status: alert.status, previous_status: alert.previous, alert: alert.kind, ...requestTags(alert) },
     contexts: {
       alert: {
         kind: alert.kind,
@@ -50,6 +59,8 @@ export function alertEvent(alert: PlaneAlert): SentryEvent {
           latency_ms: f.latencyMs,
           message: f.message,
           at: iso(f.at),
+          traceparent: f.traceparent,
+          request_id: f.requestId,
         })),
       },
     },

@@ -32,6 +32,14 @@ export function captureError(error: unknown, tags: Tags): void {
  * Results a probe produced by throwing (the runner turns that into `probe_error`): a bug of
  * planewatch, not a verdict on the plane, so on-call's Sentry hears of it with the probe's tags.
  */
+/** The request a result's run sent, as tags on-call can search by, when a region ran it. */
+function requestTags(r: Pick<ProbeResult, "traceparent" | "requestId">): Record<string, string> {
+  return {
+    ...(r.requestId === undefined ? {} : { request_id: r.requestId }),
+    ...(r.traceparent === undefined ? {} : { traceparent: r.traceparent }),
+  };
+}
+
 export function captureProbeErrors(results: readonly ProbeResult[]): void {
   const broken = results.filter((r) => r.reason === "probe_error");
   if (broken.length === 0) return;
@@ -40,7 +48,7 @@ export function captureProbeErrors(results: readonly ProbeResult[]): void {
       Sentry.captureEvent({
         message: `probe ${r.probe} (${r.kind}) threw: ${r.message}`,
         level: "error",
-        tags: { plane: r.plane, region: r.region, probe: r.probe, kind: r.kind },
+        tags: { plane: r.plane, region: r.region, probe: r.probe, kind: r.kind, ...requestTags(r) },
       });
     }
   });

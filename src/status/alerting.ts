@@ -29,6 +29,9 @@ export interface FailingResult {
   message: string;
   /** When that result was taken (epoch ms), null if there is none. */
   at: number | null;
+  /** The traceparent and X-Request-ID its requests carried, null when no region ran it. */
+  traceparent: string | null;
+  requestId: string | null;
 }
 
 /**
@@ -66,6 +69,8 @@ export function failingResults(failing: readonly FailingProbe[], results: readon
       latencyMs: result?.latencyMs ?? null,
       message: result?.message ?? "",
       at: result?.at ?? null,
+      traceparent: result?.traceparent ?? null,
+      requestId: result?.requestId ?? null,
     };
   });
 }

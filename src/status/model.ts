@@ -39,6 +39,11 @@ export interface ProbeResult {
   latencyMs: number;
   httpStatus: number | null;
   message: string;
+  /** Attempts the run took with fast retries (the last one is this result); absent where no Prober ran it. */
+  attempts?: number;
+  /** The W3C traceparent and X-Request-ID the counted attempt's requests carried; absent where no Prober ran it. */
+  traceparent?: string;
+  requestId?: string;
   /** What a streamed answer measured, for the kinds that read one (chat_completions, streamed sync_predict). */
   figures?: StreamFigures;
 }

@@ -43,6 +43,11 @@ export const REASONS = {
     givenBy: "sync_predict, async_predict, chat_completions",
   },
   timeout: { status: "FAILED", meaning: "No answer within timeoutSeconds.", givenBy: ANY },
+  slow: {
+    status: "FAILED",
+    meaning: "The run passed, slower than `expect.maxLatencyMs`; with `critical: false` the plane reads DEGRADED.",
+    givenBy: "every kind with `expect.maxLatencyMs`",
+  },
   probe_error: { status: "FAILED", meaning: "The probe itself threw; the message says what.", givenBy: ANY },
   connection_failed: { status: "FAILED", meaning: "The connection could not be made (refused, reset, DNS, TLS).", givenBy: ANY },
   connection_closed: {

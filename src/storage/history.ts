@@ -12,9 +12,11 @@ export async function writeHistory(db: D1Database, results: ProbeResult[], trans
     statements.push(
       db
         .prepare(
-          `INSERT OR IGNORE INTO results (plane, at, region, probe, kind, ok, reason, latency_ms, http_status, message)
+          `INSERT OR IGNORE INTO results (plane, at, region, probe, kind, ok, reason, latency_ms, http_status, message,
+                                          traceparent, request_id, attempts)
            SELECT value ->> '$.plane', value ->> '$.at', value ->> '$.region', value ->> '$.probe', value ->> '$.kind',
-                  value ->> '$.ok', value ->> '$.reason', value ->> '$.latencyMs', value ->> '$.httpStatus', value ->> '$.message'
+                  value ->> '$.ok', value ->> '$.reason', value ->> '$.latencyMs', value ->> '$.httpStatus', value ->> '$.message',
+                  value ->> '$.traceparent', value ->> '$.requestId', value ->> '$.attempts'
            FROM json_each(?)`,
         )
         .bind(JSON.stringify(results)),
@@ -64,6 +66,9 @@ interface ResultRow {
   latency_ms: number;
   http_status: number | null;
   message: string;
+  traceparent: string | null;
+  request_id: string | null;
+  attempts: number | null;
 }
 
 /** Results of one plane in [from, to), newest first; the primary key serves the order and the cursor. */
@@ -91,6 +96,9 @@ export async function readResults(db: D1Database, q: HistoryQuery): Promise<Prob
     latencyMs: r.latency_ms,
     httpStatus: r.http_status,
     message: r.message,
+    ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
+    ...(r.attempts === null ? {} : { attempts: r.attempts }),
   }));
 }
 

@@ -10,6 +10,7 @@ import { CRON_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
 import { RUNBOOK } from "../../src/status/runbook.ts";
 import { checkInsIn, eventsIn, type ReceivedEvent } from "../support/envelope.ts";
 import { startSentrySink, type SentrySink } from "../support/sentry-sink.ts";
+import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
 import { eventually, planeStatuses } from "../support/mesh-client.ts";
 
 /** Every secret the test's planes use, set to known values: none may reach an envelope. */
@@ -138,9 +139,13 @@ describe("Sentry through wrangler dev", () => {
           reason: "unexpected_status",
           http_status: 500,
           latency_ms: expect.any(Number),
+          // The exact request, to find in the plane's own logs.
+          traceparent: expect.stringMatching(TRACEPARENT_PATTERN),
+          request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         }),
       ]),
     );
+    expect(alert!.tags).toMatchObject({ traceparent: expect.stringMatching(TRACEPARENT_PATTERN) });
   });
 
   it("sends nothing when a plane starts OK: a start is not a recovery", async () => {

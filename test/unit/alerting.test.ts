@@ -75,6 +75,9 @@ describe("which transitions alert", () => {
         latencyMs: 42,
         message: "status 500, expected 200",
         at: T0 - 5_000,
+        // This result names no request: no region ran it.
+        traceparent: null,
+        requestId: null,
       },
     ]);
     expect(alert!.lastResultAt).toBe(T0 - 5_000);
@@ -132,6 +135,19 @@ describe("the Sentry event of an alert", () => {
         },
       },
     });
+  });
+
+  it("carries the failing request's X-Request-ID and traceparent, as tags and in the failing results", () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const requestId = "0f8b5c8e-2b8a-4c9e-9d5e-3c1f1a2b7d40";
+    const traced = results.map((r) => ({ ...r, traceparent, requestId }));
+    const event = alertEvent(onTransition(null, transition("OK", "FAILED"), traced).alert!);
+    expect(event.tags).toMatchObject({ request_id: requestId, traceparent });
+    expect(event.contexts!.failing).toMatchObject({ results: [{ traceparent, request_id: requestId }] });
+    // A result no region ran has none to give.
+    const untraced = alertEvent(onTransition(null, transition("OK", "FAILED"), results).alert!);
+    expect(untraced.tags).not.toHaveProperty("request_id");
+    expect(untraced.contexts!.failing).toMatchObject({ results: [{ traceparent: null, request_id: null }] });
   });
 
   it("makes a resolution an info event of its own (plane, OK) issue", () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate.ts";
 import { declaredNames, isPulled, KINDS, runProbe, SHORTHANDS, specOf } from "../../src/probes/registry.ts";
 import type { ProbeContext } from "../../src/probes/types.ts";
+import { newTrace } from "../../src/probes/wire/trace.ts";
 import { reasonOf } from "../../src/status/reasons.ts";
 
 const SECRET = "s3cret-value-only-the-plane-knows";
@@ -31,6 +32,7 @@ function context(overrides: Partial<ProbeContext> = {}): ProbeContext {
     webhookEndpoint: async () => "http://mesh.test/webhooks/async/p/token",
     secret: () => SECRET,
     redact: (text) => text.split(SECRET).join("[Filtered]"),
+    trace: newTrace(),
     deadline: Date.now() + timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
     fetch: hangs,

@@ -11,6 +11,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
+import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
 import { invalidConfigProblemSchema } from "../../src/http/routes/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
@@ -101,6 +102,34 @@ describe("cron to status, history and metrics", () => {
     expect(text).toContain('probe_success{plane="good",region="apac",probe="healthz"} 1');
     expect(text).toContain('planewatch_probe_runs_total{plane="broken",outcome="failure",probe="sync_predict",region="weur"} 1');
     expect(expositionProblems(text)).toEqual([]);
+  });
+
+  it("keeps each result's traceparent, X-Request-ID and attempts, in the API, D1 and the metrics", async () => {
+    const plane = await api<{ regions: Record<string, { probes: Record<string, { traceparent: string; requestId: string }> }> }>(
+      "/api/v1/planes/good",
+    );
+    const latest = plane.regions.weur!.probes.sync_predict!;
+    expect(latest.traceparent).toMatch(TRACEPARENT_PATTERN);
+    expect(latest.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const { results } = await env.DB.prepare(
+      "SELECT region, probe, traceparent, request_id, attempts FROM results WHERE plane = 'good'",
+    ).all<{
+      region: string;
+      probe: string;
+      traceparent: string;
+      request_id: string;
+      attempts: number;
+    }>();
+    expect(results.every((r) => TRACEPARENT_PATTERN.test(r.traceparent) && r.attempts === 1)).toBe(true);
+    expect(new Set(results.map((r) => r.request_id)).size).toBe(results.length);
+    expect(results.find((r) => r.region === "weur" && r.probe === "sync_predict")!.request_id).toBe(latest.requestId);
+    const history = await api<{ results: Array<{ traceparent: string; requestId: string; attempts: number }> }>(
+      "/api/v1/planes/good/history?probe=sync_predict&region=weur",
+    );
+    expect(history.results[0]).toMatchObject({ traceparent: latest.traceparent, requestId: latest.requestId, attempts: 1 });
+    const text = await (await exports.default.fetch("http://mesh/metrics")).text();
+    expect(text).toContain('planewatch_probe_attempts_total{plane="broken",probe="sync_predict",region="weur"} 1');
+    expect(text).toContain('planewatch_probe_info{plane="good",probe="sync_predict",kind="sync_predict",critical="true"} 1');
   });
 
   it("keeps the probe latency as a cumulative histogram", async () => {

@@ -142,6 +142,12 @@ describe("an upgrade from the release before schema versions", () => {
       { figures: null, first_token_histogram: null },
       { figures: null, first_token_histogram: null },
     ]);
+    // Step 4: the results it had carry no request trace and no attempts; the next ones will.
+    expect(await rows(stub, "SELECT region, traceparent, request_id, runs_attempts FROM probes ORDER BY region")).toEqual([
+      { region: "weur", traceparent: null, request_id: null, runs_attempts: 0 },
+      { region: "wnam", traceparent: null, request_id: null, runs_attempts: 0 },
+    ]);
+    expect(snapshot.results.every((r) => r.traceparent === undefined && r.requestId === undefined)).toBe(true);
   });
 
   it("flushes a Plane object's outbox to D1, sends its queued alert, and judges its pending request on its webhook", async () => {

@@ -152,6 +152,14 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
   //    result (StreamFigures as JSON) and the histogram of the times to first token, in the
   //    (region, probe) row as the latency histogram is. Rows from before have neither: NULL.
   ["ALTER TABLE probes ADD COLUMN figures TEXT", "ALTER TABLE probes ADD COLUMN first_token_histogram TEXT"],
+  // 4. Findable probe requests and fast retries (./state.ts): the latest result's traceparent
+  //    and X-Request-ID (null for results no region ran, and for those stored before), and the
+  //    attempts of every run (planewatch_probe_attempts_total), counted from this step on.
+  [
+    "ALTER TABLE probes ADD COLUMN traceparent TEXT",
+    "ALTER TABLE probes ADD COLUMN request_id TEXT",
+    "ALTER TABLE probes ADD COLUMN runs_attempts INTEGER NOT NULL DEFAULT 0",
+  ],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */

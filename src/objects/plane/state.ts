@@ -50,6 +50,10 @@ type ProbeRow = {
   fail_reason: string | null;
   runs_success: number;
   runs_failure: number;
+  traceparent: string | null;
+  request_id: string | null;
+  /** Attempts of every run counted here, fast retries included. */
+  runs_attempts: number;
   /** HistogramCounts as JSON; null until a latency is observed (never while the bounds are refused). */
   histogram: string | null;
   /** StreamFigures of the latest result as JSON; null when it measured none. */
@@ -95,6 +99,8 @@ function resultOf(r: ProbeRow): LatestResult {
     httpStatus: r.http_status,
     message: r.message,
     ...(r.figures ? { figures: JSON.parse(r.figures) as StreamFigures } : {}),
+    ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
     state: stateOf(r),
   };
 }
@@ -113,9 +119,13 @@ export function probeSnapshot(sql: SqlStorage): {
   const rows = readProbes(sql);
   const runs = (r: ProbeRow, outcome: "success" | "failure", value: number): CounterValue[] =>
     value > 0 ? [{ name: "planewatch_probe_runs_total", labels: { outcome, probe: r.probe, region: r.region }, value }] : [];
+  const attempts = (r: ProbeRow): CounterValue[] =>
+    r.runs_attempts > 0
+      ? [{ name: "planewatch_probe_attempts_total", labels: { probe: r.probe, region: r.region }, value: r.runs_attempts }]
+      : [];
   return {
     results: rows.map(resultOf),
-    runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success)]),
+    runs: rows.flatMap((r) => [...runs(r, "failure", r.runs_failure), ...runs(r, "success", r.runs_success), ...attempts(r)]),
     histograms: rows.flatMap((r) =>
       r.histogram ? [{ region: r.region, probe: r.probe, ...(JSON.parse(r.histogram) as HistogramCounts) }] : [],
     ),
@@ -193,10 +203,13 @@ export function recordResults(
     const firstTokenHistogram =
       latencyBounds && firstTokens.length > 0 ? observe(storedFirstToken, firstTokens, latencyBounds) : storedFirstToken;
     const successes = taken.filter((r) => r.ok).length;
+    // Only results a Prober reported carry attempts: an async verdict or a heartbeat adds none.
+    const attempts = taken.reduce((sum, r) => sum + (r.attempts ?? 0), 0);
     writeProbe(sql, {
       ...(latest ? latestColumns(latest, state!) : previous!),
       runs_success: (previous?.runs_success ?? 0) + successes,
       runs_failure: (previous?.runs_failure ?? 0) + taken.length - successes,
+      runs_attempts: (previous?.runs_attempts ?? 0) + attempts,
       histogram: histogram && JSON.stringify(histogram),
       first_token_histogram: firstTokenHistogram && JSON.stringify(firstTokenHistogram),
     });
@@ -220,6 +233,9 @@ const PROBE_COLUMNS = [
   "fail_reason",
   "runs_success",
   "runs_failure",
+  "traceparent",
+  "request_id",
+  "runs_attempts",
   "histogram",
   "figures",
   "first_token_histogram",
@@ -233,7 +249,7 @@ function writeProbe(sql: SqlStorage, row: ProbeRow): void {
 function latestColumns(
   result: ProbeResult,
   state: ProbeState,
-): Omit<ProbeRow, "runs_success" | "runs_failure" | "histogram" | "first_token_histogram"> {
+): Omit<ProbeRow, "runs_success" | "runs_failure" | "runs_attempts" | "histogram" | "first_token_histogram"> {
   return {
     region: result.region,
     probe: result.probe,
@@ -244,6 +260,8 @@ function latestColumns(
     latency_ms: result.latencyMs,
     http_status: result.httpStatus,
     message: result.message,
+    traceparent: result.traceparent ?? null,
+    request_id: result.requestId ?? null,
     verdict: state.verdict,
     successes: state.successes,
     failures: state.failures,

@@ -3,6 +3,7 @@ import { readStream } from "./stream.ts";
 import { checkBody, statusMatches, type Expect } from "./expect.ts";
 import { fail, failFromError, pass } from "../outcome.ts";
 import type { ProbeContext, ProbeOutcome } from "../types.ts";
+import { withTraceHeaders } from "./trace.ts";
 
 export interface Exchange {
   status: number;
@@ -47,9 +48,10 @@ function sameHostRedirect(method: string, from: string, response: Response): str
 export async function exchange(ctx: ProbeContext, url: string, init: RequestInit, maxBodyBytes: number): Promise<Exchange | ProbeOutcome> {
   const started = Date.now();
   const method = (init.method ?? "GET").toUpperCase();
+  const headers = withTraceHeaders(init.headers, ctx.trace);
   let response: Response;
   try {
-    response = await ctx.fetch(url, { ...init, redirect: "manual", signal: ctx.signal });
+    response = await ctx.fetch(url, { ...init, headers, redirect: "manual", signal: ctx.signal });
     for (let current = url, hops = 0; ; hops++) {
       const next = sameHostRedirect(method, current, response);
       if (next === undefined) break;
@@ -63,7 +65,7 @@ export async function exchange(ctx: ProbeContext, url: string, init: RequestInit
         );
       }
       current = next;
-      response = await ctx.fetch(current, { ...init, redirect: "manual", signal: ctx.signal });
+      response = await ctx.fetch(current, { ...init, headers, redirect: "manual", signal: ctx.signal });
     }
   } catch (error) {
     return failFromError(error, Date.now() - started, ctx.signal);

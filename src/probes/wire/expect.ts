@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { maxLatencyMsSchema } from "../common.ts";
 import { excerpt, fail } from "../outcome.ts";
 import type { ProbeOutcome } from "../types.ts";
 
@@ -87,6 +88,7 @@ export function expectSchema(defaultStatus: StatusSpec) {
         .array(jsonPathCheckSchema)
         .optional()
         .describe('Checks of single values: [{"path": "$.output.label", "equals": "ok"}], {"path": …, "exists": false}.'),
+      maxLatencyMs: maxLatencyMsSchema,
     })
     .strict()
     .default({ status: defaultStatus })

@@ -40,6 +40,8 @@ export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSum
                   httpStatus: r.httpStatus,
                   message: r.message,
                   ...(r.figures ? { figures: r.figures } : {}),
+                  traceparent: r.traceparent ?? null,
+                  requestId: r.requestId ?? null,
                   at: iso(r.at),
                 },
               ]),

@@ -24,6 +24,17 @@ export const streamFiguresSchema = z
   .openapi("StreamFigures", {
     description: "What a streamed answer measured (chat_completions, streamed sync_predict); each figure only when measured.",
   });
+/** What finds the counted attempt's requests in the plane's own logs; null when no region ran it (async verdicts, heartbeats). */
+const requestFields = {
+  traceparent: z.string().nullable().openapi({
+    description: "The W3C traceparent its requests carried.",
+    example: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+  }),
+  requestId: z
+    .string()
+    .nullable()
+    .openapi({ description: "The X-Request-ID its requests carried.", example: "0f8b5c8e-2b8a-4c9e-9d5e-3c1f1a2b7d40" }),
+};
 
 export const latestResultSchema = z
   .object({
@@ -35,6 +46,7 @@ export const latestResultSchema = z
     httpStatus: z.number().int().nullable(),
     message: z.string(),
     figures: streamFiguresSchema.optional(),
+    ...requestFields,
     at: time,
   })
   .openapi("LatestResult", { description: "The latest result of one probe in one region, still within the status TTL." });
@@ -107,6 +119,12 @@ export const historyResultSchema = z
     latencyMs: z.number(),
     httpStatus: z.number().int().nullable(),
     message: z.string(),
+    ...requestFields,
+    attempts: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Attempts the run took with fast retries; null when no region ran it (async verdicts, heartbeats)." }),
   })
   .openapi("HistoryResult");
 
