@@ -19,6 +19,9 @@ export type Re2Result =
 /** Go's regexp, and so Prometheus, refuses repetition counts above this. */
 const MAX_REPEAT = 1000;
 
+/** Instructions of every program, whatever the pattern: the whole match's two captures, its end, the failure. */
+const PROGRAM_FRAME = 4;
+
 /** `{n}`, `{n,}` or `{n,m}` at the start of a text: a counted repetition (anything else is a literal brace). */
 const REPEAT = /^\{(\d+)(,(\d*))?\}/;
 
@@ -106,7 +109,7 @@ export function estimateProgramSize(pattern: string): number {
     }
   }
   // Groups left open: the compiler refuses the pattern, but count them anyway.
-  return frames.reduce((sum, f) => sum + f.size, 0) + 2;
+  return frames.reduce((sum, f) => sum + f.size, 0) + PROGRAM_FRAME;
 }
 
 /** The whole-value matcher of an RE2 pattern, or why it cannot be one. */
