@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 
 /**
@@ -35,4 +35,24 @@ export async function expectBoundedProblem(res: Response, allowed: readonly numb
     if (res.headers.get("content-type") !== "application/problem+json") throw new Error(`${res.status} is not a problem: ${text}`);
     if (text.length > 64 * 1024) throw new Error(`a ${res.status} problem of ${text.length} characters`);
   }
+}
+
+/**
+ * The rows of an object's tables (all of them unless named), as one text: equal before and
+ * after a request means the request changed nothing there. Reads only that object, so that
+ * other objects' alarms running meanwhile do not count.
+ */
+export function tableContents(stub: DurableObjectStub, tables?: readonly string[]): Promise<string> {
+  return runInDurableObject(stub, (_object, state) => {
+    const sql = state.storage.sql;
+    const names =
+      tables ??
+      sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
+        )
+        .toArray()
+        .map((t) => t.name);
+    return JSON.stringify(names.map((name) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray()]));
+  });
 }
