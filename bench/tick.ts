@@ -68,10 +68,11 @@ const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_s
 
 /**
  * The same series by regex (re2js, each matcher run once per distinct label value): names by
- * alternation, and a plane regex that every plane's id must be run through.
+ * alternation, and a plane regex that every plane's id must be run through. No `+` in it: a
+ * query string reads `+` as a space.
  */
 const FEDERATE_REGEX =
-  '/federate?match[]={__name__=~"workload_plane_health_status|probe_(success|duration_seconds)",plane=~"bench-[0-9]+"}';
+  '/federate?match[]={__name__=~"workload_plane_health_status|probe_(success|duration_seconds)",plane=~"bench-[0-9]{1,4}"}';
 
 /** Scrapes as Prometheus does (gzip accepted): time to the last byte, bytes on the wire and of the exposition. */
 async function scrape(
