@@ -24,6 +24,9 @@ export default defineConfig({
                 PUBLIC_URL: "http://mesh.test",
                 SENTRY_DSN: inject("sentryDsn"),
                 SENTRY_ENVIRONMENT: "workerd-test",
+                // The fuzz suite's runs per property and seed: fixed and few under `npm test`, more under `npm run fuzz`.
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
             },
           })),
@@ -32,7 +35,7 @@ export default defineConfig({
           name: "workers",
           // Generous: the machines are small and shared; no test asserts speed.
           testTimeout: 30_000,
-          include: ["test/unit/**/*.test.ts", "test/workerd/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/workerd/**/*.test.ts", "test/fuzz/**/*.test.ts"],
           globalSetup: ["test/support/global-target.ts", "test/support/global-servers.ts"],
           setupFiles: ["test/support/apply-migrations.ts"],
         },

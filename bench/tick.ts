@@ -66,6 +66,14 @@ export interface ScrapeRow {
 /** The federation selectors a Prometheus server would send for the plane statuses and probe results. */
 const FEDERATE = "/federate?match[]=workload_plane_health_status&match[]=probe_success&match[]=probe_duration_seconds";
 
+/**
+ * The same series by regex (re2js, each matcher run once per distinct label value): names by
+ * alternation, and a plane regex that every plane's id must be run through. No `+` in it: a
+ * query string reads `+` as a space.
+ */
+const FEDERATE_REGEX =
+  '/federate?match[]={__name__=~"workload_plane_health_status|probe_(success|duration_seconds)",plane=~"bench-[0-9]{1,4}"}';
+
 /** Scrapes as Prometheus does (gzip accepted): time to the last byte, bytes on the wire and of the exposition. */
 async function scrape(
   url: string,
@@ -144,7 +152,7 @@ export async function benchTick(
           const published = async () => samples(await (await fetch(`${mesh.url}/metrics`)).text(), "probe_success").length >= probes;
           await waitFor(`${probes} results in /metrics`, published, timeout);
           const subrequests = summaryShardCount({ PLANES_CONFIG: config } as Env);
-          for (const path of ["/metrics", FEDERATE]) {
+          for (const path of ["/metrics", FEDERATE, FEDERATE_REGEX]) {
             scrapeRows.push({ planes, probesPerPlane, path, subrequests, ...(await scrape(`${mesh.url}${path}`, scrapes, mesh.pid)) });
           }
         }

@@ -41,6 +41,10 @@ export interface Env {
   SENTRY_RELEASE?: string;
   /** The environment events carry (default production). */
   SENTRY_ENVIRONMENT?: string;
+  /** Most event streams (/api/v1/events) one isolate serves at once (default 100). */
+  EVENTS_MAX_STREAMS?: string;
+  /** Seconds an event stream lasts before the client is told to reconnect (default 180). */
+  EVENTS_STREAM_SECONDS?: string;
   /** Minutes between reminders while a plane stays in an alerting status (default 30; 0: none). */
   ALERT_REMINDER_MINUTES?: string;
 }

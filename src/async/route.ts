@@ -3,21 +3,21 @@ import { findPlane } from "../config/load.ts";
 import { readBodyLimited } from "../lib/body.ts";
 import { planeStub } from "../objects/stubs.ts";
 import { requireValidConfig, type AppEnv } from "../http/middleware.ts";
+import { BODY_TIMEOUT_MS } from "../http/bounds.ts";
 import { problem } from "../http/problem.ts";
 import { MAX_ASYNC_PAYLOAD_BYTES } from "../probes/async_predict.ts";
 
 /** A little over the platform's 256 KiB payload limit, for the envelope around the model output. */
 export const MAX_WEBHOOK_BYTES = MAX_ASYNC_PAYLOAD_BYTES + 8 * 1024;
-/** A sender that trickles its body is cut off. */
-const BODY_TIMEOUT_MS = 10_000;
 
 export const webhooks = new Hono<AppEnv>();
 
 webhooks.use("*", requireValidConfig);
 
 /**
- * The async webhook receiver: reads at most MAX_WEBHOOK_BYTES and hands the raw body to the
- * plane's object, which checks token, signature, shape and age, then matches the request.
+ * The async webhook receiver: reads at most MAX_WEBHOOK_BYTES while the body streams (the one
+ * POST bound that is not src/http/bounds.ts's) and hands the raw body to the plane's object,
+ * which counts an oversized one, checks token, signature, shape and age, then matches the request.
  */
 webhooks.post("/async/:plane/:token", async (c) => {
   const planeId = c.req.param("plane");

@@ -3,6 +3,7 @@ import { logError } from "../secrets.ts";
 import { api } from "./routes/api/index.ts";
 import type { AppEnv } from "./middleware.ts";
 import { heartbeats } from "../heartbeats/index.ts";
+import { requestBounds } from "./bounds.ts";
 import { problem } from "./problem.ts";
 import { health } from "./routes/health.ts";
 import { metrics } from "./routes/metrics.ts";
@@ -16,6 +17,8 @@ const HISTORY_RETRY_AFTER_S = 15;
 
 /** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
 export const app = new Hono<AppEnv>();
+
+app.use("*", requestBounds);
 
 // Before the read API: heartbeats carry their own token, not the API's read token.
 app.route("/api/v1/heartbeats", heartbeats);

@@ -1,152 +1,143 @@
+import { RE2JS, RE2JSException } from "re2js";
+
 /**
- * RE2 regular expressions (the dialect of PromQL's `=~` and `!~`) as JavaScript RegExps,
- * anchored at both ends as Prometheus anchors them. Constructs RE2 refuses (backreferences,
- * lookaround) are refused here too instead of silently meaning something else, and RE2 syntax
- * JavaScript spells differently (`(?P<name>`, `\pL`, `\A`, `\z`, `\Q…\E`, `[[:alpha:]]`) is
- * translated. `.` matches a newline too, as in Prometheus 3.
+ * RE2 regular expressions (the dialect of PromQL's `=~` and `!~`) on re2js, a port of RE2
+ * whose matching takes time linear in the input, whatever the pattern: a regex from outside
+ * cannot make a request run for minutes, as `(\w|\w)*!` does on a backtracking engine.
+ * Like Prometheus, a pattern matches the whole value (Prometheus anchors it as `^(?:re)$`)
+ * and `.` matches a newline too.
+ *
+ * Compiling expands counted repetitions (`a{1000}` is a thousand instructions, and compiling
+ * that many copies of something large takes seconds), so the program size is bounded twice:
+ * estimated from the text before compiling, and measured after.
  */
 
-export type Re2Result = { ok: true; regex: RegExp } | { ok: false; error: string };
+export type Re2Result =
+  | { ok: true; matches: (value: string) => boolean }
+  | { ok: false; error: string; programSize?: { size: number; limit: number } };
 
-/** Characters that keep their backslash in JavaScript's unicode mode. */
-const SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
-const CLASS_SYNTAX = new Set([...SYNTAX, "-"]);
-
-/** Escapes that mean the same in both dialects. */
-const SAME_ESCAPES = new Set([..."dDwWsSbBfnrtv"]);
-
-const POSIX_CLASSES: Record<string, string> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  ascii: "\\x00-\\x7F",
-  blank: "\\t ",
-  cntrl: "\\x00-\\x1F\\x7F",
-  digit: "0-9",
-  graph: "!-~",
-  lower: "a-z",
-  print: " -~",
-  punct: "!-\\/:-@\\[-`\\{-~",
-  space: "\\t\\n\\v\\f\\r ",
-  upper: "A-Z",
-  word: "0-9A-Za-z_",
-  xdigit: "0-9A-Fa-f",
-};
-
-/** Go's regexp refuses repetition counts above this. */
+/** Go's regexp, and so Prometheus, refuses repetition counts above this. */
 const MAX_REPEAT = 1000;
 
-function escapeLiteral(text: string): string {
-  return text.replace(/[\^$\\.*+?()[\]{}|/]/g, "\\$&");
-}
+/** Instructions of every program, whatever the pattern: the whole match's two captures, its end, the failure. */
+const PROGRAM_FRAME = 4;
 
-class Refused extends Error {}
+/** `{n}`, `{n,}` or `{n,m}` at the start of a text: a counted repetition (anything else is a literal brace). */
+const REPEAT = /^\{(\d+)(,(\d*))?\}/;
 
-/** Translates one escape starting at pattern[i] (the backslash); returns the JS text and the next index. */
-function translateEscape(pattern: string, i: number, inClass: boolean): [string, number] {
-  const c = pattern[i + 1];
-  if (c === undefined) throw new Refused("a trailing backslash escapes nothing");
-  if (/[0-9]/.test(c)) throw new Refused(`\\${c}: backreferences and octal escapes are not supported (RE2 has none)`);
-  if (SAME_ESCAPES.has(c)) {
-    if (inClass && (c === "b" || c === "B")) throw new Refused(`\\${c} is not allowed inside a character class`);
-    return [`\\${c}`, i + 2];
-  }
-  if (c === "a") return ["\\x07", i + 2];
-  if (!inClass && c === "A") return ["^", i + 2];
-  if (!inClass && c === "z") return ["$", i + 2];
-  if (c === "x") {
-    const braced = /^\{([0-9A-Fa-f]{1,6})\}/.exec(pattern.slice(i + 2));
-    if (braced) return [`\\u{${braced[1]}}`, i + 2 + braced[0].length];
-    const short = /^[0-9A-Fa-f]{2}/.exec(pattern.slice(i + 2));
-    if (short) return [`\\x${short[0]}`, i + 4];
-    throw new Refused("\\x needs two hex digits or {hex}");
-  }
-  if (c === "p" || c === "P") {
-    const m = /^(?:\{(\^?)([A-Za-z_]+)\}|([A-Za-z]))/.exec(pattern.slice(i + 2));
-    if (!m) throw new Refused(`\\${c} needs a Unicode class name, like \\${c}L or \\${c}{Greek}`);
-    const negated = (c === "P") !== (m[1] === "^");
-    const name = m[2] ?? m[3]!;
-    // One- and two-letter names are general categories; longer ones are scripts.
-    const property = name.length <= 2 ? name : `Script=${name}`;
-    return [`\\${negated ? "P" : "p"}{${property}}`, i + 2 + m[0].length];
-  }
-  if (!inClass && c === "Q") {
-    const end = pattern.indexOf("\\E", i + 2);
-    const literal = pattern.slice(i + 2, end === -1 ? undefined : end);
-    return [escapeLiteral(literal), end === -1 ? pattern.length : end + 2];
-  }
-  if (/[A-Za-z]/.test(c)) throw new Refused(`\\${c} is not an escape RE2 knows`);
-  // Escaped punctuation is a literal; unicode mode keeps the backslash only before syntax characters.
-  return [(inClass ? CLASS_SYNTAX : SYNTAX).has(c) ? `\\${c}` : c, i + 2];
-}
-
-function translateClass(pattern: string, start: number): [string, number] {
+/** The length of a character class starting at pattern[start] (the `[`), up to and with its `]`. */
+function classLength(pattern: string, start: number): number {
   let i = start + 1;
-  let out = "[";
-  if (pattern[i] === "^") (out += "^"), i++;
-  // A `]` first in the class is a literal in RE2.
-  if (pattern[i] === "]") (out += "\\]"), i++;
+  if (pattern[i] === "^") i++;
+  // A `]` first in the class is a literal.
+  if (pattern[i] === "]") i++;
   while (i < pattern.length && pattern[i] !== "]") {
-    const posix = /^\[:(\^?)([a-z]+):\]/.exec(pattern.slice(i));
-    if (posix) {
-      const range = POSIX_CLASSES[posix[2]!];
-      if (range === undefined) throw new Refused(`[:${posix[2]}:] is not a POSIX class`);
-      if (posix[1] === "^") throw new Refused(`negated POSIX classes ([:^${posix[2]}:]) are not supported`);
-      out += range;
-      i += posix[0].length;
-    } else if (pattern[i] === "\\") {
-      const [text, next] = translateEscape(pattern, i, true);
-      out += text;
-      i = next;
+    const posix = /^\[:\^?[a-z]*:\]/.exec(pattern.slice(i, i + 12));
+    if (posix) i += posix[0].length;
+    else i += pattern[i] === "\\" ? 2 : 1;
+  }
+  return i + 1 - start;
+}
+
+/** The length of an escape starting at pattern[i] (the backslash), braces and `\Q…\E` included. */
+function escapeLength(pattern: string, i: number): number {
+  const c = pattern[i + 1];
+  if (c === "Q") {
+    const end = pattern.indexOf("\\E", i + 2);
+    return (end === -1 ? pattern.length : end + 2) - i;
+  }
+  if ((c === "p" || c === "P" || c === "x") && pattern[i + 2] === "{") {
+    const close = pattern.indexOf("}", i + 3);
+    return (close === -1 ? pattern.length : close + 1) - i;
+  }
+  return 2;
+}
+
+/**
+ * An upper bound of the instructions a pattern compiles to, read from its text without
+ * compiling: each atom counts one (a `\Q…\E` literal one per character), an operator one,
+ * a group its contents plus two, and `x{n,m}` counts x (and a branch) max(n, m) + 1 times. It never counts
+ * fewer than re2js compiles, so that what passes it compiles quickly; a malformed pattern
+ * gets some estimate and is refused by the compiler.
+ */
+export function estimateProgramSize(pattern: string): number {
+  // One frame per open group: its size so far, and the size of its last atom (what a repetition repeats).
+  const frames = [{ size: 0, last: 0 }];
+  let frame = frames[0]!;
+  const atom = (size: number) => {
+    frame.size += size;
+    frame.last = size;
+  };
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const length = escapeLength(pattern, i);
+      atom(pattern[i + 1] === "Q" ? Math.max(1, length - 4) : 1);
+      i += length;
+    } else if (c === "[") {
+      atom(1);
+      i += classLength(pattern, i);
+    } else if (c === "(") {
+      frame = { size: 0, last: 0 };
+      frames.push(frame);
+      i++;
+    } else if (c === ")" && frames.length > 1) {
+      const inner = frames.pop()!;
+      frame = frames.at(-1)!;
+      atom(inner.size + 2);
+      i++;
+    } else if (c === "|") {
+      frame.size += 1;
+      frame.last = 0;
+      i++;
+    } else if (c === "*" || c === "+" || c === "?") {
+      frame.size += 1;
+      frame.last += 1;
+      i++;
+    } else if (c === "{" && REPEAT.test(pattern.slice(i, i + 12))) {
+      const m = REPEAT.exec(pattern.slice(i, i + 12))!;
+      // n copies, then (m - n) optional ones or a star: at most max(n, m) + 1 copies, each with its branch.
+      const times = Math.min(Math.max(Number(m[1]), m[3] ? Number(m[3]) : 0), MAX_REPEAT) + 1;
+      const repeated = (frame.last + 1) * times;
+      frame.size += repeated - frame.last;
+      frame.last = repeated;
+      i += m[0].length;
     } else {
-      out += pattern[i] === "[" ? "\\[" : pattern[i];
+      atom(1);
       i++;
     }
   }
-  if (i >= pattern.length) throw new Refused("missing ] to close a character class");
-  return [`${out}]`, i + 1];
+  // Groups left open: the compiler refuses the pattern, but count them anyway.
+  return frames.reduce((sum, f) => sum + f.size, 0) + PROGRAM_FRAME;
 }
 
-function translateGroup(pattern: string, i: number): [string, number] {
-  const rest = pattern.slice(i);
-  if (/^\(\?(?:=|!|<=|<!)/.test(rest)) throw new Refused("lookahead and lookbehind are not supported (RE2 has none)");
-  const named = /^\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
-  if (named) return [`(?<${named[1]}>`, i + named[0].length];
-  if (rest.startsWith("(?:")) return ["(?:", i + 3];
-  if (rest.startsWith("(?")) throw new Refused("inline flags are supported only as a leading (?i) or (?s)");
-  return ["(", i + 1];
-}
-
-function translateBrace(pattern: string, i: number): [string, number] {
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-  if (!m) return ["\\{", i + 1]; // not a repetition: a literal brace, as in RE2
-  if (Number(m[1]) > MAX_REPEAT || (m[3] !== undefined && m[3] !== "" && Number(m[3]) > MAX_REPEAT)) {
-    throw new Refused(`repetition counts above ${MAX_REPEAT} are refused, as RE2 does`);
+/** The whole-value matcher of an RE2 pattern, or why it cannot be one. */
+export function compileRe2(pattern: string, maxProgramSize: number): Re2Result {
+  const estimate = estimateProgramSize(pattern);
+  if (estimate > maxProgramSize) {
+    return {
+      ok: false,
+      error: `it would compile to about ${estimate} instructions, more than ${maxProgramSize} (repetition counts multiply)`,
+      programSize: { size: estimate, limit: maxProgramSize },
+    };
   }
-  return [m[0], i + m[0].length];
-}
-
-/** The anchored JavaScript RegExp for an RE2 pattern, or why it cannot be one. */
-export function compileRe2(pattern: string): Re2Result {
-  const flags = /^\(\?([is]+)\)/.exec(pattern);
-  const caseless = flags?.[1]?.includes("i") ?? false;
-  let i = flags ? flags[0].length : 0;
-  let out = "";
+  let compiled: RE2JS;
   try {
-    while (i < pattern.length) {
-      const c = pattern[i]!;
-      let text: string;
-      if (c === "\\") [text, i] = translateEscape(pattern, i, false);
-      else if (c === "[") [text, i] = translateClass(pattern, i);
-      else if (c === "(") [text, i] = translateGroup(pattern, i);
-      else if (c === "{") [text, i] = translateBrace(pattern, i);
-      else if (c === "}" || c === "/") [text, i] = [`\\${c}`, i + 1];
-      else [text, i] = [c, i + 1];
-      out += text;
-    }
-    return { ok: true, regex: new RegExp(`^(?:${out})$`, caseless ? "sui" : "su") };
+    // Checked as written first, so that an error quotes the pattern and not the flag re2js prefixes for DOTALL.
+    RE2JS.compile(pattern);
+    compiled = RE2JS.compile(pattern, RE2JS.DOTALL);
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, error: error.message };
-    if (error instanceof SyntaxError) return { ok: false, error: `not a valid regular expression (${error.message})` };
+    if (error instanceof RE2JSException) return { ok: false, error: error.message.replace(/^error parsing regexp: /, "") };
     throw error;
   }
+  const size = compiled.programSize();
+  if (size > maxProgramSize) {
+    return {
+      ok: false,
+      error: `it compiles to ${size} instructions, more than ${maxProgramSize}`,
+      programSize: { size, limit: maxProgramSize },
+    };
+  }
+  return { ok: true, matches: (value) => compiled.testExact(value) };
 }

@@ -2,10 +2,41 @@ import { compileRe2 } from "../lib/re2.ts";
 
 /**
  * PromQL series selectors, as `/federate?match[]=` takes them: `name`, `name{label op "value", …}`
- * or `{label op "value", …}` with the operators `=`, `!=`, `=~`, `!~` (regexes anchored, RE2).
- * Like Prometheus, a selector must hold at least one matcher that does not match the empty
- * string, so that no selector matches everything by accident.
+ * or `{label op "value", …}` with the operators `=`, `!=`, `=~`, `!~` (regexes anchored, RE2,
+ * matched in linear time by src/lib/re2.ts). Like Prometheus, a selector must hold at least one
+ * matcher that does not match the empty string, so that no selector matches everything by accident.
  */
+
+/**
+ * What one request may ask: a scrape's work is (series × matchers), and each regex costs its
+ * program size per character of a value, so every factor is bounded. Prometheus's own
+ * federation jobs send a handful of short selectors; these are far above that.
+ */
+export const SELECTOR_BOUNDS = {
+  /** `match[]` parameters of one request. */
+  selectors: 32,
+  /** Characters of one selector. */
+  selectorLength: 2048,
+  /** Matchers of one selector. */
+  matchers: 128,
+  /** Characters of one regex. */
+  regexLength: 1024,
+  /**
+   * Instructions of one compiled regex: twice what the longest regex without counted
+   * repetitions compiles to, so only repetitions (`x{1000}`) can reach it.
+   */
+  programSize: 2048,
+} as const;
+
+export type SelectorBound = keyof typeof SELECTOR_BOUNDS;
+
+class BoundExceeded extends Error {
+  readonly bound: SelectorBound;
+  constructor(bound: SelectorBound, message: string) {
+    super(message);
+    this.bound = bound;
+  }
+}
 
 export type MatchOp = "=" | "!=" | "=~" | "!~";
 
@@ -16,7 +47,9 @@ export interface Matcher {
   matches: (value: string) => boolean;
 }
 
-export type SelectorResult = { ok: true; matchers: Matcher[] } | { ok: false; error: string };
+export type SelectorResult =
+  | { ok: true; matchers: Matcher[] }
+  | { ok: false; error: string; bound?: { name: SelectorBound; limit: number } };
 
 const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
 const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
@@ -110,23 +143,53 @@ function unescapeGo(text: string, i: number, quote: string): [string, number] {
   throw new SyntaxProblem(`invalid escape sequence \\${c} at position ${i + 1}`);
 }
 
-function matcher(label: string, op: MatchOp, value: string): Matcher | string {
+/**
+ * A regex matcher answers from a memo after the first time it meets a value: a scrape sees the
+ * same few label values (a region, a metric name) on thousands of series, so each regex runs
+ * at most once per distinct value. A selector lives for one request, and so does its memo.
+ */
+function memoized(matches: (value: string) => boolean): (value: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (value) => {
+    let answer = seen.get(value);
+    if (answer === undefined) {
+      answer = matches(value);
+      seen.set(value, answer);
+    }
+    return answer;
+  };
+}
+
+function matcher(label: string, op: MatchOp, value: string): Matcher {
   if (op === "=") return { label, op, value, matches: (v) => v === value };
   if (op === "!=") return { label, op, value, matches: (v) => v !== value };
-  const compiled = compileRe2(value);
-  if (!compiled.ok) return `regex "${value}" of ${label}: ${compiled.error}`;
-  const { regex } = compiled;
-  return { label, op, value, matches: op === "=~" ? (v) => regex.test(v) : (v) => !regex.test(v) };
+  if (value.length > SELECTOR_BOUNDS.regexLength) {
+    throw new BoundExceeded(
+      "regexLength",
+      `the regex of ${label} is ${value.length} characters long, more than ${SELECTOR_BOUNDS.regexLength}`,
+    );
+  }
+  const compiled = compileRe2(value, SELECTOR_BOUNDS.programSize);
+  if (!compiled.ok) {
+    const message = `regex "${value}" of ${label}: ${compiled.error}`;
+    throw compiled.programSize ? new BoundExceeded("programSize", message) : new SyntaxProblem(message);
+  }
+  const { matches } = compiled;
+  return { label, op, value, matches: memoized(op === "=~" ? matches : (v) => !matches(v)) };
 }
 
 /** Parses one series selector; the error says what is wrong and where. */
 export function parseSelector(text: string): SelectorResult {
+  if (text.length > SELECTOR_BOUNDS.selectorLength) {
+    return exceeded("selectorLength", `the selector is ${text.length} characters long, more than ${SELECTOR_BOUNDS.selectorLength}`);
+  }
   const reader = new Reader(text);
   const matchers: Matcher[] = [];
   const add = (label: string, op: MatchOp, value: string) => {
-    const m = matcher(label, op, value);
-    if (typeof m === "string") throw new SyntaxProblem(m);
-    matchers.push(m);
+    if (matchers.length === SELECTOR_BOUNDS.matchers) {
+      throw new BoundExceeded("matchers", `the selector has more than ${SELECTOR_BOUNDS.matchers} matchers`);
+    }
+    matchers.push(matcher(label, op, value));
   };
   try {
     if (reader.atEnd()) return { ok: false, error: "the selector is empty" };
@@ -149,12 +212,47 @@ export function parseSelector(text: string): SelectorResult {
     if (!reader.atEnd()) reader.fail("the end of the selector");
   } catch (error) {
     if (error instanceof SyntaxProblem) return { ok: false, error: error.message };
+    if (error instanceof BoundExceeded) return exceeded(error.bound, error.message);
     throw error;
   }
   if (matchers.every((m) => m.matches(""))) {
     return { ok: false, error: 'it needs at least one matcher that does not match the empty string, like a metric name or {plane="x"}' };
   }
   return { ok: true, matchers };
+}
+
+function exceeded(bound: SelectorBound, error: string): SelectorResult {
+  return { ok: false, error, bound: { name: bound, limit: SELECTOR_BOUNDS[bound] } };
+}
+
+export type SelectorsResult =
+  | { ok: true; selectors: Matcher[][] }
+  | { ok: false; problems: Array<{ selector: string; message: string }>; bound?: { name: SelectorBound; limit: number } };
+
+/**
+ * The `match[]` selectors of one request, each parsed, or every problem with them; a bound
+ * exceeded is named (the first one met), so that a client can tell "too much" from "malformed".
+ */
+export function parseSelectors(texts: readonly string[]): SelectorsResult {
+  if (texts.length > SELECTOR_BOUNDS.selectors) {
+    return {
+      ok: false,
+      problems: [{ selector: "", message: `${texts.length} match[] selectors, more than ${SELECTOR_BOUNDS.selectors}` }],
+      bound: { name: "selectors", limit: SELECTOR_BOUNDS.selectors },
+    };
+  }
+  const selectors: Matcher[][] = [];
+  const problems: Array<{ selector: string; message: string }> = [];
+  let bound: { name: SelectorBound; limit: number } | undefined;
+  for (const text of texts) {
+    const result = parseSelector(text);
+    if (result.ok) selectors.push(result.matchers);
+    else {
+      problems.push({ selector: text, message: result.error });
+      bound ??= result.bound;
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems, bound } : { ok: true, selectors };
 }
 
 /**

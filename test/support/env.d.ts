@@ -14,6 +14,8 @@ declare global {
       REDIS_PASSWORD: string;
       TARGET_API_KEY: string;
       TEST_WEBHOOK_SECRET: string;
+      FUZZ_RUNS: string;
+      FUZZ_SEED: string;
     }
   }
 }

@@ -160,8 +160,38 @@ describe("cron to status, history and metrics", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({
       title: "Invalid selector",
-      problems: [{ selector: '{plane=~"(a)\\\\1"}', message: expect.stringMatching(/backreferences/) }],
+      problems: [{ selector: '{plane=~"(a)\\\\1"}', message: expect.stringMatching(/invalid escape sequence/) }],
     });
+  });
+
+  it("answers the regex that pinned a backtracking engine at once, with the right series (issue 13)", async () => {
+    const federate = (selector: string) => exports.default.fetch(`http://mesh/federate?match[]=${encodeURIComponent(selector)}`);
+    // As reported: `\w` is no escape of a double-quoted PromQL string, so the selector is refused as Prometheus refuses it.
+    const reported = await exports.default.fetch('http://mesh/federate?match[]={__name__=~"(\\w|\\w)*!"}');
+    expect(reported.status).toBe(400);
+    expect(await reported.json()).toMatchObject({ problems: [{ message: expect.stringMatching(/^invalid escape sequence \\w/) }] });
+    // The same regex as it reaches the engine, in both spellings: on V8's RegExp each took 2^n steps per metric name.
+    for (const selector of ['{__name__=~"(\\\\w|\\\\w)*!"}', "{__name__=~`(\\w|\\w)*!`}"]) {
+      const res = await federate(selector);
+      expect(res.status, selector).toBe(200);
+      expect(
+        (await res.text()).split("\n").filter((l) => l !== "" && !l.startsWith("#")),
+        selector,
+      ).toEqual([]);
+    }
+    const matching = await (await federate('{__name__=~"(\\\\w|\\\\w)*_status", plane="good"}')).text();
+    expect(matching.split("\n").filter((l) => l !== "" && !l.startsWith("#"))).toContain(
+      'workload_plane_health_status{plane="good",status="OK"} 1',
+    );
+  });
+
+  it("refuses a selector past a bound with a 400 naming the bound and its limit", async () => {
+    const res = await exports.default.fetch(`http://mesh/federate?match[]=${encodeURIComponent(`up{a=~"(?:x{1000}){2}"}`)}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await res.json()).toMatchObject({ title: "Selector bound exceeded", bound: "programSize", limit: 2048 });
+    const many = await exports.default.fetch(`http://mesh/federate?${Array(33).fill("match[]=up").join("&")}`);
+    expect(await many.json()).toMatchObject({ status: 400, bound: "selectors", limit: 32 });
   });
 
   it("serves OpenMetrics to a scraper that asks for it", async () => {

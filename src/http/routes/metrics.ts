@@ -6,7 +6,7 @@ import type { AppEnv } from "../middleware.ts";
 import { renderScrape, scrapeFamilies } from "../../render/metrics.ts";
 import { problem } from "../problem.ts";
 import { acceptsGzip, CONTENT_TYPES, negotiateFormat, renderChunks, selectSamples, streamChunks } from "../../render/prometheus.ts";
-import { parseSelector, type Matcher } from "../../render/selector.ts";
+import { parseSelectors, type Matcher } from "../../render/selector.ts";
 
 /** The Prometheus face: the full scrape and federation. */
 export const metrics = new Hono<AppEnv>();
@@ -50,6 +50,12 @@ metrics.use("/federate", requireBearer("METRICS_TOKEN"));
 /** The full metric set. */
 metrics.get("/metrics", (c) => scrape(c, null));
 
+const QUOTED_CHARS = 200;
+
+function quoted(selector: string): string {
+  return selector.length > QUOTED_CHARS ? `${selector.slice(0, QUOTED_CHARS)}…` : selector;
+}
+
 /** Federation: the series matching any `match[]` selector. */
 metrics.get("/federate", (c) => {
   const texts = c.req.queries("match[]") ?? [];
@@ -61,13 +67,13 @@ metrics.get("/federate", (c) => {
       'Give at least one series selector, e.g. /federate?match[]=workload_plane_health_status or match[]={plane="x"}.',
     );
   }
-  const parsed = texts.map((text) => ({ text, result: parseSelector(text) }));
-  const problems = parsed.flatMap(({ text, result }) => (result.ok ? [] : [{ selector: text, message: result.error }]));
-  if (problems.length > 0) {
-    return problem(c, 400, "Invalid selector", problems.map((p) => `match[]=${p.selector}: ${p.message}`).join("; "), { problems });
+  const parsed = parseSelectors(texts);
+  if (parsed.ok) return scrape(c, parsed.selectors);
+  // A refused selector is quoted back, cut short: the answer stays small whatever was sent.
+  const problems = parsed.problems.map((p) => ({ ...p, selector: quoted(p.selector) }));
+  const detail = problems.map((p) => `match[]=${p.selector}: ${p.message}`).join("; ");
+  if (parsed.bound) {
+    return problem(c, 400, "Selector bound exceeded", detail, { bound: parsed.bound.name, limit: parsed.bound.limit, problems });
   }
-  return scrape(
-    c,
-    parsed.flatMap(({ result }) => (result.ok ? [result.matchers] : [])),
-  );
+  return problem(c, 400, "Invalid selector", detail, { problems });
 });

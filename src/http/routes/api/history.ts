@@ -16,6 +16,26 @@ import {
 } from "./schemas.ts";
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The longest range one request reads, so that no query scans without end however the page
+ * limit falls: raw results over 31 days (a month, past the default retention of 7), and
+ * transitions (few, and kept as long as daily rollups) over 400 days. Longer spans are paged
+ * by asking range after range.
+ */
+const MAX_SPAN_MS = { results: 31 * DAY_MS, transitions: 400 * DAY_MS } as const;
+
+/** The range a request asks for, defaults filled in, or the 400 that says why it cannot have it. */
+function rangeOf(c: Context<AppEnv>, q: { from?: number; to?: number }, defaultSpanMs: number, maxSpanMs: number) {
+  const to = q.to ?? Date.now();
+  const from = q.from ?? to - defaultSpanMs;
+  const refuse = (message: string) =>
+    problem(c, 400, "Invalid request", "Some parameters are invalid.", { problems: [{ parameter: "from", message }] });
+  if (from > to) return refuse("`from` is after `to`");
+  if (to - from > maxSpanMs) return refuse(`the range is longer than ${maxSpanMs / DAY_MS} days: ask for it a range at a time`);
+  return { from, to };
+}
 
 export const transitionJson = (t: TransitionRecord) => ({ ...t, at: iso(t.at) });
 
@@ -42,8 +62,9 @@ history.openapi(
     const q = c.req.valid("query");
     const after = q.cursor === undefined ? undefined : decodeCursor(resultKeySchema, q.cursor);
     if (q.cursor !== undefined && after === undefined) return problem(c, 400, "Invalid request", "The cursor is not valid.", BAD_CURSOR);
-    const to = q.to ?? Date.now();
-    const from = q.from ?? to - HOUR_MS;
+    const range = rangeOf(c, q, HOUR_MS, MAX_SPAN_MS.results);
+    if (range instanceof Response) return range;
+    const { from, to } = range;
     const rows = await readResults(c.env.DB, {
       plane: plane.id,
       from,
@@ -86,8 +107,9 @@ const TRANSITIONS_DESCRIPTION = "Status changes from D1, newest first, in pages:
 async function transitionPage(c: Context<AppEnv>, q: z.infer<typeof rangeQuerySchema>, plane: string | undefined) {
   const after = q.cursor === undefined ? undefined : decodeCursor(transitionKeySchema, q.cursor);
   if (q.cursor !== undefined && after === undefined) return problem(c, 400, "Invalid request", "The cursor is not valid.", BAD_CURSOR);
-  const to = q.to ?? Date.now();
-  const from = q.from ?? to - 24 * HOUR_MS;
+  const range = rangeOf(c, q, DAY_MS, MAX_SPAN_MS.transitions);
+  if (range instanceof Response) return range;
+  const { from, to } = range;
   const rows = await readTransitions(c.env.DB, { plane, from, to, limit: q.limit + 1, after });
   const page = pageOf(c, rows, q.limit, { from, to }, (t) => [t.at, t.id]);
   return c.json({ from: iso(from), to: iso(to), transitions: page.rows.map(transitionJson), next: page.next }, 200);

@@ -187,10 +187,26 @@ export const invalidConfigProblemSchema = problemSchema
   .extend({ problems: z.array(z.object({ path: z.string(), message: z.string() })) })
   .openapi("InvalidConfigProblem");
 
-/** A time given as an RFC 3339 string or as epoch milliseconds. */
+/** The latest instant a date can show: the end of year 9999 (what `Date` can print as RFC 3339). */
+const MAX_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A time given as an RFC 3339 string or as epoch milliseconds, between 1970 and the end of year 9999. */
 const instant = z
-  .union([z.string().regex(/^\d+$/).transform(Number), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))])
+  .union([
+    z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .transform(Number),
+    z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  ])
+  .refine((ms) => ms >= 0 && ms <= MAX_INSTANT_MS, "expected a time between 1970 and the end of year 9999")
   .openapi({ description: "RFC 3339 or epoch milliseconds", example: "2026-11-20T12:00:00Z" });
+
+/** What a filter may name: plane ids, regions and probe names are all shorter. */
+const name = z.string().max(200);
+
+/** Cursors this API gives out are a few dozen characters; anything much longer is not one. */
+const MAX_CURSOR_LENGTH = 512;
 
 export const planeParamsSchema = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, description: "The plane's id", example: "us-east" }),
@@ -200,27 +216,27 @@ export const rangeQuerySchema = z.object({
   from: instant.optional().openapi({ description: "Start of the range (inclusive); default: `to` minus the endpoint's default span." }),
   to: instant.optional().openapi({ description: "End of the range (exclusive); default: now." }),
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Items per page." }),
-  cursor: z.string().optional().openapi({ description: "Opaque: from the `next` URL of the previous page." }),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional().openapi({ description: "Opaque: from the `next` URL of the previous page." }),
 });
 
 export const historyQuerySchema = rangeQuerySchema.extend({
-  region: z.string().optional(),
-  probe: z.string().optional(),
+  region: name.optional(),
+  probe: name.optional(),
   outcome: z.enum(["success", "failure"]).optional(),
 });
 
 export const transitionsQuerySchema = rangeQuerySchema.extend({
-  plane: z.string().optional().openapi({ description: "Only this plane's transitions." }),
+  plane: name.optional().openapi({ description: "Only this plane's transitions." }),
 });
 
 export const eventsQuerySchema = z.object({
-  plane: z.string().optional().openapi({ description: "Only this plane's status and transitions." }),
+  plane: name.optional().openapi({ description: "Only this plane's status and transitions." }),
 });
 
 export const eventsHeadersSchema = z.object({
   "last-event-id": z
     .string()
-    .regex(/^\d+$/, "expected the id of an event this stream sent")
+    .regex(/^\d{1,15}$/, "expected the id of an event this stream sent")
     .optional()
     .openapi({ description: "Resume after this event: the stream sends every transition that arrived since." }),
 });
