@@ -14,6 +14,13 @@ export type MaintenanceWindow =
   | { cron: string; durationMinutes: number; timezone: string; reason: string }
   | { weekdays: Weekday[]; time: string; durationMinutes: number; timezone: string; reason: string };
 
+/**
+ * What the history says of maintenance: on a transition, the window it happened in; on the
+ * entry an API action leaves (from and to the same status), `change` says the window was set
+ * or ended early, and by whom.
+ */
+export type MaintenanceNote = ActiveMaintenance & { change?: "set" | "ended" };
+
 /** A window set through the API, kept by the Plane object: from when, until when, and who set it. */
 export interface RuntimeWindow {
   setAt: number;
