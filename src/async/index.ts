@@ -22,7 +22,7 @@
  * Other layers use the flow through this file.
  */
 export { openWebhookEndpoint } from "./endpoint.ts";
-export { openRequest, PENDING_SCHEMA, pendingCount, recordSubmission, type Recording, type Submission } from "./pending.ts";
+export { openRequest, pendingCount, recordSubmission, type Recording, type Submission } from "./pending.ts";
 export type { Ticket } from "./token.ts";
 export { webhooks } from "./route.ts";
 export { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./delivery.ts";

@@ -12,33 +12,8 @@ import { recordResult } from "../objects/plane/state.ts";
  * given their request id by the submit answer or the webhook (whichever comes first), then
  * judged when the webhook and the polled status complete, or at the deadline. Judged requests
  * leave a tombstone for an hour so a repeated or late webhook is recognised, and changes nothing.
+ * Tables: src/objects/plane/schema.ts.
  */
-export const PENDING_SCHEMA = `
-CREATE TABLE IF NOT EXISTS webhook_key (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  key BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS async_pending (
-  nonce TEXT PRIMARY KEY,
-  region TEXT NOT NULL,
-  probe TEXT NOT NULL,
-  submitted_at INTEGER NOT NULL,
-  deadline INTEGER NOT NULL,
-  request_id TEXT,
-  http_status INTEGER,
-  webhook TEXT,
-  statuses TEXT NOT NULL DEFAULT '[]',
-  webhook_status TEXT,
-  status_error TEXT,
-  poll_error TEXT,
-  next_poll INTEGER
-);
-CREATE TABLE IF NOT EXISTS async_done (
-  nonce TEXT PRIMARY KEY,
-  done_at INTEGER NOT NULL,
-  had_webhook INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS async_done_at ON async_done (done_at);`;
 
 /** Bounds what a misbehaving platform or prober can make one plane hold. */
 const MAX_PENDING = 1_000;

@@ -16,4 +16,4 @@
  * Other layers use the flow through this file.
  */
 export { heartbeats } from "./route.ts";
-export { heartbeatProbe, HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "./storage.ts";
+export { heartbeatProbe, judgeHeartbeats, recordBeat } from "./storage.ts";

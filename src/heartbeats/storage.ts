@@ -5,15 +5,7 @@ import type { ProbeOutcome } from "../probes/types.ts";
 import { PUSH_REGION } from "../status/model.ts";
 import { recordResult } from "../objects/plane/state.ts";
 
-/** Heartbeats of the plane's push probes, in the Plane object's storage: when each was last heard and judged. */
-export const HEARTBEATS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS heartbeats (
-  probe TEXT PRIMARY KEY,
-  watching_since INTEGER NOT NULL,
-  last_beat INTEGER,
-  judged_at INTEGER,
-  judged_ok INTEGER
-);`;
+/** Heartbeats of the plane's push probes, in the Plane object's storage: when each was last heard and judged (table: src/objects/plane/schema.ts). */
 
 type HeartbeatRow = { probe: string; watching_since: number; last_beat: number | null; judged_at: number | null; judged_ok: number | null };
 

@@ -5,7 +5,6 @@ import {
   followAsync,
   matchWebhook,
   openRequest,
-  PENDING_SCHEMA,
   pendingCount,
   recordSubmission,
   type Delivery,
@@ -25,11 +24,11 @@ import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
-import { alertPolicy, ALERTS_SCHEMA, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
-import { COUNTERS_SCHEMA, readCounters } from "./plane/counters.ts";
-import { heartbeatProbe, HEARTBEATS_SCHEMA, judgeHeartbeats, recordBeat } from "../heartbeats/index.ts";
-import { flushOutbox, OUTBOX_SCHEMA } from "./plane/outbox.ts";
-import { applyAnnotationsStep, readAnnotations, writeAnnotations } from "./plane/annotations.ts";
+import { alertPolicy, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
+import { readCounters } from "./plane/counters.ts";
+import { heartbeatProbe, judgeHeartbeats, recordBeat } from "../heartbeats/index.ts";
+import { flushOutbox } from "./plane/outbox.ts";
+import { readAnnotations, writeAnnotations } from "./plane/annotations.ts";
 import { flapPolicyOf } from "../config/maintenance.ts";
 import { isFlapping, nextFlapReview, recentChanges } from "../status/flapping.ts";
 import {
@@ -48,8 +47,9 @@ import {
   recentTransitions,
   recordMaintenanceChange,
   recordResults,
-  STATE_SCHEMA,
 } from "./plane/state.ts";
+import { migrate } from "./migrate.ts";
+import { PLANE_SCHEMA, planeUnversionedVersion } from "./plane/schema.ts";
 import { summaryStubFor } from "./stubs.ts";
 
 /**
@@ -86,8 +86,7 @@ export class Plane extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(STATE_SCHEMA + COUNTERS_SCHEMA + OUTBOX_SCHEMA + PENDING_SCHEMA + ALERTS_SCHEMA + HEARTBEATS_SCHEMA);
-    applyAnnotationsStep(this.sql);
+    migrate(ctx.storage, PLANE_SCHEMA, planeUnversionedVersion);
   }
 
   /**

@@ -11,7 +11,9 @@ import { captureProbeErrors, objectInvocation } from "../sentry/instrument.ts";
 import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
+import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
+import { PROBER_SCHEMA, proberUnversionedVersion } from "./prober/schema.ts";
 import { planeStub } from "./stubs.ts";
 
 /** A probe due within this much of now runs in the current round rather than a round of its own. */
@@ -27,12 +29,6 @@ const REPORT_INTERVAL_MS = 10_000;
 const REPORT_RETRY_MS = 10_000;
 /** Results (and submissions) kept back while the Plane object cannot be reached: the newest this many (a bound on the stored row). */
 const MAX_UNREPORTED = 1_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), plane TEXT NOT NULL, region TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS startup_gate (id INTEGER PRIMARY KEY CHECK (id = 1), gate TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS round (id INTEGER PRIMARY KEY CHECK (id = 1), schedule TEXT NOT NULL, unreported TEXT NOT NULL, unsent TEXT NOT NULL);
-`;
 
 type Identity = {
   plane: string;
@@ -76,7 +72,7 @@ export class Prober extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
+    migrate(ctx.storage, PROBER_SCHEMA, proberUnversionedVersion);
   }
 
   private loaded(): ProberState {

@@ -5,6 +5,8 @@ import { upsertSql } from "../lib/sql.ts";
 import { viewChangesAt, viewOf, type RenderedPlane } from "../render/view.ts";
 import { renderPlane } from "../render/metrics.ts";
 import type { PlaneSnapshot } from "../status/snapshot.ts";
+import { migrate } from "./migrate.ts";
+import { SUMMARY_SCHEMA } from "./summary/schema.ts";
 
 /**
  * One shard of the mesh-wide view: the latest snapshot of each plane hashed to it. A scrape or
@@ -17,7 +19,7 @@ export class Summary extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS snapshots (plane TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)");
+    migrate(ctx.storage, SUMMARY_SCHEMA);
   }
 
   private loaded(): Map<string, PlaneSnapshot> {

@@ -17,21 +17,8 @@ import { latestResults } from "./state.ts";
  * transaction that records its transition, and an alarm step sends it until Sentry takes it.
  * Each queued alert has its event id from the start, so a resend (after a timeout that hid a
  * success, or an alarm re-run) is the same event to Sentry, never a second one.
+ * Tables: ./schema.ts.
  */
-export const ALERTS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS alert_queue (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id TEXT NOT NULL,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL,
-  next_attempt INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS incident (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  status TEXT NOT NULL,
-  since INTEGER NOT NULL,
-  notified_at INTEGER NOT NULL
-);`;
 
 /** Alerts sent in one alarm run; more wait for the next run, which comes at once. */
 const SEND_BATCH = 20;

@@ -1,24 +1,11 @@
 import type { ActiveMaintenance, RuntimeWindow } from "../../status/maintenance.ts";
 
 /**
- * What the Plane object notes beside the status: the maintenance window set through the API,
- * the window open at the last evaluation (results and transitions are marked with it, and its
- * end is noticed), recent status changes with the flapping flag, and whether alerts were held.
- * The transitions it keeps for the API say the window they happened in.
+ * What the Plane object notes beside the status (its table is made by step 3 of
+ * ./schema.ts): the maintenance window set through the API, the window open at the last
+ * evaluation (results and transitions are marked with it, and its end is noticed), recent
+ * status changes with the flapping flag, and whether alerts were held.
  */
-export const ANNOTATIONS_STEP = [
-  `CREATE TABLE annotations (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    runtime_window TEXT,
-    open_window TEXT,
-    changes TEXT NOT NULL,
-    flapping_since INTEGER,
-    flapping_alerted INTEGER NOT NULL,
-    held TEXT
-  )`,
-  "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
-] as const;
-
 export interface Annotations {
   /** Set by PUT /api/v1/planes/{id}/maintenance, cleared by DELETE. */
   runtime: RuntimeWindow | null;
@@ -74,10 +61,4 @@ export function writeAnnotations(sql: SqlStorage, a: Annotations): void {
 /** Whether a result taken at `at` falls in the window open at the last evaluation: it is then left out of uptime. */
 export function inOpenWindow(open: ActiveMaintenance | null, at: number): boolean {
   return open !== null && open.from <= at && at < open.until;
-}
-
-/** Applies ANNOTATIONS_STEP once to an object's storage, in the caller's constructor. */
-export function applyAnnotationsStep(sql: SqlStorage): void {
-  if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annotations'").toArray().length > 0) return;
-  for (const statement of ANNOTATIONS_STEP) sql.exec(statement);
 }

@@ -1,13 +1,6 @@
 import type { CounterValue } from "../../status/snapshot.ts";
 
-/** Cumulative counters of a plane: kept in its storage, so they survive restarts and never go back. */
-export const COUNTERS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS counters (
-  name TEXT NOT NULL,
-  labels TEXT NOT NULL,
-  value REAL NOT NULL,
-  PRIMARY KEY (name, labels)
-);`;
+/** Cumulative counters of a plane: kept in its storage, so they survive restarts and never go back (table: ./schema.ts). */
 
 /** Canonical label JSON, so the same label set is always the same counter row. */
 function labelKey(labels: Record<string, string>): string {

@@ -7,13 +7,8 @@ import { increment } from "./counters.ts";
  * until D1 has taken them, so a D1 outage delays history but loses none of it (up to a limit).
  * A new row's id is above every waiting one's (the rowid, without AUTOINCREMENT's extra
  * billed row per insert): ids order the rows, and only the rows still here.
+ * Tables: ./schema.ts.
  */
-export const OUTBOX_SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,
-  body TEXT NOT NULL
-);`;
 
 /** Rows sent to D1 in one batch. */
 const FLUSH_BATCH = 500;

@@ -14,42 +14,8 @@ import { enqueue } from "./outbox.ts";
  * The plane's status and, in one row per (region, probe), its latest result, threshold state,
  * run counts and latency histogram: recording a batch writes that one row (each row written
  * is billed), not one per table.
+ * Tables: ./schema.ts.
  */
-export const STATE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS plane (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  plane TEXT NOT NULL,
-  status TEXT NOT NULL,
-  since INTEGER NOT NULL,
-  expires_at INTEGER,
-  version INTEGER NOT NULL,
-  published_version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS probes (
-  region TEXT NOT NULL,
-  probe TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  ok INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  latency_ms REAL NOT NULL,
-  http_status INTEGER,
-  message TEXT NOT NULL,
-  verdict TEXT NOT NULL,
-  successes INTEGER NOT NULL,
-  failures INTEGER NOT NULL,
-  fail_reason TEXT,
-  runs_success INTEGER NOT NULL,
-  runs_failure INTEGER NOT NULL,
-  histogram TEXT,
-  PRIMARY KEY (region, probe)
-);
-CREATE TABLE IF NOT EXISTS transitions (
-  at INTEGER NOT NULL,
-  from_status TEXT NOT NULL,
-  to_status TEXT NOT NULL,
-  failing TEXT NOT NULL
-);`;
 
 /** Transitions kept in the object for the API; D1 keeps them all. */
 const RECENT_TRANSITIONS = 50;

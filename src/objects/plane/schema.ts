@@ -1,0 +1,170 @@
+import type { MigrationStep, UnversionedVersion } from "../migrate.ts";
+
+/**
+ * The Plane object's storage, one step per schema change, applied by src/objects/migrate.ts.
+ * Append a step for a change; never edit a shipped one (docs/migrations.md).
+ */
+export const PLANE_SCHEMA: readonly MigrationStep[] = [
+  // 1. The release before versions were kept: what the unversioned objects hold.
+  [
+    // The plane's status: one row.
+    `CREATE TABLE plane (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      plane TEXT NOT NULL,
+      status TEXT NOT NULL,
+      since INTEGER NOT NULL,
+      expires_at INTEGER,
+      version INTEGER NOT NULL,
+      published_version INTEGER NOT NULL
+    )`,
+    `CREATE TABLE latest (
+      region TEXT NOT NULL,
+      probe TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      ok INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      latency_ms REAL NOT NULL,
+      http_status INTEGER,
+      message TEXT NOT NULL,
+      verdict TEXT NOT NULL,
+      successes INTEGER NOT NULL,
+      failures INTEGER NOT NULL,
+      fail_reason TEXT,
+      PRIMARY KEY (region, probe)
+    )`,
+    // The recent transitions, for the API (D1 keeps them all).
+    `CREATE TABLE transitions (
+      at INTEGER NOT NULL,
+      from_status TEXT NOT NULL,
+      to_status TEXT NOT NULL,
+      failing TEXT NOT NULL
+    )`,
+    `CREATE TABLE latency_histograms (
+      region TEXT NOT NULL,
+      probe TEXT NOT NULL,
+      bounds TEXT NOT NULL,
+      counts TEXT NOT NULL,
+      sum REAL NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (region, probe)
+    )`,
+    // Cumulative counters (./counters.ts).
+    `CREATE TABLE counters (
+      name TEXT NOT NULL,
+      labels TEXT NOT NULL,
+      value REAL NOT NULL,
+      PRIMARY KEY (name, labels)
+    )`,
+    // History on its way to D1 (./outbox.ts).
+    `CREATE TABLE outbox (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL,
+      body TEXT NOT NULL
+    )`,
+    // Async requests waiting on their webhook and status, and the tombstones of judged ones (src/async/pending.ts).
+    `CREATE TABLE webhook_key (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      key BLOB NOT NULL
+    )`,
+    `CREATE TABLE async_pending (
+      nonce TEXT PRIMARY KEY,
+      region TEXT NOT NULL,
+      probe TEXT NOT NULL,
+      submitted_at INTEGER NOT NULL,
+      deadline INTEGER NOT NULL,
+      request_id TEXT,
+      http_status INTEGER,
+      webhook TEXT,
+      statuses TEXT NOT NULL DEFAULT '[]',
+      webhook_status TEXT,
+      status_error TEXT,
+      poll_error TEXT,
+      next_poll INTEGER
+    )`,
+    `CREATE TABLE async_done (
+      nonce TEXT PRIMARY KEY,
+      done_at INTEGER NOT NULL,
+      had_webhook INTEGER NOT NULL
+    )`,
+    "CREATE INDEX async_done_at ON async_done (done_at)",
+    // Alerts on their way to Sentry, and the open incident (./alerts.ts).
+    `CREATE TABLE alert_queue (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      event_id TEXT NOT NULL,
+      body TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      next_attempt INTEGER NOT NULL
+    )`,
+    `CREATE TABLE incident (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      status TEXT NOT NULL,
+      since INTEGER NOT NULL,
+      notified_at INTEGER NOT NULL
+    )`,
+    // When each heartbeat probe was last heard and judged (src/heartbeats/storage.ts).
+    `CREATE TABLE heartbeats (
+      probe TEXT PRIMARY KEY,
+      watching_since INTEGER NOT NULL,
+      last_beat INTEGER,
+      judged_at INTEGER,
+      judged_ok INTEGER
+    )`,
+  ],
+  // 2. One row per (region, probe) (./state.ts): the latest result, its runs counters (rows of
+  //    `counters` until now) and its latency histogram (a table of its own until now) together,
+  //    so recording a result writes one row. Every value carries over.
+  [
+    `CREATE TABLE probes (
+      region TEXT NOT NULL,
+      probe TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      ok INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      latency_ms REAL NOT NULL,
+      http_status INTEGER,
+      message TEXT NOT NULL,
+      verdict TEXT NOT NULL,
+      successes INTEGER NOT NULL,
+      failures INTEGER NOT NULL,
+      fail_reason TEXT,
+      runs_success INTEGER NOT NULL,
+      runs_failure INTEGER NOT NULL,
+      histogram TEXT,
+      PRIMARY KEY (region, probe)
+    )`,
+    `INSERT INTO probes
+    SELECT l.region, l.probe, l.kind, l.at, l.ok, l.reason, l.latency_ms, l.http_status, l.message,
+      l.verdict, l.successes, l.failures, l.fail_reason,
+      (SELECT CAST(coalesce(sum(c.value), 0) AS INTEGER) FROM counters c WHERE c.name = 'planewatch_probe_runs_total'
+        AND c.labels ->> '$.region' = l.region AND c.labels ->> '$.probe' = l.probe AND c.labels ->> '$.outcome' = 'success'),
+      (SELECT CAST(coalesce(sum(c.value), 0) AS INTEGER) FROM counters c WHERE c.name = 'planewatch_probe_runs_total'
+        AND c.labels ->> '$.region' = l.region AND c.labels ->> '$.probe' = l.probe AND c.labels ->> '$.outcome' = 'failure'),
+      (SELECT json_object('bounds', json(h.bounds), 'counts', json(h.counts), 'sum', h.sum, 'count', h.count)
+        FROM latency_histograms h WHERE h.region = l.region AND h.probe = l.probe)
+    FROM latest l`,
+    "DELETE FROM counters WHERE name = 'planewatch_probe_runs_total'",
+    "DROP TABLE latest",
+    "DROP TABLE latency_histograms",
+  ],
+  // 3. Maintenance windows and flap damping (./annotations.ts): the window set through the API,
+  //    the window open at the last evaluation, recent status changes, the flapping flag and
+  //    whether alerts were held; the recent transitions say the window they happened in.
+  [
+    `CREATE TABLE annotations (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      runtime_window TEXT,
+      open_window TEXT,
+      changes TEXT NOT NULL,
+      flapping_since INTEGER,
+      flapping_alerted INTEGER NOT NULL,
+      held TEXT
+    )`,
+    "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
+  ],
+];
+
+/** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */
+export const planeUnversionedVersion: UnversionedVersion = (sql) =>
+  sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'probes'").toArray().length > 0 ? 2 : 1;
