@@ -291,14 +291,9 @@ export class Plane extends DurableObject<Env> {
       flappingSince: flappingSince ?? now,
     });
     const runtime = kept.runtime && kept.runtime.until > now ? kept.runtime : null;
-    writeAnnotations(this.sql, {
-      runtime,
-      open,
-      changes,
-      flappingSince,
-      flappingAlerted: alertState.flappingAlerted,
-      held: alertState.held,
-    });
+    const noted = { runtime, open, changes, flappingSince, flappingAlerted: alertState.flappingAlerted, held: alertState.held };
+    // Each row written is billed: most evaluations change none of this.
+    if (JSON.stringify(noted) !== JSON.stringify(kept)) writeAnnotations(this.sql, noted);
     // The snapshot shows the window and the flag: a change of either must be published.
     if (JSON.stringify(open) !== JSON.stringify(kept.open) || flapping !== (kept.flappingSince !== null)) markChanged(this.sql);
     const reviewAt = Math.min(evaluation.reviewAt, nextMaintenanceChange(windows, runtime, now), nextFlapReview(changes, policy, now));

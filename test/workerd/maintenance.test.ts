@@ -132,4 +132,24 @@ describe("the maintenance API", () => {
     expect(await scrape()).toContain(`workload_plane_maintenance{plane="${PLANE}"} 0`);
     expect((await stub.detail(PLANE)).transitions[0]?.maintenance).toMatchObject({ change: "ended", setBy: "admin token" });
   });
+
+  it("flags a flapping plane, queues one flapping alert instead of one per change, and exports it", async () => {
+    const stub = planeStub(env, PLANE);
+    await runInDurableObject(stub, (_object, state) => void state.storage.sql.exec("DELETE FROM alert_queue"));
+    const base = Date.now();
+    // Seven rounds, passing and failing by turns: a status change each (sync_predict counts from the first failure).
+    for (let i = 1; i <= 7; i++) {
+      const round = failures(base + i * 1_000).map((r) =>
+        i % 2 === 1 ? { ...r, ok: true, reason: "ok", httpStatus: 200, message: "" } : r,
+      );
+      await stub.report(PLANE, round);
+    }
+    const { snapshot } = await stub.detail(PLANE);
+    expect(snapshot.flapping).toBe(true);
+    const kinds = (await queued()).map((a) => a.kind);
+    expect(kinds.filter((k) => k === "flapping")).toHaveLength(1);
+    // Before the flag went up, the changes alerted as usual; after it, none did.
+    expect(kinds.at(-1)).toBe("flapping");
+    expect(await scrape()).toContain(`workload_plane_flapping{plane="${PLANE}"} 1`);
+  });
 });
