@@ -17,7 +17,17 @@ export const Dispatcher = instrumentedObject("Dispatcher", DispatcherObject, { d
 export const Plane = instrumentedObject(
   "Plane",
   PlaneObject,
-  { report: true, openAsync: true, webhook: true, heartbeat: true, watchHeartbeats: true, detail: true, alarm: true },
+  {
+    report: true,
+    openAsync: true,
+    webhook: true,
+    heartbeat: true,
+    watchHeartbeats: true,
+    detail: true,
+    setMaintenance: true,
+    endMaintenance: true,
+    alarm: true,
+  },
   (name) => ({ plane: name }),
 );
 export const Prober = instrumentedObject("Prober", ProberObject, { tick: true, alarm: true }, (name) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { secretNameSchema } from "../probes/common.ts";
+import { flappingSchema, maintenanceSchema } from "./maintenance.ts";
 import {
   declaredNames,
   declaredProbeSchema,
@@ -77,6 +78,8 @@ export const planeSchema = z
       .max(86_400)
       .default(120)
       .describe("The status expires (NO_VALUE) this long after the last result."),
+    maintenance: maintenanceSchema.optional(),
+    flapping: flappingSchema.optional(),
     probes: z.array(declaredProbeSchema).min(1),
   })
   .strict();

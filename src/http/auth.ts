@@ -39,3 +39,28 @@ export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
     );
   });
 }
+
+/** What the transitions history records as the author of an admin action: the one credential there is. */
+export const ADMIN_IDENTITY = "admin token";
+
+/**
+ * Admin actions want `Authorization: Bearer <ADMIN_TOKEN>`. Unlike the read tokens, an unset
+ * secret closes them (403) rather than opening them: a mesh never takes writes from anyone.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = readSecret(c.env, "ADMIN_TOKEN");
+  if (expected === undefined) {
+    return problem(c, 403, "Forbidden", "Admin actions are closed: the Worker has no ADMIN_TOKEN secret (docs/maintenance.md).");
+  }
+  const given = bearerToken(c.req.header("authorization"));
+  if (given !== undefined && (await sameSecret(given, expected))) return next();
+  c.header("www-authenticate", 'Bearer realm="planewatch admin"');
+  return problem(
+    c,
+    401,
+    "Unauthorized",
+    given === undefined
+      ? 'Admin actions want "Authorization: Bearer <token>" with the token of ADMIN_TOKEN.'
+      : "The bearer token is wrong.",
+  );
+});

@@ -28,7 +28,26 @@ import { alertPolicy, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/
 import { readCounters } from "./plane/counters.ts";
 import { heartbeatProbe, judgeHeartbeats, recordBeat } from "../heartbeats/index.ts";
 import { flushOutbox } from "./plane/outbox.ts";
-import { ensurePlaneRow, evaluateNow, markChanged, planeRow, probeSnapshot, recentTransitions, recordResults } from "./plane/state.ts";
+import { readAnnotations, writeAnnotations } from "./plane/annotations.ts";
+import { flapPolicyOf } from "../config/maintenance.ts";
+import { isFlapping, nextFlapReview, recentChanges } from "../status/flapping.ts";
+import {
+  activeMaintenance,
+  nextMaintenanceChange,
+  type ActiveMaintenance,
+  type MaintenanceNote,
+  type RuntimeWindow,
+} from "../status/maintenance.ts";
+import {
+  ensurePlaneRow,
+  evaluateNow,
+  markChanged,
+  planeRow,
+  probeSnapshot,
+  recentTransitions,
+  recordMaintenanceChange,
+  recordResults,
+} from "./plane/state.ts";
 import { migrate } from "./migrate.ts";
 import { PLANE_SCHEMA, planeUnversionedVersion } from "./plane/schema.ts";
 import { summaryStubFor } from "./stubs.ts";
@@ -142,6 +161,70 @@ export class Plane extends DurableObject<Env> {
     await this.wakeBy(this.judgeHeartbeats(plane, now));
   }
 
+  /**
+   * Opens (or replaces) the maintenance window set through the API, until `until`; the
+   * transitions history records it, with who set it. Answers the window the plane is in then.
+   */
+  async setMaintenance(planeId: string, window: Omit<RuntimeWindow, "setAt">): Promise<ActiveMaintenance | null> {
+    const plane = findPlane(this.env, planeId);
+    if (!plane) return null;
+    const now = Date.now();
+    const runtime: RuntimeWindow = { ...window, setAt: now };
+    return this.changeMaintenance(plane, now, runtime, {
+      from: now,
+      until: runtime.until,
+      reason: runtime.reason,
+      source: "api",
+      setBy: runtime.setBy,
+      change: "set",
+    });
+  }
+
+  /**
+   * Ends the window set through the API now (a config window goes on); the transitions history
+   * records who ended it. Answers the window the plane is still in, if any.
+   */
+  async endMaintenance(planeId: string, endedBy: string): Promise<ActiveMaintenance | null> {
+    const plane = findPlane(this.env, planeId);
+    if (!plane) return null;
+    const now = Date.now();
+    const { runtime } = readAnnotations(this.sql);
+    if (!runtime || runtime.until <= now) return this.transactionalMaintenance(plane, now);
+    return this.changeMaintenance(plane, now, null, {
+      from: runtime.setAt,
+      until: now,
+      reason: runtime.reason,
+      source: "api",
+      setBy: endedBy,
+      change: "ended",
+    });
+  }
+
+  private async changeMaintenance(
+    plane: PlaneConfig,
+    now: number,
+    runtime: RuntimeWindow | null,
+    note: MaintenanceNote,
+  ): Promise<ActiveMaintenance | null> {
+    const open = this.ctx.storage.transactionSync(() => {
+      ensurePlaneRow(this.sql, plane.id, now);
+      writeAnnotations(this.sql, { ...readAnnotations(this.sql), runtime });
+      recordMaintenanceChange(this.sql, plane.id, note, now);
+      this.evaluate(plane, now, true);
+      return readAnnotations(this.sql).open;
+    });
+    await this.wakeBy(this.sideEffectsAt(now, true));
+    return open;
+  }
+
+  private transactionalMaintenance(plane: PlaneConfig, now: number): ActiveMaintenance | null {
+    return this.ctx.storage.transactionSync(() => {
+      ensurePlaneRow(this.sql, plane.id, now);
+      this.evaluate(plane, now);
+      return readAnnotations(this.sql).open;
+    });
+  }
+
   /** The plane as it is now, with recent transitions. */
   async detail(planeId: string): Promise<{ snapshot: PlaneSnapshot; transitions: Transition[] }> {
     if (!planeRow(this.sql)) return { snapshot: emptySnapshot(planeId), transitions: [] };
@@ -181,11 +264,40 @@ export class Plane extends DurableObject<Env> {
     if (Number.isFinite(next)) await this.wakeBy(next);
   }
 
-  /** Evaluates now, and queues the alert it calls for; inside the caller's transaction. */
+  /**
+   * Evaluates now: the maintenance window, the status, the flapping flag, and the alerts they
+   * call for, queued; inside the caller's transaction. `reviewAt` is when any of them can next
+   * change with time alone.
+   */
   private evaluate(plane: PlaneConfig, now: number, changed = false): ReturnType<typeof evaluateNow> {
-    const evaluation = evaluateNow(this.sql, plane, now, changed);
-    queueAlerts(this.sql, alertPolicy(this.env), plane.id, evaluation, now);
-    return evaluation;
+    const kept = readAnnotations(this.sql);
+    const windows = plane.maintenance ?? [];
+    const open = activeMaintenance(windows, kept.runtime, now);
+    const evaluation = evaluateNow(this.sql, plane, now, changed, open);
+    const policy = flapPolicyOf(plane);
+    const changes = recentChanges(evaluation.transition ? [...kept.changes, now] : kept.changes, policy, now);
+    const flapping = isFlapping(changes, policy, now, kept.flappingSince !== null);
+    const flappingSince = flapping ? (kept.flappingSince ?? now) : null;
+    const row = planeRow(this.sql)!;
+    const alertState = queueAlerts(this.sql, alertPolicy(this.env), kept, {
+      plane: plane.id,
+      now,
+      status: row.status,
+      since: row.since,
+      transition: evaluation.transition,
+      failing: evaluation.failing,
+      maintenance: open !== null,
+      flapping,
+      flappingSince: flappingSince ?? now,
+    });
+    const runtime = kept.runtime && kept.runtime.until > now ? kept.runtime : null;
+    const noted = { runtime, open, changes, flappingSince, flappingAlerted: alertState.flappingAlerted, held: alertState.held };
+    // Each row written is billed: most evaluations change none of this.
+    if (JSON.stringify(noted) !== JSON.stringify(kept)) writeAnnotations(this.sql, noted);
+    // The snapshot shows the window and the flag: a change of either must be published.
+    if (JSON.stringify(open) !== JSON.stringify(kept.open) || flapping !== (kept.flappingSince !== null)) markChanged(this.sql);
+    const reviewAt = Math.min(evaluation.reviewAt, nextMaintenanceChange(windows, runtime, now), nextFlapReview(changes, policy, now));
+    return { ...evaluation, reviewAt };
   }
 
   private deliver(alerts: QueuedAlert[]): Promise<Set<string>> {
@@ -219,6 +331,7 @@ export class Plane extends DurableObject<Env> {
   private snapshot(): PlaneSnapshot {
     const row = planeRow(this.sql)!;
     const probes = probeSnapshot(this.sql);
+    const annotations = readAnnotations(this.sql);
     return {
       plane: row.plane,
       version: row.version,
@@ -230,6 +343,8 @@ export class Plane extends DurableObject<Env> {
       gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
       histograms: probes.histograms,
       firstTokenHistograms: probes.firstTokenHistograms,
+      maintenance: annotations.open,
+      flapping: annotations.flappingSince !== null,
     };
   }
 

@@ -82,6 +82,12 @@ const PLANE_FAMILIES: readonly PlaneFamily[] = [
   family("workload_plane_health_status", "gauge", "Status of the workload plane: 1 for the current status, 0 for the others.", (v) =>
     PLANE_STATUSES.map((status) => ({ labels: { plane: v.plane.id, status }, value: v.status === status ? 1 : 0 })),
   ),
+  family("workload_plane_maintenance", "gauge", "1 while the plane is in a maintenance window (alerts wait), 0 otherwise.", (v) => [
+    { labels: { plane: v.plane.id }, value: v.maintenance ? 1 : 0 },
+  ]),
+  family("workload_plane_flapping", "gauge", "1 while the plane changes status too often to alert on each change, 0 otherwise.", (v) => [
+    { labels: { plane: v.plane.id }, value: v.flapping ? 1 : 0 },
+  ]),
   family(
     "planewatch_plane_status_since_timestamp_seconds",
     "gauge",

@@ -26,6 +26,7 @@ export const STATUS_PAGE = `<!doctype html>
   table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0; }
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; }
   .runbook h3 { font-size: 14px; margin: 12px 0 4px; } .runbook p, .runbook ol { margin: 4px 0; }
+  .note { font-size: 12px; padding: 1px 6px; border-radius: 4px; border: 1px solid #d0d7de; color: #57606a; }
   #error { color: var(--failed); padding: 8px 24px; }
   #token { padding: 8px 24px; }
 </style>
@@ -110,6 +111,15 @@ async function loadDetail(id, box) {
   box.replaceChildren(resultsTable(plane), runbook, el("h3", {}, "Recent transitions"), transitions);
 }
 
+/** A maintenance window (alerts wait until its end) and flapping, beside the status. */
+function notes(plane) {
+  const shown = [];
+  if (plane.maintenance) shown.push(el("span", { class: "note maintenance", title: plane.maintenance.reason },
+    "maintenance until " + new Date(plane.maintenance.until).toLocaleString() + ": " + plane.maintenance.reason));
+  if (plane.flapping) shown.push(el("span", { class: "note flapping" }, "flapping"));
+  return shown;
+}
+
 function render(data) {
   const main = document.getElementById("planes");
   main.replaceChildren(...data.planes.map((plane) => {
@@ -117,7 +127,7 @@ function render(data) {
       el("span", { class: "region " + r.status, title: name + ": " + r.status }, name)));
     const head = el("button", { "aria-expanded": String(open.has(plane.id)) },
       el("span", { class: "badge " + plane.status }, plane.status), el("span", { class: "name" }, plane.name),
-      regions, el("span", { class: "since" }, "since " + ago(plane.since)));
+      regions, ...notes(plane), el("span", { class: "since" }, "since " + ago(plane.since)));
     const detail = el("div", { class: "detail" });
     const card = el("section", { class: "plane" + (open.has(plane.id) ? " open" : ""), "data-plane": plane.id, "data-status": plane.status }, head, detail);
     head.addEventListener("click", () => {

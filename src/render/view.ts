@@ -1,5 +1,6 @@
 import { probeName, type Config, type PlaneConfig } from "../config/schema.ts";
 import { effectiveStatus } from "../status/evaluate.ts";
+import type { ActiveMaintenance } from "../status/maintenance.ts";
 import { PUSH_REGION, type PlaneStatus } from "../status/model.ts";
 import { emptySnapshot, type LatestResult, type PlaneSnapshot } from "../status/snapshot.ts";
 
@@ -11,6 +12,10 @@ export interface PlaneView {
   status: PlaneStatus;
   /** Latest results of configured (region, probe) pairs that are still within the TTL. */
   fresh: LatestResult[];
+  /** The maintenance window the plane is in now, null outside any. */
+  maintenance: ActiveMaintenance | null;
+  /** Whether the plane changes status too often to alert on each change. */
+  flapping: boolean;
 }
 
 export function viewOf(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number): PlaneView {
@@ -22,13 +27,16 @@ export function viewOf(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number)
     snapshot,
     status: effectiveStatus(snapshot, now),
     fresh: snapshot.results.filter((r) => regions.has(r.region) && probes.has(r.probe) && now - r.at < ttlMs),
+    // A window that ended since the snapshot was published is over, whatever it says.
+    maintenance: snapshot.maintenance && now < snapshot.maintenance.until ? snapshot.maintenance : null,
+    flapping: snapshot.flapping ?? false,
   };
 }
 
-/** When the view of a snapshot changes with time alone: its status expires, or a result leaves the TTL. */
+/** When the view of a snapshot changes with time alone: its status expires, its maintenance window ends, or a result leaves the TTL. */
 export function viewChangesAt(plane: PlaneConfig, snapshot: PlaneSnapshot, now: number): number {
   const ttlMs = plane.statusTtlSeconds * 1000;
-  const times = [snapshot.expiresAt ?? Infinity, ...snapshot.results.map((r) => r.at + ttlMs)];
+  const times = [snapshot.expiresAt ?? Infinity, snapshot.maintenance?.until ?? Infinity, ...snapshot.results.map((r) => r.at + ttlMs)];
   return Math.min(...times.filter((t) => t > now));
 }
 

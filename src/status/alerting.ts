@@ -36,11 +36,12 @@ export interface FailingResult {
 
 /**
  * What to tell on-call about a plane: it entered a status (`transition`), it is still in it
- * (`reminder`), or it is OK again after an alert (`resolution`, whose `previous` is the status
- * it leaves and `since` when that one began).
+ * (`reminder`), it is OK again after an alert (`resolution`, whose `previous` is the status
+ * it leaves and `since` when that one began), it changes status too often to alert on each
+ * change (`flapping`, `since` when the flag was raised), or it stopped (`settled`).
  */
 export interface PlaneAlert {
-  kind: "transition" | "reminder" | "resolution";
+  kind: "transition" | "reminder" | "resolution" | "flapping" | "settled";
   plane: string;
   status: PlaneStatus;
   previous: PlaneStatus;
@@ -49,6 +50,8 @@ export interface PlaneAlert {
   failing: FailingResult[];
   /** The newest result of any probe, so a NO_VALUE alert says since when nothing came. */
   lastResultAt: number | null;
+  /** Why the alert waited until now, when it did: a maintenance window ended, or the plane stopped flapping. */
+  heldBy?: "maintenance" | "flapping";
 }
 
 /** The alert a plane is in: the non-OK status last alerted, since when, and when on-call last heard. */
@@ -147,4 +150,121 @@ export function remind(
       lastResultAt: lastResultAt(results),
     },
   };
+}
+
+/**
+ * What the Plane object keeps between evaluations to decide alerts: the open incident, whether
+ * Sentry was told the plane flaps, and whether alerts were held (maintenance or flapping) at
+ * the last evaluation.
+ */
+export interface AlertState {
+  incident: Incident | null;
+  flappingAlerted: boolean;
+  held: "maintenance" | "flapping" | null;
+}
+
+export const INITIAL_ALERT_STATE: AlertState = { incident: null, flappingAlerted: false, held: null };
+
+/** One evaluation of a plane, as the alert decisions need it. */
+export interface AlertInput {
+  plane: string;
+  now: number;
+  status: PlaneStatus;
+  /** When the plane entered `status`. */
+  since: number;
+  transition: Transition | null;
+  failing: readonly FailingProbe[];
+  results: readonly LatestResult[];
+  maintenance: boolean;
+  flapping: boolean;
+  /** Since when the plane flaps (when the flag was raised); only read while it does. */
+  flappingSince: number;
+  reminderMs: number;
+}
+
+/**
+ * After alerts were held: tells on-call what stands now, as if the held changes had been one.
+ * A bad status other than the one alerted opens an incident; OK resolves the open one; the
+ * status already alerted goes on with its reminders.
+ */
+function reconcile(
+  incident: Incident | null,
+  input: AlertInput,
+  heldBy: "maintenance" | "flapping",
+): { incident: Incident | null; alert: PlaneAlert | null } {
+  const { plane, now, status, since, results } = input;
+  const lastResult = lastResultAt(results);
+  if (status === "OK") {
+    if (!incident) return { incident: null, alert: null };
+    const alert: PlaneAlert = {
+      kind: "resolution",
+      plane,
+      status,
+      previous: incident.status,
+      at: now,
+      since: incident.since,
+      failing: [],
+      lastResultAt: lastResult,
+      heldBy,
+    };
+    return { incident: null, alert };
+  }
+  if (incident?.status === status) return { incident, alert: null };
+  return {
+    incident: { status, since, notifiedAt: now },
+    alert: {
+      kind: "transition",
+      plane,
+      status,
+      previous: incident?.status ?? "OK",
+      at: now,
+      since,
+      failing: failingResults(input.failing, results),
+      lastResultAt: lastResult,
+      heldBy,
+    },
+  };
+}
+
+/**
+ * Every alert decision of one evaluation, as one function of what was kept and what is now.
+ * During a maintenance window nothing is sent; while the plane flaps, one `flapping` alert is
+ * sent instead of one per change, and `settled` once it stops. When alerts stop being held,
+ * what stands then is alerted (reconcile). Otherwise a transition alerts and a persisting bad
+ * status reminds.
+ */
+export function decideAlerts(state: AlertState, input: AlertInput): { state: AlertState; alerts: PlaneAlert[] } {
+  const { plane, now, status, results } = input;
+  const alerts: PlaneAlert[] = [];
+  let { incident, flappingAlerted } = state;
+  const notice = (kind: "flapping" | "settled", since: number): PlaneAlert => ({
+    kind,
+    plane,
+    status,
+    previous: status,
+    at: now,
+    since,
+    failing: failingResults(input.failing, results),
+    lastResultAt: lastResultAt(results),
+  });
+  if (!input.maintenance && input.flapping !== flappingAlerted) {
+    alerts.push(notice(input.flapping ? "flapping" : "settled", input.flapping ? input.flappingSince : now));
+    flappingAlerted = input.flapping;
+  }
+  const held = input.maintenance ? "maintenance" : input.flapping ? "flapping" : null;
+  if (held) return { state: { incident, flappingAlerted, held }, alerts };
+  if (state.held) {
+    const next = reconcile(incident, input, state.held);
+    incident = next.incident;
+    if (next.alert) alerts.push(next.alert);
+  } else if (input.transition) {
+    const next = onTransition(incident, input.transition, results);
+    incident = next.incident;
+    if (next.alert) alerts.push(next.alert);
+  } else if (incident && reminderDueAt(incident, input.reminderMs) <= now) {
+    const next = remind(incident, plane, input.failing, results, now);
+    incident = next.incident;
+    alerts.push(next.alert);
+  }
+  return { state: { incident, flappingAlerted, held: null }, alerts };
 }

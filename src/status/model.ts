@@ -1,3 +1,4 @@
+import type { MaintenanceNote } from "./maintenance.ts";
 import { reasonOf } from "./reasons.ts";
 
 /** The plane's verdict, in the vocabulary of the existing runbook. */
@@ -73,6 +74,8 @@ export interface Transition {
   to: PlaneStatus;
   /** The failing (region, probe, reason) triples at the time, empty when recovering. */
   failing: FailingProbe[];
+  /** The maintenance window it happened in, or the window an API action set or ended (from = to); null outside any. */
+  maintenance?: MaintenanceNote | null;
 }
 
 export interface FailingProbe {

@@ -1,3 +1,4 @@
+import type { ActiveMaintenance } from "./maintenance.ts";
 import type { PlaneStatus, ProbeResult } from "./model.ts";
 import type { ProbeState } from "./thresholds.ts";
 
@@ -40,9 +41,25 @@ export interface PlaneSnapshot {
   histograms: LatencyHistogram[];
   /** Times to first token of the probes that stream chat completions, counted as the latencies are; absent in snapshots from before them. */
   firstTokenHistograms?: LatencyHistogram[];
+  /** The maintenance window the plane is in, null outside any (absent from snapshots older than windows). */
+  maintenance?: ActiveMaintenance | null;
+  /** Whether the plane changes status too often to alert on each change. */
+  flapping?: boolean;
 }
 
 /** A plane that has never reported: nothing known yet. */
 export function emptySnapshot(plane: string): PlaneSnapshot {
-  return { plane, version: 0, status: "NO_VALUE", since: 0, expiresAt: null, results: [], counters: [], gauges: [], histograms: [] };
+  return {
+    plane,
+    version: 0,
+    status: "NO_VALUE",
+    since: 0,
+    expiresAt: null,
+    results: [],
+    counters: [],
+    gauges: [],
+    histograms: [],
+    maintenance: null,
+    flapping: false,
+  };
 }

@@ -1,22 +1,26 @@
+import type { MaintenanceNote } from "../status/maintenance.ts";
 import { readingHistory } from "./unavailable.ts";
 import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../status/model.ts";
+
+/** A result as the history keeps it: `maintenance` when it was taken in a maintenance window (uptime leaves it out). */
+export type HistoryResult = ProbeResult & { maintenance?: boolean };
 
 /**
  * Writes results and transitions in one D1 batch. Each table gets a single statement that
  * expands a JSON array with json_each, so a batch of any size stays within D1's 100 bound
  * parameters; INSERT OR IGNORE makes a retried batch harmless.
  */
-export async function writeHistory(db: D1Database, results: ProbeResult[], transitions: Transition[]): Promise<void> {
+export async function writeHistory(db: D1Database, results: HistoryResult[], transitions: Transition[]): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (results.length > 0) {
     statements.push(
       db
         .prepare(
           `INSERT OR IGNORE INTO results (plane, at, region, probe, kind, ok, reason, latency_ms, http_status, message,
-                                          traceparent, request_id, attempts)
+                                          traceparent, request_id, attempts, maintenance)
            SELECT value ->> '$.plane', value ->> '$.at', value ->> '$.region', value ->> '$.probe', value ->> '$.kind',
                   value ->> '$.ok', value ->> '$.reason', value ->> '$.latencyMs', value ->> '$.httpStatus', value ->> '$.message',
-                  value ->> '$.traceparent', value ->> '$.requestId', value ->> '$.attempts'
+                  value ->> '$.traceparent', value ->> '$.requestId', value ->> '$.attempts', coalesce(value ->> '$.maintenance', 0)
            FROM json_each(?)`,
         )
         .bind(JSON.stringify(results)),
@@ -26,8 +30,9 @@ export async function writeHistory(db: D1Database, results: ProbeResult[], trans
     statements.push(
       db
         .prepare(
-          `INSERT OR IGNORE INTO transitions (plane, at, from_status, to_status, failing)
-           SELECT value ->> '$.plane', value ->> '$.at', value ->> '$.from', value ->> '$.to', json(value -> '$.failing')
+          `INSERT OR IGNORE INTO transitions (plane, at, from_status, to_status, failing, maintenance)
+           SELECT value ->> '$.plane', value ->> '$.at', value ->> '$.from', value ->> '$.to', json(value -> '$.failing'),
+                  value ->> '$.maintenance'
            FROM json_each(?)`,
         )
         .bind(JSON.stringify(transitions)),
@@ -112,10 +117,19 @@ interface TransitionRow {
   from_status: PlaneStatus;
   to_status: PlaneStatus;
   failing: string;
+  maintenance: string | null;
 }
 
 function transitionOf(r: TransitionRow): TransitionRecord {
-  return { id: r.id, plane: r.plane, at: r.at, from: r.from_status, to: r.to_status, failing: JSON.parse(r.failing) as FailingProbe[] };
+  return {
+    id: r.id,
+    plane: r.plane,
+    at: r.at,
+    from: r.from_status,
+    to: r.to_status,
+    failing: JSON.parse(r.failing) as FailingProbe[],
+    maintenance: r.maintenance === null ? null : (JSON.parse(r.maintenance) as MaintenanceNote),
+  };
 }
 
 /** Where the previous page of transitions ended: they sort by (at, id), newest first. */

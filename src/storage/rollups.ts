@@ -45,16 +45,19 @@ const ROLLUPS = {
     unit: HOUR_MS,
     mark: "hourlyThrough",
     firstRowFrom: "SELECT min(at) AS first FROM results WHERE at >= ?1",
-    roll: `INSERT OR REPLACE INTO results_hourly (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms)
-      SELECT plane, ?1, region, probe, count(*), sum(ok), sum(latency_ms), max(latency_ms)
+    // Runs in a maintenance window count apart: uptime and the bars leave them out.
+    roll: `INSERT OR REPLACE INTO results_hourly (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
+      SELECT plane, ?1, region, probe, sum(maintenance = 0), sum(ok AND maintenance = 0),
+             total(CASE WHEN maintenance = 0 THEN latency_ms END), coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0),
+             sum(maintenance)
       FROM results WHERE at >= ?1 AND at < ?2 GROUP BY plane, region, probe`,
   },
   day: {
     unit: DAY_MS,
     mark: "dailyThrough",
     firstRowFrom: "SELECT min(hour) AS first FROM results_hourly WHERE hour >= ?1",
-    roll: `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms)
-      SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms)
+    roll: `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
+      SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms), sum(maintenance_runs)
       FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
   },
 } as const satisfies Record<string, { unit: number; mark: keyof RollupState; firstRowFrom: string; roll: string }>;

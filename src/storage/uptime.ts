@@ -28,7 +28,8 @@ export interface UptimeWindow extends RunCounts {
 
 /** For each source, the part of one plane's runs and successes in [?, ?), by probe. */
 const SEGMENT_SQL: Record<UptimeSegment["source"], string> = {
-  raw: "SELECT probe, count(*) AS runs, sum(ok) AS successes FROM results WHERE plane = ?1 AND at >= ? AND at < ? GROUP BY probe",
+  // Runs in a maintenance window are left out; the rollups count them apart already.
+  raw: "SELECT probe, count(*) AS runs, sum(ok) AS successes FROM results WHERE plane = ?1 AND at >= ? AND at < ? AND maintenance = 0 GROUP BY probe",
   hourly:
     "SELECT probe, sum(runs) AS runs, sum(successes) AS successes FROM results_hourly WHERE plane = ?1 AND hour >= ? AND hour < ? GROUP BY probe",
   daily:

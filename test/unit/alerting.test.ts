@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { alertEvent } from "../../src/sentry/alert-event.ts";
-import { onTransition, remind, reminderDueAt, reminderIntervalMs, type Incident } from "../../src/status/alerting.ts";
+import {
+  type AlertInput,
+  type AlertState,
+  decideAlerts,
+  INITIAL_ALERT_STATE,
+  onTransition,
+  remind,
+  reminderDueAt,
+  reminderIntervalMs,
+  type Incident,
+} from "../../src/status/alerting.ts";
 import type { PlaneStatus, Transition } from "../../src/status/model.ts";
 import { RUNBOOK } from "../../src/status/runbook.ts";
 import type { LatestResult } from "../../src/status/snapshot.ts";
@@ -159,5 +169,104 @@ describe("the Sentry event of an alert", () => {
       fingerprint: ["planewatch", "us-east", "OK"],
       tags: { status: "OK", previous_status: "NO_ORACLE", alert: "resolution" },
     });
+  });
+});
+
+describe("alerts held by maintenance and flapping", () => {
+  const MIN = 60_000;
+  const input = (over: Partial<AlertInput>): AlertInput => ({
+    plane: "us-east",
+    now: T0,
+    status: "OK",
+    since: T0,
+    transition: null,
+    failing: [],
+    results,
+    maintenance: false,
+    flapping: false,
+    flappingSince: T0,
+    reminderMs: 30 * MIN,
+    ...over,
+  });
+  const failed = (now: number, over: Partial<AlertInput> = {}) =>
+    input({
+      now,
+      status: "FAILED",
+      since: now,
+      transition: transition("OK", "FAILED", now),
+      failing: transition("OK", "FAILED").failing,
+      ...over,
+    });
+
+  it("alert a transition outside any window", () => {
+    const { alerts, state } = decideAlerts(INITIAL_ALERT_STATE, failed(T0));
+    expect(alerts.map((a) => a.kind)).toEqual(["transition"]);
+    expect(state.incident?.status).toBe("FAILED");
+  });
+
+  it("send nothing during maintenance, and the bad status that still stands when the window ends", () => {
+    const held = decideAlerts(INITIAL_ALERT_STATE, failed(T0, { maintenance: true }));
+    expect(held.alerts).toEqual([]);
+    expect(held.state).toEqual({ incident: null, flappingAlerted: false, held: "maintenance" });
+    // No reminder either, however long the window.
+    expect(decideAlerts(held.state, input({ now: T0 + 90 * MIN, status: "FAILED", maintenance: true })).alerts).toEqual([]);
+    const ended = decideAlerts(held.state, input({ now: T0 + 2 * 60 * MIN, status: "FAILED", since: T0, failing: failed(T0).failing }));
+    expect(ended.alerts).toHaveLength(1);
+    expect(ended.alerts[0]).toMatchObject({ kind: "transition", status: "FAILED", since: T0, heldBy: "maintenance" });
+    expect(alertEvent(ended.alerts[0]!).message).toContain("us-east is FAILED as its maintenance window ended");
+    expect(ended.state).toEqual({
+      incident: { status: "FAILED", since: T0, notifiedAt: T0 + 2 * 60 * MIN },
+      flappingAlerted: false,
+      held: null,
+    });
+  });
+
+  it("send nothing at the window's end when the plane recovered within it", () => {
+    const held = decideAlerts(INITIAL_ALERT_STATE, failed(T0, { maintenance: true }));
+    const recovered = decideAlerts(
+      held.state,
+      input({ now: T0 + MIN, maintenance: true, transition: transition("FAILED", "OK", T0 + MIN) }),
+    );
+    expect(decideAlerts(recovered.state, input({ now: T0 + 60 * MIN })).alerts).toEqual([]);
+  });
+
+  it("resolve at the window's end an incident that recovered within it", () => {
+    const open: AlertState = { incident: { status: "FAILED", since: T0, notifiedAt: T0 }, flappingAlerted: false, held: null };
+    const inWindow = decideAlerts(open, input({ now: T0 + MIN, maintenance: true, transition: transition("FAILED", "OK", T0 + MIN) }));
+    expect(inWindow.alerts).toEqual([]);
+    const ended = decideAlerts(inWindow.state, input({ now: T0 + 60 * MIN }));
+    expect(ended.alerts).toMatchObject([{ kind: "resolution", previous: "FAILED", heldBy: "maintenance" }]);
+  });
+
+  it("send one flapping event instead of one per change, then a resolution once it settles", () => {
+    let state = decideAlerts(INITIAL_ALERT_STATE, failed(T0)).state;
+    const flap = decideAlerts(
+      state,
+      input({ now: T0 + MIN, transition: transition("FAILED", "OK", T0 + MIN), flapping: true, flappingSince: T0 + MIN }),
+    );
+    expect(flap.alerts.map((a) => a.kind)).toEqual(["flapping"]);
+    const event = alertEvent(flap.alerts[0]!);
+    expect(event.fingerprint).toEqual(["planewatch", "us-east", "flapping"]);
+    expect(event.level).toBe("warning");
+    state = flap.state;
+    for (let i = 2; i < 6; i++) {
+      const next = decideAlerts(state, failed(T0 + i * MIN, { flapping: true }));
+      expect(next.alerts).toEqual([]);
+      state = next.state;
+    }
+    // Settles in FAILED, the status already alerted: the settling only.
+    const settled = decideAlerts(state, input({ now: T0 + 30 * MIN, status: "FAILED", since: T0 + 5 * MIN }));
+    expect(settled.alerts.map((a) => a.kind)).toEqual(["settled"]);
+    expect(alertEvent(settled.alerts[0]!).fingerprint).toEqual(["planewatch", "us-east", "settled"]);
+    expect(settled.state.flappingAlerted).toBe(false);
+    expect(settled.state.held).toBeNull();
+  });
+
+  it("hold the flapping event itself during maintenance", () => {
+    const held = decideAlerts(INITIAL_ALERT_STATE, failed(T0, { maintenance: true, flapping: true }));
+    expect(held.alerts).toEqual([]);
+    const ended = decideAlerts(held.state, input({ now: T0 + 60 * MIN, status: "FAILED", flapping: true }));
+    expect(ended.alerts.map((a) => a.kind)).toEqual(["flapping"]);
+    expect(ended.state.held).toBe("flapping");
   });
 });

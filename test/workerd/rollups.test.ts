@@ -156,6 +156,25 @@ describe("history rollups and retention", () => {
     expect(day!.successes).toBe(day!.runs - 1);
   });
 
+  it("leaves results taken in a maintenance window out of uptime, raw and rolled up, and counts them apart", async () => {
+    const base = { ...seeded.at(-1)!, plane: "m1" };
+    const run = (minutesAgo: number, ok: boolean, maintenance: boolean) => ({
+      ...base,
+      at: NOW - minutesAgo * MINUTE_MS,
+      ok,
+      reason: ok ? "ok" : "timeout",
+      maintenance,
+    });
+    // An hour already rolled up, and the current one still raw: one run outside a window, two failures inside.
+    await writeHistory(env.DB, [run(90, true, false), run(89, false, true), run(10, true, false), run(9, false, true)], []);
+    await maintainUntilDone(NOW + 20 * MINUTE_MS, RETENTION);
+    const [hour, day] = await readUptime(env.DB, "m1", NOW);
+    expect(hour).toMatchObject({ runs: 1, successes: 1 });
+    expect(day).toMatchObject({ runs: 2, successes: 2 });
+    const rolled = await env.DB.prepare("SELECT runs, successes, maintenance_runs FROM results_hourly WHERE plane = 'm1'").all();
+    expect(rolled.results).toContainEqual({ runs: 1, successes: 1, maintenance_runs: 1 });
+  });
+
   it("prunes hourly rollups after their retention, skipping the weeks the mesh was stopped", async () => {
     const later = NOW + 40 * DAY_MS;
     const runs = await maintainUntilDone(later, RETENTION);

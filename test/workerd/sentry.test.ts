@@ -242,6 +242,26 @@ describe("the Plane object's alert queue", () => {
     }
   }
 
+  /** An evaluation outside any maintenance window, of a plane that does not flap. */
+  function queue(sql: SqlStorage, alerts: AlertPolicy, t: Transition | null, failingNow: Transition["failing"], now: number) {
+    queueAlerts(
+      sql,
+      alerts,
+      { flappingAlerted: false, held: null },
+      {
+        plane: "queue-test",
+        now,
+        status: t?.to ?? "FAILED",
+        since: t?.at ?? T0,
+        transition: t,
+        failing: failingNow,
+        maintenance: false,
+        flapping: false,
+        flappingSince: now,
+      },
+    );
+  }
+
   function deliverer(deliveries: QueuedAlert[][], answer: { accept: boolean }) {
     return async (alerts: QueuedAlert[]) => {
       deliveries.push(alerts);
@@ -251,9 +271,9 @@ describe("the Plane object's alert queue", () => {
 
   it("sends a transition's alert once, and nothing more while the status holds", () =>
     inPlane(async (sql, deliveries, answer) => {
-      queueAlerts(sql, policy, "queue-test", { transition: transition("OK", "FAILED", T0), failing }, T0);
+      queue(sql, policy, transition("OK", "FAILED", T0), failing, T0);
       expect(await sendAlerts(sql, policy, deliverer(deliveries, answer), T0)).toBe(T0 + 30 * 60_000);
-      queueAlerts(sql, policy, "queue-test", { transition: null, failing }, T0 + 60_000);
+      queue(sql, policy, null, failing, T0 + 60_000);
       await sendAlerts(sql, policy, deliverer(deliveries, answer), T0 + 60_000);
       expect(deliveries.map((d) => d.map((a) => [a.alert.kind, a.alert.status]))).toEqual([[["transition", "FAILED"]]]);
     }));
@@ -261,7 +281,7 @@ describe("the Plane object's alert queue", () => {
   it("retries what Sentry did not take, later and under the same event id", () =>
     inPlane(async (sql, deliveries, answer) => {
       const deliver = deliverer(deliveries, answer);
-      queueAlerts(sql, policy, "queue-test", { transition: transition("OK", "NO_USER", T0), failing }, T0);
+      queue(sql, policy, transition("OK", "NO_USER", T0), failing, T0);
       answer.accept = false;
       expect(await sendAlerts(sql, policy, deliver, T0)).toBe(T0 + 5_000);
       expect(await sendAlerts(sql, policy, deliver, T0 + 1_000)).toBe(T0 + 5_000); // not due: nothing sent
@@ -277,12 +297,12 @@ describe("the Plane object's alert queue", () => {
   it("reminds every interval while the status persists, then resolves on OK", () =>
     inPlane(async (sql, deliveries, answer) => {
       const deliver = deliverer(deliveries, answer);
-      queueAlerts(sql, policy, "queue-test", { transition: transition("OK", "NO_VALUE", T0), failing: [] }, T0);
+      queue(sql, policy, transition("OK", "NO_VALUE", T0), [], T0);
       await sendAlerts(sql, policy, deliver, T0);
-      queueAlerts(sql, policy, "queue-test", { transition: null, failing: [] }, T0 + 29 * 60_000);
-      queueAlerts(sql, policy, "queue-test", { transition: null, failing: [] }, T0 + 30 * 60_000);
+      queue(sql, policy, null, [], T0 + 29 * 60_000);
+      queue(sql, policy, null, [], T0 + 30 * 60_000);
       expect(await sendAlerts(sql, policy, deliver, T0 + 30 * 60_000)).toBe(T0 + 60 * 60_000);
-      queueAlerts(sql, policy, "queue-test", { transition: transition("NO_VALUE", "OK", T0 + 40 * 60_000), failing: [] }, T0 + 40 * 60_000);
+      queue(sql, policy, transition("NO_VALUE", "OK", T0 + 40 * 60_000), [], T0 + 40 * 60_000);
       expect(await sendAlerts(sql, policy, deliver, T0 + 40 * 60_000)).toBe(Infinity);
       expect(deliveries.flat().map((a) => [a.alert.kind, a.alert.status])).toEqual([
         ["transition", "NO_VALUE"],
@@ -294,10 +314,10 @@ describe("the Plane object's alert queue", () => {
   it("sends nothing for a new plane's first OK, nor anything at all with Sentry off", () =>
     inPlane(async (sql, deliveries, answer) => {
       const deliver = deliverer(deliveries, answer);
-      queueAlerts(sql, policy, "queue-test", { transition: transition("NO_VALUE", "OK", T0), failing: [] }, T0);
+      queue(sql, policy, transition("NO_VALUE", "OK", T0), [], T0);
       expect(await sendAlerts(sql, policy, deliver, T0)).toBe(Infinity);
       const off: AlertPolicy = { ...policy, enabled: false };
-      queueAlerts(sql, off, "queue-test", { transition: transition("OK", "FAILED", T0 + 1_000), failing }, T0 + 1_000);
+      queue(sql, off, transition("OK", "FAILED", T0 + 1_000), failing, T0 + 1_000);
       expect(await sendAlerts(sql, off, deliver, T0 + 1_000)).toBe(Infinity);
       expect(deliveries).toEqual([]);
     }));

@@ -121,10 +121,12 @@ describe("an upgrade from the release before schema versions", () => {
       { region: "wnam", probe: "async_predict", bounds: [0.5, 1, 5], counts: [0, 3, 3], sum: 2.6, count: 3 },
     ]);
     expect(snapshot.gauges).toEqual([{ name: "planewatch_async_pending", labels: {}, value: 1 }]);
-    expect(transitions.map((t) => [t.at, t.from, t.to])).toEqual([
-      [T0 - 3_600_000, "FAILED", "OK"],
-      [T0 - 7_200_000, "NO_VALUE", "FAILED"],
+    // Step 5 (maintenance): the transitions kept say no window, and the plane is in none and does not flap.
+    expect(transitions.map((t) => [t.at, t.from, t.to, t.maintenance])).toEqual([
+      [T0 - 3_600_000, "FAILED", "OK", null],
+      [T0 - 7_200_000, "NO_VALUE", "FAILED", null],
     ]);
+    expect(snapshot).toMatchObject({ maintenance: null, flapping: false });
     // The API serves it too.
     const answer = (await (await exports.default.fetch(`http://mesh/api/v1/planes/${PLANE}`)).json()) as {
       status: string;

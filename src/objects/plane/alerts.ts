@@ -1,6 +1,15 @@
 import type { Env } from "../../env.ts";
-import { onTransition, remind, reminderDueAt, reminderIntervalMs, type Incident, type PlaneAlert } from "../../status/alerting.ts";
-import type { FailingProbe, PlaneStatus, Transition } from "../../status/model.ts";
+import {
+  decideAlerts,
+  reminderDueAt,
+  reminderIntervalMs,
+  type AlertInput,
+  type AlertState,
+  type Incident,
+  type PlaneAlert,
+} from "../../status/alerting.ts";
+import type { PlaneStatus } from "../../status/model.ts";
+import { readAnnotations } from "./annotations.ts";
 import { latestResults } from "./state.ts";
 
 /**
@@ -66,27 +75,23 @@ function enqueue(sql: SqlStorage, alert: PlaneAlert, now: number): void {
 }
 
 /**
- * Within the transaction of an evaluation: keeps the incident (the status alerted, whatever
- * Sentry's state) and queues the alert of a transition, or the reminder of a status that
- * persists, when one is due.
+ * Within the transaction of an evaluation: decides the alerts (decideAlerts, pure) from the
+ * incident and what the annotations keep, writes back what it decided, and queues its alerts.
+ * Returns the alert state for the annotations.
  */
 export function queueAlerts(
   sql: SqlStorage,
   policy: AlertPolicy,
-  plane: string,
-  evaluation: { transition: Transition | null; failing: FailingProbe[] },
-  now: number,
-): void {
-  const incident = readIncident(sql);
-  if (evaluation.transition) {
-    const next = onTransition(incident, evaluation.transition, latestResults(sql));
-    writeIncident(sql, next.incident);
-    if (next.alert && policy.enabled) enqueue(sql, next.alert, now);
-  } else if (incident && policy.enabled && reminderDueAt(incident, policy.reminderMs) <= now) {
-    const next = remind(incident, plane, evaluation.failing, latestResults(sql), now);
-    writeIncident(sql, next.incident);
-    enqueue(sql, next.alert, now);
-  }
+  kept: { flappingAlerted: boolean; held: AlertState["held"] },
+  input: Omit<AlertInput, "results" | "reminderMs">,
+): AlertState {
+  const decision = decideAlerts(
+    { incident: readIncident(sql), ...kept },
+    { ...input, results: latestResults(sql), reminderMs: policy.reminderMs },
+  );
+  writeIncident(sql, decision.state.incident);
+  if (policy.enabled) for (const alert of decision.alerts) enqueue(sql, alert, input.now);
+  return decision.state;
 }
 
 /**
@@ -120,5 +125,7 @@ export async function sendAlerts(sql: SqlStorage, policy: AlertPolicy, deliver: 
     }
   }
   const nextAttempt = sql.exec<{ at: number | null }>("SELECT min(next_attempt) AS at FROM alert_queue").one().at;
-  return Math.min(nextAttempt ?? Infinity, reminderDueAt(readIncident(sql), policy.reminderMs));
+  // Held alerts (maintenance, flapping) send no reminder: the alarm need not wake for one.
+  const reminder = readAnnotations(sql).held ? Infinity : reminderDueAt(readIncident(sql), policy.reminderMs);
+  return Math.min(nextAttempt ?? Infinity, reminder);
 }

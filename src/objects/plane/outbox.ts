@@ -1,4 +1,4 @@
-import { writeHistory } from "../../storage/history.ts";
+import { writeHistory, type HistoryResult } from "../../storage/history.ts";
 import type { ProbeResult, Transition } from "../../status/model.ts";
 import { increment } from "./counters.ts";
 
@@ -18,7 +18,7 @@ const OUTBOX_LIMIT = 50_000;
 const RETRY_DELAY_MS = 15_000;
 
 /** Queues history rows, in order, in one statement. */
-export function enqueue(sql: SqlStorage, kind: "result", bodies: readonly ProbeResult[]): void;
+export function enqueue(sql: SqlStorage, kind: "result", bodies: readonly HistoryResult[]): void;
 export function enqueue(sql: SqlStorage, kind: "transition", bodies: readonly Transition[]): void;
 export function enqueue(sql: SqlStorage, kind: string, bodies: readonly object[]): void {
   if (bodies.length === 0) return;
@@ -42,7 +42,7 @@ export function outboxSize(sql: SqlStorage): number {
 export async function flushOutbox(sql: SqlStorage, db: D1Database, now: number): Promise<number> {
   const rows = sql.exec<{ id: number; kind: string; body: string }>("SELECT * FROM outbox ORDER BY id LIMIT ?", FLUSH_BATCH).toArray();
   if (rows.length === 0) return Infinity;
-  const results = rows.filter((r) => r.kind === "result").map((r) => JSON.parse(r.body) as ProbeResult);
+  const results = rows.filter((r) => r.kind === "result").map((r) => JSON.parse(r.body) as HistoryResult);
   const transitions = rows.filter((r) => r.kind === "transition").map((r) => JSON.parse(r.body) as Transition);
   try {
     await writeHistory(db, results, transitions);

@@ -160,6 +160,21 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     "ALTER TABLE probes ADD COLUMN request_id TEXT",
     "ALTER TABLE probes ADD COLUMN runs_attempts INTEGER NOT NULL DEFAULT 0",
   ],
+  // 5. Maintenance windows and flap damping (./annotations.ts): the window set through the API,
+  //    the window open at the last evaluation, recent status changes, the flapping flag and
+  //    whether alerts were held; the recent transitions say the window they happened in.
+  [
+    `CREATE TABLE annotations (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      runtime_window TEXT,
+      open_window TEXT,
+      changes TEXT NOT NULL,
+      flapping_since INTEGER,
+      flapping_alerted INTEGER NOT NULL,
+      held TEXT
+    )`,
+    "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
+  ],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */

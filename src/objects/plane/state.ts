@@ -12,7 +12,9 @@ import {
 } from "../../status/model.ts";
 import { observe, type HistogramCounts } from "../../status/histogram.ts";
 import type { CounterValue, LatencyHistogram, LatestResult } from "../../status/snapshot.ts";
+import type { ActiveMaintenance, MaintenanceNote } from "../../status/maintenance.ts";
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
+import { inOpenWindow, readAnnotations } from "./annotations.ts";
 import { enqueue } from "./outbox.ts";
 
 /**
@@ -215,7 +217,13 @@ export function recordResults(
     });
     recorded.push(...taken);
   }
-  enqueue(sql, "result", recorded);
+  // Results taken in a maintenance window are kept, and marked so that uptime leaves them out.
+  const { open } = readAnnotations(sql);
+  enqueue(
+    sql,
+    "result",
+    recorded.map((r) => (inOpenWindow(open, r.at) ? { ...r, maintenance: true } : r)),
+  );
   return recorded;
 }
 
@@ -270,6 +278,28 @@ function latestColumns(
   };
 }
 
+function recordTransition(sql: SqlStorage, transition: Transition): void {
+  sql.exec(
+    "INSERT INTO transitions (at, from_status, to_status, failing, maintenance) VALUES (?, ?, ?, ?, ?)",
+    transition.at,
+    transition.from,
+    transition.to,
+    JSON.stringify(transition.failing),
+    transition.maintenance ? JSON.stringify(transition.maintenance) : null,
+  );
+  sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
+  enqueue(sql, "transition", [transition]);
+}
+
+/**
+ * Records in the transitions history that a maintenance window was set or ended through the
+ * API: an entry from the current status to itself, carrying the window, who and when.
+ */
+export function recordMaintenanceChange(sql: SqlStorage, planeId: string, note: MaintenanceNote, now: number): void {
+  const status = planeRow(sql)!.status;
+  recordTransition(sql, { plane: planeId, at: now, from: status, to: status, failing: [], maintenance: note });
+}
+
 /**
  * Applies the status rules now; records a transition when the status changes. The snapshot
  * version grows when anything in it changed (`changed`: results, counters, pending requests;
@@ -280,23 +310,16 @@ export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
-  changed = false,
+  changed: boolean,
+  window: ActiveMaintenance | null,
 ): { transition: Transition | null; failing: FailingProbe[]; reviewAt: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
   const evaluation = evaluatePlane(policy, latestStates(sql), now, row.status);
   let transition: Transition | null = null;
   if (evaluation.status !== row.status) {
-    transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing };
-    sql.exec(
-      "INSERT INTO transitions (at, from_status, to_status, failing) VALUES (?, ?, ?, ?)",
-      now,
-      row.status,
-      evaluation.status,
-      JSON.stringify(evaluation.failing),
-    );
-    sql.exec("DELETE FROM transitions WHERE rowid NOT IN (SELECT rowid FROM transitions ORDER BY at DESC LIMIT ?)", RECENT_TRANSITIONS);
-    enqueue(sql, "transition", [transition]);
+    transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing, maintenance: window };
+    recordTransition(sql, transition);
   }
   if (changed || transition || evaluation.expiresAt !== row.expires_at) {
     sql.exec(
@@ -311,7 +334,16 @@ export function evaluateNow(
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {
   return sql
-    .exec<{ at: number; from_status: PlaneStatus; to_status: PlaneStatus; failing: string }>("SELECT * FROM transitions ORDER BY at DESC")
+    .exec<{ at: number; from_status: PlaneStatus; to_status: PlaneStatus; failing: string; maintenance: string | null }>(
+      "SELECT * FROM transitions ORDER BY at DESC",
+    )
     .toArray()
-    .map((t) => ({ plane: planeId, at: t.at, from: t.from_status, to: t.to_status, failing: JSON.parse(t.failing) }));
+    .map((t) => ({
+      plane: planeId,
+      at: t.at,
+      from: t.from_status,
+      to: t.to_status,
+      failing: JSON.parse(t.failing),
+      maintenance: t.maintenance === null ? null : (JSON.parse(t.maintenance) as MaintenanceNote),
+    }));
 }

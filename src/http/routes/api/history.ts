@@ -4,7 +4,7 @@ import { findPlane } from "../../../config/load.ts";
 import { readResults, readTransitions, type TransitionRecord } from "../../../storage/history.ts";
 import { requirePlane, unknownPlane, type AppEnv } from "../../middleware.ts";
 import { problem } from "../../problem.ts";
-import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
+import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY, windowJson } from "./http.ts";
 import { BAD_CURSOR, decodeCursor, pageOf, resultKeySchema, transitionKeySchema } from "./paging.ts";
 import {
   historyPageSchema,
@@ -37,7 +37,7 @@ function rangeOf(c: Context<AppEnv>, q: { from?: number; to?: number }, defaultS
   return { from, to };
 }
 
-export const transitionJson = (t: TransitionRecord) => ({ ...t, at: iso(t.at) });
+export const transitionJson = (t: TransitionRecord) => ({ ...t, at: iso(t.at), maintenance: windowJson(t.maintenance) });
 
 export const history = new OpenAPIHono<AppEnv>({ defaultHook: invalidRequest });
 

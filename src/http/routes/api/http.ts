@@ -1,11 +1,19 @@
 import { type Hook, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import type { ActiveMaintenance } from "../../../status/maintenance.ts";
 import type { AppEnv } from "../../middleware.ts";
 import { problem } from "../../problem.ts";
 import { invalidConfigProblemSchema, invalidRequestProblemSchema, problemSchema } from "./schemas.ts";
 
 /** Times in answers: RFC 3339 in UTC. */
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A maintenance window (or a note of one) with its times in RFC 3339; null for none. */
+export function windowJson<W extends ActiveMaintenance>(
+  window: W | null | undefined,
+): (Omit<W, "from" | "until"> & { from: string; until: string }) | null {
+  return window ? { ...window, from: iso(window.from), until: iso(window.until) } : null;
+}
 
 /** Error answers every route may document, as RFC 9457 problems. */
 const ERRORS = {
@@ -17,8 +25,16 @@ const ERRORS = {
     description: "API_READ_TOKEN is set and the request lacks `Authorization: Bearer <it>`.",
     content: { "application/problem+json": { schema: problemSchema } },
   },
+  403: {
+    description: "Admin actions are closed: the Worker has no ADMIN_TOKEN secret.",
+    content: { "application/problem+json": { schema: problemSchema } },
+  },
   404: {
     description: "No such plane is configured; the detail names /api/v1/status, which lists them.",
+    content: { "application/problem+json": { schema: problemSchema } },
+  },
+  413: {
+    description: "The request body is larger than the endpoint takes.",
     content: { "application/problem+json": { schema: problemSchema } },
   },
   503: {

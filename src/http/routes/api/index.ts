@@ -6,6 +6,7 @@ import { requireValidConfig, type AppEnv } from "../../middleware.ts";
 import { events } from "./events.ts";
 import { history } from "./history.ts";
 import { cacheFor, invalidRequest } from "./http.ts";
+import { maintenance } from "./maintenance.ts";
 import { planes } from "./planes.ts";
 import { renderReference } from "../../../render/api_reference.ts";
 import { statusEventSchema } from "./schemas.ts";
@@ -82,6 +83,8 @@ api.openapi(
   (c) => c.html(renderReference(openApiDocument())),
 );
 
+// Admin actions carry the admin token, not the read token: they come before the read API's guard.
+api.route("/", maintenance);
 api.use("*", requireBearer("API_READ_TOKEN"));
 api.use("*", requireValidConfig);
 // The event stream never ends on its own, so it must not meet the ETag middleware, which reads whole bodies.

@@ -7,7 +7,7 @@ import { readUptime } from "../../../storage/uptime.ts";
 import { viewOf, type PlaneView } from "../../../render/view.ts";
 import { collectPlanes } from "../../collect.ts";
 import { requirePlane, type AppEnv } from "../../middleware.ts";
-import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY } from "./http.ts";
+import { cacheFor, errors, invalidRequest, iso, NOT_MODIFIED, READ_SECURITY, windowJson } from "./http.ts";
 import { planeDetailSchema, planeParamsSchema, type planeSummarySchema, statusListSchema, uptimeSchema } from "./schemas.ts";
 
 /** A plane as the API shows it: status, expiry, and per region the status and latest results. */
@@ -21,6 +21,8 @@ export function planeJson(view: PlaneView, now: number): z.infer<typeof planeSum
     since: view.snapshot.since > 0 ? iso(view.snapshot.since) : null,
     expiresAt: view.snapshot.expiresAt === null ? null : iso(view.snapshot.expiresAt),
     quorum: quorumOf(view.plane),
+    maintenance: windowJson(view.maintenance),
+    flapping: view.flapping,
     regions: Object.fromEntries(
       view.plane.regions.map((region) => [
         region,
@@ -106,7 +108,7 @@ planes.openapi(
       {
         ...planeJson(view, now),
         runbook: RUNBOOK[view.status],
-        transitions: transitions.map((t) => ({ ...t, at: iso(t.at) })),
+        transitions: transitions.map((t) => ({ ...t, at: iso(t.at), maintenance: windowJson(t.maintenance) })),
       },
       200,
     );

@@ -58,6 +58,27 @@ export const regionViewSchema = z
   })
   .openapi("RegionView", { description: "One region's own verdict (without the quorum) and its latest results." });
 
+export const maintenanceWindowSchema = z
+  .object({
+    from: time,
+    until: time,
+    reason: z.string(),
+    source: z
+      .enum(["config", "api"])
+      .openapi({ description: "Declared in the config, or set through PUT /api/v1/planes/{id}/maintenance." }),
+    setBy: z.string().nullable().openapi({ description: 'Who set an API window ("admin token"); null for a config window.' }),
+  })
+  .openapi("MaintenanceWindow", { description: "A maintenance window: probes run, alerts wait for its end, uptime leaves it out." });
+
+export const maintenanceNoteSchema = maintenanceWindowSchema
+  .extend({
+    change: z
+      .enum(["set", "ended"])
+      .optional()
+      .openapi({ description: "On the entry an API action leaves (from and to the same status): the window was set, or ended early." }),
+  })
+  .openapi("MaintenanceNote");
+
 export const planeSummarySchema = z
   .object({
     id: z.string().openapi({ example: "us-east" }),
@@ -66,6 +87,8 @@ export const planeSummarySchema = z
     since: time.nullable().openapi({ description: "When the plane entered its status; null if it never reported." }),
     expiresAt: time.nullable().openapi({ description: "When the status turns NO_VALUE unless a result arrives." }),
     quorum: z.number().int().openapi({ description: "Regions that must pass." }),
+    maintenance: maintenanceWindowSchema.nullable().openapi({ description: "The maintenance window the plane is in, null outside any." }),
+    flapping: z.boolean().openapi({ description: "The plane changes status too often to alert on each change (flap damping)." }),
     regions: z.record(z.string(), regionViewSchema).openapi({ description: "By region, in config order." }),
   })
   .openapi("PlaneSummary");
@@ -94,6 +117,10 @@ export const transitionSchema = z
     from: planeStatusSchema,
     to: planeStatusSchema,
     failing: z.array(failingProbeSchema).openapi({ description: "What failed at the time; empty when recovering." }),
+    maintenance: maintenanceNoteSchema
+      .nullable()
+      .optional()
+      .openapi({ description: "The window it happened in, or the window an API action set or ended; null outside any." }),
   })
   .openapi("Transition");
 
@@ -207,6 +234,25 @@ const name = z.string().max(200);
 
 /** Cursors this API gives out are a few dozen characters; anything much longer is not one. */
 const MAX_CURSOR_LENGTH = 512;
+/** The most an API window may last: longer planned work belongs in the config. */
+export const MAX_API_WINDOW_MS = 7 * 24 * 3_600_000;
+
+export const maintenanceRequestSchema = z
+  .object({
+    until: z.iso.datetime({ offset: true }).openapi({ description: "When the window ends (RFC 3339): in the future, within 7 days." }),
+    reason: z.string().min(1).max(200),
+  })
+  .strict()
+  .openapi("MaintenanceRequest");
+
+export const maintenanceAnswerSchema = z
+  .object({
+    plane: z.string(),
+    maintenance: maintenanceWindowSchema
+      .nullable()
+      .openapi({ description: "The window the plane is in now (a config window may go on after DELETE)." }),
+  })
+  .openapi("MaintenanceAnswer");
 
 export const planeParamsSchema = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, description: "The plane's id", example: "us-east" }),
