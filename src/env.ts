@@ -35,6 +35,8 @@ export interface Env {
   METRICS_TOKEN?: string;
   /** Secret: when set, the JSON API (/api/v1, but for its documentation) wants `Authorization: Bearer <it>`. */
   API_READ_TOKEN?: string;
+  /** "true" makes the badges (/badges/…) public even when API_READ_TOKEN is set. */
+  PUBLIC_BADGES?: string;
   /** Where alerts and errors go (a secret or a variable); unset, Sentry is off. */
   SENTRY_DSN?: string;
   /** The release events carry (default planewatch@<package version>). */

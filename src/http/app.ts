@@ -6,11 +6,12 @@ import { heartbeats } from "../heartbeats/index.ts";
 import { problem } from "./problem.ts";
 import { health } from "./routes/health.ts";
 import { metrics } from "./routes/metrics.ts";
+import { badges } from "./routes/badges.ts";
 import { page } from "./routes/page.ts";
 import { captureError } from "../sentry/instrument.ts";
 import { webhooks } from "../async/index.ts";
 
-/** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
+/** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health, the status pages and badges. */
 export const app = new Hono<AppEnv>();
 
 // Before the read API: heartbeats carry their own token, not the API's read token.
@@ -20,6 +21,7 @@ app.route("/webhooks", webhooks);
 app.route("/", metrics);
 app.route("/", health);
 app.route("/", page);
+app.route("/", badges);
 
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
 
