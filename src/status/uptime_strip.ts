@@ -66,11 +66,11 @@ export function stripStretches(start: number, days: readonly DayUptime[]): Strip
   return stretches;
 }
 
-/** A share of runs as the page shows it: two decimals, never rounded up to 100 % while a run failed. */
+/** A share of runs as the page shows it: up to two decimals, cut rather than rounded, so never 100 % while a run failed. */
 export function percent(successes: number, runs: number): string {
   if (runs === 0) return "no data";
-  const share = Math.floor((successes / runs) * 10_000) / 100;
-  return `${share.toFixed(share === 100 || share === 0 ? 0 : 2)} %`;
+  const hundredths = Math.floor((successes * 10_000) / runs);
+  return `${hundredths % 100 === 0 ? hundredths / 100 : (hundredths / 100).toFixed(2)} %`;
 }
 
 /** Failed runs by reason, most first; runs the reasons do not account for are "reason not recorded". */
