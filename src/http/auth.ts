@@ -35,10 +35,11 @@ export function basicPassword(authorization: string | undefined): string | undef
 }
 
 /**
- * The read token's challenge: Bearer for API clients, and Basic in the same realm, so that a
- * browser that was given the token for one page sends it again to every other page and to the API.
+ * The read token's challenges: Basic, so that a browser asks for the token once and sends it
+ * again to every page and to the API (same realm), and Bearer for API clients. Basic comes
+ * first: a browser that reads the headers joined into one line takes the first scheme.
  */
-export const READ_CHALLENGE = 'Bearer realm="planewatch", Basic realm="planewatch", charset="UTF-8"';
+export const READ_CHALLENGES = ['Basic realm="planewatch"', 'Bearer realm="planewatch"'] as const;
 
 /**
  * Wants the named Worker secret, when it is set; without it the endpoints stay open. The token
@@ -55,7 +56,9 @@ export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
     const authorization = c.req.header("authorization");
     const given = bearerToken(authorization) ?? (acceptsBasic ? basicPassword(authorization) : undefined);
     if (given !== undefined && (await sameSecret(given, expected))) return next();
-    c.header("www-authenticate", acceptsBasic ? READ_CHALLENGE : 'Bearer realm="planewatch"');
+    for (const challenge of acceptsBasic ? READ_CHALLENGES : ['Bearer realm="planewatch"']) {
+      c.header("www-authenticate", challenge, { append: true });
+    }
     return problem(
       c,
       401,

@@ -25,6 +25,7 @@ main { padding: 12px 16px; max-width: 1100px; margin: 0 auto; }
 .planes { list-style: none; padding: 0; margin: 0; }
 .plane { background: var(--card); border: 1px solid var(--line); border-radius: 6px; margin-bottom: 8px; padding: 8px 12px;
   display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 4px 16px; align-items: center; }
+.plane[hidden] { display: none; }
 .plane h2 { font-size: 16px; margin: 0; display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: baseline; }
 .regions { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px; font-size: 12px; }
 .regions li { padding: 0 6px; border-radius: 4px; color: #fff; }
