@@ -43,6 +43,7 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 4px 0 8
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.num { font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; }
+figure { margin: 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
 .chart { width: 100%; height: auto; }
 .chart .grid { stroke: var(--line); } .chart .axis { fill: var(--muted); font-size: 11px; }
