@@ -20,8 +20,9 @@ export function historyThrough(state: RollupState, now: number): number {
 /**
  * Every plane's (or one plane's) days from `from`, as one row per plane: days before
  * `dailyThrough` from planes_daily, the days after it summed from planes_hourly, failures merged
- * by reason. D1 joins each plane's days into one text ("day,runs,successes,{failures}" lines) so
- * that 1,000 planes cost the Worker 1,000 rows, not 90,000.
+ * by reason. D1 joins each plane's days into one text so that 1,000 planes cost the Worker 1,000
+ * rows, not 90,000: a line "day,runs" for a day whose every run passed, and
+ * "day,runs,successes,{failures}" for the others, so that only those are parsed as JSON.
  */
 function daysStatement(db: D1Database, state: RollupState, from: number, plane: string | null): D1PreparedStatement {
   const onePlane = plane === null ? "" : " AND plane = ?3";
@@ -38,16 +39,23 @@ function daysStatement(db: D1Database, state: RollupState, from: number, plane: 
       UNION ALL
       SELECT d.plane, d.day, d.runs, d.successes, coalesce(f.failures, '{}') FROM recent_days AS d LEFT JOIN recent_failures AS f USING (plane, day)
     )
-    SELECT plane, group_concat(day || ',' || runs || ',' || successes || ',' || failures, char(10)) AS days
+    SELECT plane, group_concat(CASE WHEN successes = runs THEN day || ',' || runs ELSE day || ',' || runs || ',' || successes || ',' || failures END, char(10)) AS days
     FROM (SELECT * FROM days ORDER BY plane, day) GROUP BY plane`;
   const params: unknown[] = [from, state.dailyThrough];
   return db.prepare(sql).bind(...(plane === null ? params : [...params, plane]));
 }
 
+/** No failures: shared by every day whose runs all passed. */
+const NONE: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
 /** One line of daysStatement's text; the failures object is last, as it may hold commas. */
 function parseDay(line: string): DayUptime {
   const a = line.indexOf(",");
   const b = line.indexOf(",", a + 1);
+  if (b < 0) {
+    const runs = Number(line.slice(a + 1));
+    return { day: Number(line.slice(0, a)), runs, successes: runs, failures: NONE };
+  }
   const c = line.indexOf(",", b + 1);
   return {
     day: Number(line.slice(0, a)),

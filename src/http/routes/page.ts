@@ -1,9 +1,10 @@
 import { Hono } from "hono";
-import { planeName } from "../../config/schema.ts";
+import { planeName, policyOf } from "../../config/schema.ts";
 import { planeStub } from "../../objects/stubs.ts";
 import { overviewPage, type OverviewPlane, type UptimeCounts } from "../../render/page/overview.ts";
 import { planePage } from "../../render/page/plane.ts";
-import { viewOf } from "../../render/view.ts";
+import { viewOf, type PlaneView } from "../../render/view.ts";
+import { evaluateRegion } from "../../status/evaluate.ts";
 import type { PlaneStatus } from "../../status/model.ts";
 import { RUNBOOK } from "../../status/runbook.ts";
 import { stripStart } from "../../status/uptime_strip.ts";
@@ -15,7 +16,6 @@ import { readRollupState } from "../../storage/rollups.ts";
 import { requireBearer } from "../auth.ts";
 import { collectPlanes } from "../collect.ts";
 import { requirePlane, requireValidConfig, type AppEnv } from "../middleware.ts";
-import { planeJson } from "./api/planes.ts";
 
 /**
  * The status pages, rendered on the server: the overview `/` and each plane's `/planes/{id}`.
@@ -40,8 +40,11 @@ function windowsOf(history: PlanesHistory, plane: string): Array<{ label: string
   return PAGE_WINDOWS.map((w) => ({ label: windowLabel(w.name), counts: counts?.[w.name] }));
 }
 
-function regionsOf(json: { regions: Record<string, { status: PlaneStatus }> }) {
-  return Object.entries(json.regions).map(([name, r]) => ({ name, status: r.status }));
+/** Each region's own status, as the API gives it (planeJson), without building the rest of the plane's JSON. */
+function regionsOf(view: PlaneView, now: number): Array<{ name: string; status: PlaneStatus }> {
+  const policy = policyOf(view.plane);
+  const entries = view.fresh.map((r) => ({ region: r.region, probe: r.probe, at: r.at, state: r.state }));
+  return view.plane.regions.map((name) => ({ name, status: evaluateRegion(policy, entries, name, now) }));
 }
 
 page.get("/", async (c) => {
@@ -50,18 +53,15 @@ page.get("/", async (c) => {
   const [views, state] = await Promise.all([collectPlanes(c.env, c.get("config"), now), readRollupState(c.env.DB)]);
   const start = stripStart(Math.max(state.hourlyThrough, now));
   const history = await readPlanesHistory(c.env.DB, state, now, start);
-  const planes: OverviewPlane[] = views.map((view) => {
-    const json = planeJson(view, now);
-    return {
-      id: json.id,
-      name: json.name,
-      status: json.status,
-      since: view.snapshot.since,
-      regions: regionsOf(json),
-      days: history.days.get(json.id) ?? [],
-      windows: windowsOf(history, json.id),
-    };
-  });
+  const planes: OverviewPlane[] = views.map((view) => ({
+    id: view.plane.id,
+    name: planeName(view.plane),
+    status: view.status,
+    since: view.snapshot.since,
+    regions: regionsOf(view, now),
+    days: history.days.get(view.plane.id) ?? [],
+    windows: windowsOf(history, view.plane.id),
+  }));
   c.header("cache-control", "no-cache");
   return c.html(overviewPage({ planes, query, stripStart: start, through: history.through, now }));
 });
@@ -77,7 +77,6 @@ page.get("/planes/:id", requirePlane, async (c) => {
     readTransitions(c.env.DB, { plane: plane.id, from: start, to: now + 1, limit: TIMELINE }),
   ]);
   const view = viewOf(plane, detail.snapshot, now);
-  const json = planeJson(view, now);
   c.header("cache-control", "no-cache");
   return c.html(
     planePage({
@@ -85,7 +84,7 @@ page.get("/planes/:id", requirePlane, async (c) => {
       name: planeName(plane),
       status: view.status,
       since: view.snapshot.since,
-      regions: regionsOf(json),
+      regions: regionsOf(view, now),
       runbook: RUNBOOK[view.status],
       stripStart: start,
       days: history.days.get(plane.id) ?? [],

@@ -16,10 +16,19 @@ export function dayTitle(d: DayUptime): string {
   return `${utcDay(d.day)}: ${percent(d.successes, d.runs)} up (${d.successes} of ${d.runs} runs passed); failed: ${failures}`;
 }
 
+/** The strip's day labels, made once for every plane of a page (the start is the same for all). */
+let labels = { start: Number.NaN, days: [] as string[] };
+
+function dayLabels(start: number): string[] {
+  if (labels.start !== start) labels = { start, days: Array.from({ length: STRIP_DAYS }, (_, i) => utcDay(start + i * DAY_MS)) };
+  return labels.days;
+}
+
 function stretchTitle(start: number, s: StripStretch): string {
   if (s.day !== null) return dayTitle(s.day);
-  const first = utcDay(start + s.first * DAY_MS);
-  const days = s.count === 1 ? first : `${first} to ${utcDay(start + (s.first + s.count - 1) * DAY_MS)}`;
+  const names = dayLabels(start);
+  const first = names[s.first]!;
+  const days = s.count === 1 ? first : `${first} to ${names[s.first + s.count - 1]}`;
   return s.level === "none" ? `${days}: no data` : `${days}: 100 % up${s.count === 1 ? "" : " each day"}, no failed runs`;
 }
 
