@@ -37,6 +37,8 @@ export interface Env {
   API_READ_TOKEN?: string;
   /** Secret: admin actions (maintenance windows through the API) want `Authorization: Bearer <it>`; unset, they are refused (403). */
   ADMIN_TOKEN?: string;
+  /** "true" makes the badges (/badges/…) public even when API_READ_TOKEN is set. */
+  PUBLIC_BADGES?: string;
   /** Where alerts and errors go (a secret or a variable); unset, Sentry is off. */
   SENTRY_DSN?: string;
   /** The release events carry (default planewatch@<package version>). */

@@ -7,6 +7,7 @@ import { requestBounds } from "./bounds.ts";
 import { problem } from "./problem.ts";
 import { health } from "./routes/health.ts";
 import { metrics } from "./routes/metrics.ts";
+import { badges } from "./routes/badges.ts";
 import { page } from "./routes/page.ts";
 import { captureError } from "../sentry/instrument.ts";
 import { webhooks } from "../async/index.ts";
@@ -15,7 +16,7 @@ import { HistoryUnavailable } from "../storage/unavailable.ts";
 /** How long a client should wait before asking D1 again: about the Plane outbox's own retry. */
 const HISTORY_RETRY_AFTER_S = 15;
 
-/** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health and the status page. */
+/** The mesh's HTTP face: metrics, JSON API, webhook and heartbeat receivers, health, the status pages and badges. */
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestBounds);
@@ -27,6 +28,7 @@ app.route("/webhooks", webhooks);
 app.route("/", metrics);
 app.route("/", health);
 app.route("/", page);
+app.route("/", badges);
 
 app.notFound((c) => problem(c, 404, "Not found", `${c.req.method} ${c.req.path} is not an endpoint of planewatch.`));
 

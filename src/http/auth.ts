@@ -19,23 +19,53 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 /**
- * Wants `Authorization: Bearer <token>` matching the named Worker secret, when that secret is
- * set; without it the endpoints stay open. A refusal is a 401 problem with `WWW-Authenticate`.
+ * The password of an `Authorization: Basic base64(user:password)` header, if that is what it
+ * holds: how a browser sends the read token for the status pages (any user name).
+ */
+export function basicPassword(authorization: string | undefined): string | undefined {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? "")?.[1];
+  if (encoded === undefined) return undefined;
+  try {
+    const decoded = new TextDecoder().decode(Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)));
+    const colon = decoded.indexOf(":");
+    return colon < 0 ? undefined : decoded.slice(colon + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The read token's challenges: Basic, so that a browser asks for the token once and sends it
+ * again to every page and to the API (same realm), and Bearer for API clients. Basic comes
+ * first: a browser that reads the headers joined into one line takes the first scheme.
+ */
+export const READ_CHALLENGES = ['Basic realm="planewatch"', 'Bearer realm="planewatch"'] as const;
+
+/**
+ * Wants the named Worker secret, when it is set; without it the endpoints stay open. The token
+ * comes as `Authorization: Bearer <token>`, or, for the read token, also as the password of
+ * Basic authentication: a browser asks for it once on the status page and then sends it with
+ * the page's own requests (the JSON status, the event stream, badges). A refusal is a 401
+ * problem whose `WWW-Authenticate` offers what is accepted.
  */
 export function requireBearer(secret: "METRICS_TOKEN" | "API_READ_TOKEN") {
+  const acceptsBasic = secret === "API_READ_TOKEN";
   return createMiddleware<AppEnv>(async (c, next) => {
     const expected = readSecret(c.env, secret);
     if (expected === undefined) return next();
-    const given = bearerToken(c.req.header("authorization"));
+    const authorization = c.req.header("authorization");
+    const given = bearerToken(authorization) ?? (acceptsBasic ? basicPassword(authorization) : undefined);
     if (given !== undefined && (await sameSecret(given, expected))) return next();
-    c.header("www-authenticate", 'Bearer realm="planewatch"');
+    for (const challenge of acceptsBasic ? READ_CHALLENGES : ['Bearer realm="planewatch"']) {
+      c.header("www-authenticate", challenge, { append: true });
+    }
     return problem(
       c,
       401,
       "Unauthorized",
       given === undefined
-        ? `This endpoint wants "Authorization: Bearer <token>" with the token of ${secret}.`
-        : "The bearer token is wrong.",
+        ? `This endpoint wants "Authorization: Bearer <token>" with the token of ${secret}${acceptsBasic ? " (or Basic authentication with it as the password)" : ""}.`
+        : "The token is wrong.",
     );
   });
 }

@@ -2,6 +2,7 @@
  * The API reference as one self-contained HTML page, rendered on the server from the OpenAPI
  * document: no script, no CDN, so it works offline and under `wrangler dev` with no network.
  */
+import { escapeHtml } from "../lib/html.ts";
 
 /** The parts of an OpenAPI 3.1 document the page shows. */
 interface Schema {
@@ -46,10 +47,6 @@ export interface ReferenceDocument {
   info: { title: string; version: string; description?: string };
   paths?: Record<string, object>;
   components?: { schemas?: Record<string, unknown> };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /** Inline `code` in descriptions, the only markup they use. */

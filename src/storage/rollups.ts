@@ -36,38 +36,67 @@ function advance(db: D1Database, field: keyof RollupState, value: number): D1Pre
 }
 
 /**
- * The two rollups: each period's rows grouped by (plane, region, probe), replacing the whole
- * period (?1 its start, ?2 its end); then the first source row after it (?2), so the next step
- * goes straight to the next period that holds results.
+ * The two rollups: each period's rows grouped by (plane, region, probe), and by plane alone with
+ * its failures by reason (the status page's tables), replacing the whole period (?1 its start,
+ * ?2 its end); then the first source row after it (?2), so the next step goes straight to the
+ * next period that holds results. Hourly percentiles are nearest rank: the smallest latency
+ * with at least p % of the hour's runs at or below it.
  */
 const ROLLUPS = {
   hour: {
     unit: HOUR_MS,
     mark: "hourlyThrough",
     firstRowFrom: "SELECT min(at) AS first FROM results WHERE at >= ?1",
-    // Runs in a maintenance window count apart: uptime and the bars leave them out.
-    roll: `INSERT OR REPLACE INTO results_hourly (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
-      SELECT plane, ?1, region, probe, sum(maintenance = 0), sum(ok AND maintenance = 0),
-             total(CASE WHEN maintenance = 0 THEN latency_ms END), coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0),
-             sum(maintenance)
-      FROM results WHERE at >= ?1 AND at < ?2 GROUP BY plane, region, probe`,
+    // Runs in a maintenance window count apart: uptime and the bars leave them out (latency percentiles keep every run).
+    rolls: [
+      `INSERT OR REPLACE INTO results_hourly
+         (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, latency_p50_ms, latency_p95_ms, maintenance_runs)
+       SELECT plane, ?1, region, probe, sum(maintenance = 0), sum(ok AND maintenance = 0),
+              total(CASE WHEN maintenance = 0 THEN latency_ms END), coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0),
+              min(CASE WHEN rank * 100 >= n * 50 THEN latency_ms END), min(CASE WHEN rank * 100 >= n * 95 THEN latency_ms END),
+              sum(maintenance)
+       FROM (SELECT plane, region, probe, ok, latency_ms, maintenance,
+                    row_number() OVER (PARTITION BY plane, region, probe ORDER BY latency_ms) AS rank,
+                    count(*) OVER (PARTITION BY plane, region, probe) AS n
+             FROM results WHERE at >= ?1 AND at < ?2)
+       GROUP BY plane, region, probe`,
+      `INSERT OR REPLACE INTO planes_hourly (plane, hour, runs, successes, failures)
+       SELECT plane, ?1, sum(runs), sum(successes), coalesce(json_group_object(reason, runs - successes) FILTER (WHERE successes < runs), '{}')
+       FROM (SELECT plane, reason, count(*) AS runs, sum(ok) AS successes FROM results
+             WHERE at >= ?1 AND at < ?2 AND maintenance = 0 GROUP BY plane, reason)
+       GROUP BY plane`,
+    ],
   },
   day: {
     unit: DAY_MS,
     mark: "dailyThrough",
     firstRowFrom: "SELECT min(hour) AS first FROM results_hourly WHERE hour >= ?1",
-    roll: `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
-      SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms), sum(maintenance_runs)
-      FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
+    rolls: [
+      `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
+       SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms), sum(maintenance_runs)
+       FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
+      `INSERT OR REPLACE INTO planes_daily (plane, day, runs, successes, failures)
+       SELECT totals.plane, ?1, totals.runs, totals.successes, coalesce(reasons.failures, '{}')
+       FROM (SELECT plane, sum(runs) AS runs, sum(successes) AS successes FROM planes_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane) AS totals
+       LEFT JOIN (
+         SELECT plane, json_group_object(reason, failed) AS failures
+         FROM (SELECT h.plane, f.key AS reason, sum(f.value) AS failed FROM planes_hourly AS h, json_each(h.failures) AS f
+               WHERE h.hour >= ?1 AND h.hour < ?2 GROUP BY h.plane, f.key)
+         GROUP BY plane
+       ) AS reasons ON reasons.plane = totals.plane`,
+    ],
   },
-} as const satisfies Record<string, { unit: number; mark: keyof RollupState; firstRowFrom: string; roll: string }>;
+} as const satisfies Record<string, { unit: number; mark: keyof RollupState; firstRowFrom: string; rolls: readonly string[] }>;
 
-/** The tables the job prunes: their time column, the unit of that column, and their mark. */
+/**
+ * The tables the job prunes: their time column, the unit of that column, their mark, and the
+ * per-plane table of the same period, pruned up to the same mark in the same batch.
+ */
 const PRUNED = {
-  raw: { table: "results", column: "at", unit: 1, mark: "rawFrom" },
-  hourly: { table: "results_hourly", column: "hour", unit: HOUR_MS, mark: "hourlyFrom" },
-  daily: { table: "results_daily", column: "day", unit: DAY_MS, mark: "dailyFrom" },
-} as const satisfies Record<string, { table: string; column: string; unit: number; mark: keyof RollupState }>;
+  raw: { table: "results", column: "at", unit: 1, mark: "rawFrom", alongside: null },
+  hourly: { table: "results_hourly", column: "hour", unit: HOUR_MS, mark: "hourlyFrom", alongside: "planes_hourly" },
+  daily: { table: "results_daily", column: "day", unit: DAY_MS, mark: "dailyFrom", alongside: "planes_daily" },
+} as const satisfies Record<string, { table: string; column: string; unit: number; mark: keyof RollupState; alongside: string | null }>;
 
 /**
  * Rows one DELETE removes at most (about): D1 runs one query at a time for the whole database
@@ -126,19 +155,19 @@ async function rollPeriods(
   state: RollupState,
   budget: QueryBudget,
 ): Promise<{ first: number | null; rolled: number; complete: boolean }> {
-  const { unit, mark, firstRowFrom, roll } = ROLLUPS[kind];
+  const { unit, mark, firstRowFrom, rolls } = ROLLUPS[kind];
   let first: number | null = null;
   let rolled = 0;
   if (!budget.spend(1)) return { first, rolled, complete: false };
   let firstRow = (await db.prepare(firstRowFrom).bind(cursor).first<{ first: number | null }>())?.first ?? null;
   for (let period = nextPeriod(firstRow, unit, completeBefore); period !== null; period = nextPeriod(firstRow, unit, completeBefore)) {
-    if (!budget.spend(3)) return { first, rolled, complete: false };
-    const [, , next] = await db.batch<{ first: number | null }>([
-      db.prepare(roll).bind(period, period + unit),
+    if (!budget.spend(rolls.length + 2)) return { first, rolled, complete: false };
+    const answers = await db.batch<{ first: number | null }>([
+      ...rolls.map((roll) => db.prepare(roll).bind(period, period + unit)),
       advance(db, mark, period + unit),
       db.prepare(firstRowFrom).bind(period + unit),
     ]);
-    firstRow = next!.results[0]?.first ?? null;
+    firstRow = answers.at(-1)!.results[0]?.first ?? null;
     first ??= period;
     rolled++;
   }
@@ -179,13 +208,21 @@ export async function maintainHistory(
 
   const cutoffs = pruneCutoffs(state, retention, now);
   for (const which of Object.keys(PRUNED) as Array<keyof typeof PRUNED>) {
-    const { table, column, unit, mark } = PRUNED[which];
+    const { table, column, unit, mark, alongside } = PRUNED[which];
     if (state[mark] >= cutoffs[which]) continue;
     // The slice ends at the sliceRows-th oldest row before the cutoff (all rows at that time
     // go with it, so a slice always makes progress), or at the cutoff.
     const sliceEnd = `(SELECT ${column} FROM ${table} WHERE ${column} < ?1 ORDER BY ${column} LIMIT 1 OFFSET ?2)`;
     for (;;) {
-      if (!budget.spend(2)) return done(false);
+      const pruneAlongside =
+        alongside === null
+          ? []
+          : [
+              db
+                .prepare(`DELETE FROM ${alongside} WHERE ${column} < (SELECT value FROM rollup_state WHERE name = ?)`)
+                .bind(STATE_NAMES[mark]),
+            ];
+      if (!budget.spend(2 + pruneAlongside.length)) return done(false);
       const [, deleted] = await db.batch([
         db
           .prepare(
@@ -194,6 +231,7 @@ export async function maintainHistory(
           )
           .bind(cutoffs[which], limits.sliceRows, STATE_NAMES[mark], unit),
         db.prepare(`DELETE FROM ${table} WHERE ${column} <= coalesce(${sliceEnd}, ?1 - 1)`).bind(cutoffs[which], limits.sliceRows),
+        ...pruneAlongside,
       ]);
       const changes = deleted!.meta.changes;
       report.pruned[which] += changes;

@@ -110,11 +110,10 @@ describe("the mesh under wrangler dev", () => {
       const page = await instance.newPage();
       await page.goto(mesh.url);
       await page.locator('[data-plane="healthy"][data-status="OK"]').waitFor();
-      await page.locator('[data-plane="failing"][data-status="FAILED"] button').click();
-      const failing = page.locator('[data-plane="failing"]');
-      await failing.locator(".runbook h3").first().waitFor();
-      expect(await failing.locator(".runbook h3").first().textContent()).toMatch(/^FAILED: /);
-      expect(await failing.locator('tr[data-region="weur"][data-probe="sync_predict"]').textContent()).toContain("unexpected_status");
+      await page.locator('[data-plane="failing"][data-status="FAILED"] h2 a').click();
+      await page.locator('main[data-plane="failing"]').waitFor();
+      expect(await page.locator("#runbook h3").first().textContent()).toMatch(/^FAILED: /);
+      expect(await page.locator('section[aria-labelledby="failures"]').textContent()).toContain("unexpected_status");
     } finally {
       await instance.close();
     }

@@ -2,6 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/http/app.ts";
+import { READ_CHALLENGES } from "../../src/http/auth.ts";
 import worker from "../../src/index.ts";
 import type { ProbeResult, Transition } from "../../src/status/model.ts";
 import { writeHistory } from "../../src/storage/history.ts";
@@ -201,7 +202,7 @@ describe("HTTP behaviour of reads", () => {
     const refused = await call("/api/v1/status", { origin: "https://dash.example" });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("content-type")).toBe("application/problem+json");
-    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="planewatch"');
+    expect(refused.headers.get("www-authenticate")).toBe(READ_CHALLENGES.join(", "));
     expect(refused.headers.get("access-control-allow-origin")).toBe("*");
     expect((await call("/api/v1/status", { authorization: "Bearer nope" })).status).toBe(401);
     expect((await call("/api/v1/status", { authorization: "Bearer reader" })).status).toBe(200);

@@ -1,0 +1,164 @@
+/**
+ * The status pages and badges as a client without JavaScript gets them: fetched directly, with
+ * history seeded with known values and rolled up by the real maintenance job on real D1.
+ */
+import { createExecutionContext, env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
+import type { ProbeResult } from "../../src/status/model.ts";
+import { writeHistory } from "../../src/storage/history.ts";
+import { DAY_MS, HOUR_MS } from "../../src/storage/rollup_plan.ts";
+import { maintainHistory } from "../../src/storage/rollups.ts";
+
+const NOW = Date.now();
+const TODAY = Math.floor(NOW / DAY_MS) * DAY_MS;
+/** The day at 50 %: every other run failed with a timeout. */
+const HALF_DAY = TODAY - 2 * DAY_MS;
+const STEP_MS = 6 * 60_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** From two days before today to now, a run every 6 minutes; latencies cycle 10, 20, … 100 ms within each hour. */
+function seed(): ProbeResult[] {
+  const results: ProbeResult[] = [];
+  for (let at = HALF_DAY, i = 0; at < NOW - 20 * 60_000; at += STEP_MS, i++) {
+    const ok = at >= HALF_DAY + DAY_MS || i % 2 === 0;
+    results.push({
+      plane: "broken",
+      region: "wnam",
+      probe: "sync_predict",
+      kind: "sync_predict",
+      at,
+      ok,
+      reason: ok ? "ok" : "timeout",
+      latencyMs: 10 * (1 + (i % 10)),
+      httpStatus: ok ? 200 : null,
+      message: ok ? "" : "no answer within 5 s",
+    });
+  }
+  results.push({
+    plane: "broken",
+    region: "weur",
+    probe: "sync_predict",
+    kind: "sync_predict",
+    at: NOW - 10 * 60_000,
+    ok: false,
+    reason: "unexpected_status",
+    latencyMs: 12,
+    httpStatus: 500,
+    message: "HTTP 500 from the target",
+  });
+  return results;
+}
+
+function get(path: string, headers: Record<string, string> = {}) {
+  return exports.default.fetch(`http://mesh${path}`, { headers });
+}
+
+beforeAll(async () => {
+  const results = seed();
+  for (let i = 0; i < results.length; i += 500) await writeHistory(env.DB, results.slice(i, i + 500), []);
+  await writeHistory(
+    env.DB,
+    [],
+    [
+      {
+        plane: "broken",
+        at: NOW - 5 * HOUR_MS,
+        from: "OK",
+        to: "FAILED",
+        failing: [{ region: "wnam", probe: "sync_predict", reason: "timeout" }],
+      },
+      { plane: "broken", at: NOW - 3 * HOUR_MS, from: "FAILED", to: "OK", failing: [] },
+    ],
+  );
+  while (!(await maintainHistory(env.DB, NOW, null)).complete);
+});
+
+describe("the rollups the pages read", () => {
+  it("keep p50 and p95 of each hour (nearest rank) and each day's failures by reason", async () => {
+    const hour = await env.DB.prepare(
+      "SELECT runs, latency_p50_ms AS p50, latency_p95_ms AS p95 FROM results_hourly WHERE plane = 'broken' AND hour = ?",
+    )
+      .bind(HALF_DAY + DAY_MS + 5 * HOUR_MS)
+      .first();
+    expect(hour).toEqual({ runs: 10, p50: 50, p95: 100 });
+    const half = await env.DB.prepare("SELECT runs, successes, failures FROM planes_daily WHERE plane = 'broken' AND day = ?")
+      .bind(HALF_DAY)
+      .first();
+    expect(half).toEqual({ runs: 240, successes: 120, failures: '{"timeout":120}' });
+  });
+});
+
+describe("the overview without JavaScript", () => {
+  it("shows each plane with its strip, whose day at 50 % says so in its title", async () => {
+    const res = await get("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('data-plane="broken"');
+    expect(html).toContain(`<title>${day(HALF_DAY)}: 50 % up (120 of 240 runs passed); failed: timeout 120</title>`);
+    // The next day, and today's hours rolled up so far, passed every run: one stretch.
+    expect(html).toMatch(
+      new RegExp(`<title>${day(HALF_DAY + DAY_MS)}( to ${day(TODAY)}: 100 % up each day|: 100 % up), no failed runs</title>`),
+    );
+    // Every configured plane is listed, and the filter works without script.
+    for (const id of ["good", "broken", "keyless"]) expect(html).toContain(`data-plane="${id}"`);
+    const filtered = await (await get("/?q=brok")).text();
+    expect(filtered).toContain('data-plane="broken"');
+    expect(filtered).not.toContain('data-plane="good"');
+  });
+});
+
+describe("a plane's page without JavaScript", () => {
+  it("shows the incident with its duration and cause, the runbook, latency, availability and failures", async () => {
+    const res = await get("/planes/broken");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`data-duration-ms="${2 * HOUR_MS}">2 h</span>`);
+    expect(html).toContain("wnam / sync_predict: timeout");
+    expect(html).toContain("HTTP 500 from the target");
+    expect(html).toContain('<svg class="chart"');
+    expect(html).toContain("No fresh result: the checks did not run.");
+    expect(html).toContain(`<time datetime="${day(HALF_DAY)}">${day(HALF_DAY)}</time></td><td>50 %</td>`);
+    expect((await get("/planes/nope")).status).toBe(404);
+  });
+});
+
+describe("badges", () => {
+  it("draws status and uptime as cacheable SVG, and refuses an unknown window", async () => {
+    const status = await get("/badges/broken/status.svg");
+    expect(status.status).toBe(200);
+    expect(status.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
+    expect(status.headers.get("cache-control")).toMatch(/max-age=\d+/);
+    expect(await status.text()).toContain("NO_VALUE");
+    const uptime = await get("/badges/broken/uptime.svg?window=7d");
+    expect(await uptime.text()).toMatch(/uptime 7d: \d/);
+    expect((await get("/badges/broken/uptime.svg?window=1y")).status).toBe(400);
+    expect((await get("/badges/nope/status.svg")).status).toBe(404);
+  });
+});
+
+describe("with API_READ_TOKEN set", () => {
+  const call = (path: string, vars: Record<string, string>, headers: Record<string, string> = {}) =>
+    worker.fetch(new Request(`http://mesh${path}`, { headers }), { ...env, API_READ_TOKEN: "reader", ...vars }, createExecutionContext());
+  const basic = { authorization: `Basic ${btoa("anyone:reader")}` };
+
+  it("asks a browser for the token by Basic authentication on every page, and the API takes it too", async () => {
+    for (const path of ["/", "/planes/broken", "/badges/broken/status.svg"]) {
+      const refused = await call(path, {});
+      expect(refused.status, path).toBe(401);
+      expect(refused.headers.get("www-authenticate"), path).toContain('Basic realm="planewatch"');
+      expect((await call(path, {}, basic)).status, path).toBe(200);
+      expect((await call(path, {}, { authorization: `Basic ${btoa("anyone:wrong")}` })).status, path).toBe(401);
+    }
+    expect((await call("/api/v1/status", {}, basic)).status).toBe(200);
+  });
+
+  it("serves badges to anyone when PUBLIC_BADGES is true", async () => {
+    const badge = await call("/badges/broken/status.svg", { PUBLIC_BADGES: "true" });
+    expect(badge.status).toBe(200);
+    expect(badge.headers.get("cache-control")).toContain("public");
+    expect((await call("/", { PUBLIC_BADGES: "true" })).status).toBe(401);
+  });
+});
