@@ -182,6 +182,14 @@ describe("both exposition formats", () => {
     }
   });
 
+  it("answers a federation that matches nothing with an empty exposition a gzip scraper can read", async () => {
+    const none = `${mesh.url}/federate?match[]=${encodeURIComponent('{plane="no-such-plane"}')}`;
+    const answer = await httpGet(none, { authorization: `Bearer ${METRICS_TOKEN}`, "accept-encoding": "gzip" });
+    expect(answer.status).toBe(200);
+    const body = answer.headers["content-encoding"] === "gzip" ? gunzipSync(answer.body) : answer.body;
+    expect(body.toString()).toBe("");
+  });
+
   it("federates in both formats, with the same series", async () => {
     const selector = `match[]=${encodeURIComponent('{__name__=~"workload_plane_health_status|planewatch_probe_runs_total", plane="failing"}')}`;
     const samples = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));

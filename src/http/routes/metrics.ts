@@ -22,6 +22,11 @@ function scraperAcceptEncoding(c: Context<AppEnv>): string | undefined {
   return typeof sent === "string" ? sent : c.req.header("accept-encoding");
 }
 
+function* prepend(first: string, rest: Iterator<string>): Iterator<string> {
+  yield first;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
+
 /**
  * A scrape, in the format the scraper negotiated: one read per Summary shard, no D1, whatever
  * the number of planes. With selectors, only the series matching one of them.
@@ -38,10 +43,15 @@ async function scrape(c: Context<AppEnv>, selectors: Matcher[][] | null): Promis
     const families = scrapeFamilies(loaded.ok ? await collectPlanes(c.env, loaded.config, now) : null);
     chunks = renderChunks(selectSamples(families, selectors), format);
   }
-  // The runtime compresses a body whose response names a Content-Encoding.
   const headers: Record<string, string> = { "content-type": CONTENT_TYPES[format], vary: "Accept, Accept-Encoding" };
+  // An empty exposition (a selector that matched nothing) has no body at all: the runtime would
+  // end an empty compressed stream without gzip's trailer, which no scraper can read.
+  let first = chunks.next();
+  while (!first.done && first.value === "") first = chunks.next();
+  if (first.done) return new Response(null, { status: 200, headers });
+  // The runtime compresses a body whose response names a Content-Encoding.
   if (acceptsGzip(scraperAcceptEncoding(c))) headers["content-encoding"] = "gzip";
-  return c.body(streamChunks(chunks), 200, headers);
+  return c.body(streamChunks(prepend(first.value, chunks)), 200, headers);
 }
 
 metrics.use("/metrics", requireBearer("METRICS_TOKEN"));
