@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { logError } from "../secrets.ts";
 import { api } from "./routes/api/index.ts";
 import type { AppEnv } from "./middleware.ts";
@@ -38,6 +40,10 @@ app.onError((error, c) => {
     logError(c.env, `planewatch: ${c.req.method} ${c.req.path}: ${error.message}`);
     c.header("retry-after", String(HISTORY_RETRY_AFTER_S));
     return problem(c, 503, "History unavailable", "The history (D1) cannot be read right now; statuses are still served. Retry later.");
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // A refusal Hono's own parts raised (a body that is not the JSON it declares): the client's fault, not ours.
+    return problem(c, error.status as ContentfulStatusCode, "Invalid request", error.message);
   }
   logError(c.env, `planewatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
   // The API names the plane `:id`, the webhook receiver `:plane`.
