@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
-import { writeHistory } from "../../src/storage/history.ts";
+import { type HistoryResult, writeHistory } from "../../src/storage/history.ts";
 import { DAY_MS, HOUR_MS } from "../../src/storage/rollup_plan.ts";
 import { maintainHistory } from "../../src/storage/rollups.ts";
 
@@ -19,9 +19,27 @@ const HALF_DAY = TODAY - 2 * DAY_MS;
 const STEP_MS = 6 * 60_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** The day before: only runs in a maintenance window, failing (left out of uptime). */
+const MAINTENANCE_DAY = HALF_DAY - DAY_MS;
+
 /** From two days before today to now, a run every 6 minutes; latencies cycle 10, 20, … 100 ms within each hour. */
-function seed(): ProbeResult[] {
-  const results: ProbeResult[] = [];
+function seed(): HistoryResult[] {
+  const results: HistoryResult[] = [];
+  for (let i = 0; i < 10; i++) {
+    results.push({
+      plane: "broken",
+      region: "wnam",
+      probe: "sync_predict",
+      kind: "sync_predict",
+      at: MAINTENANCE_DAY + 10 * HOUR_MS + i * STEP_MS,
+      ok: false,
+      reason: "timeout",
+      latencyMs: 5000,
+      httpStatus: null,
+      message: "no answer within 5 s",
+      maintenance: true,
+    });
+  }
   for (let at = HALF_DAY, i = 0; at < NOW - 20 * 60_000; at += STEP_MS, i++) {
     const ok = at >= HALF_DAY + DAY_MS || i % 2 === 0;
     results.push({
@@ -88,6 +106,12 @@ describe("the rollups the pages read", () => {
       .bind(HALF_DAY)
       .first();
     expect(half).toEqual({ runs: 240, successes: 120, failures: '{"timeout":120}' });
+    const maintenance = await env.DB.prepare(
+      "SELECT runs, successes, failures, maintenance_runs AS maintenanceRuns FROM planes_daily WHERE plane = 'broken' AND day = ?",
+    )
+      .bind(MAINTENANCE_DAY)
+      .first();
+    expect(maintenance).toEqual({ runs: 0, successes: 0, failures: "{}", maintenanceRuns: 10 });
   });
 });
 
@@ -99,6 +123,8 @@ describe("the overview without JavaScript", () => {
     const html = await res.text();
     expect(html).toContain('data-plane="broken"');
     expect(html).toContain(`<title>${day(HALF_DAY)}: 50 % up (120 of 240 runs passed); failed: timeout 120</title>`);
+    // A day whose every run was in a maintenance window: no uptime to show, but the bar says why.
+    expect(html).toContain(`<title>${day(MAINTENANCE_DAY)}: no runs outside maintenance; maintenance: 10 runs left out</title>`);
     // The next day, and today's hours rolled up so far, passed every run: one stretch.
     expect(html).toMatch(
       new RegExp(`<title>${day(HALF_DAY + DAY_MS)}( to ${day(TODAY)}: 100 % up each day|: 100 % up), no failed runs</title>`),
