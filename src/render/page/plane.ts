@@ -1,7 +1,8 @@
 /**
- * A plane's page `/planes/{id}`: status and runbook, latency by region, availability by probe
- * and region, the 90-day strip with every day that had failed runs, the incident timeline and
- * the latest failures. Everything is in the HTML; the script only keeps the status current.
+ * A plane's page `/planes/{id}`: status (with its maintenance window and flapping) and runbook,
+ * the latest result of each region and probe, latency by region, availability by probe and region,
+ * the 90-day strip with every day that had failed runs, the incident timeline and the latest
+ * failures. Everything is in the HTML; the script only keeps the status current.
  */
 import { escapeHtml } from "../../lib/html.ts";
 import type { ActiveMaintenance } from "../../status/maintenance.ts";
@@ -64,7 +65,7 @@ function table(caption: string, head: string[], rows: string[][], empty: string)
 }
 
 /** What a streamed answer measured, in one short line; "–" for runs that read no stream. */
-export function figuresText(f: StreamFigures | undefined): string {
+function figuresText(f: StreamFigures | undefined): string {
   if (f === undefined) return "–";
   const parts: string[] = [];
   if (f.timeToFirstTokenMs !== undefined) parts.push(`first token ${formatMs(f.timeToFirstTokenMs)}`);
