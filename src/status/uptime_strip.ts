@@ -16,6 +16,8 @@ export interface DayUptime {
   successes: number;
   /** Failed runs by reason; may count fewer than runs − successes for days rolled up before reasons were kept. */
   failures: Record<string, number>;
+  /** Runs taken in maintenance windows, left out of `runs`; absent when there were none. */
+  maintenanceRuns?: number;
 }
 
 /** How a day looks on the strip: by share of runs that passed. */
@@ -33,7 +35,7 @@ export interface StripStretch {
   first: number;
   count: number;
   level: DayLevel;
-  /** The day itself when the stretch is a single day with failures; stretches of whole or empty days have none. */
+  /** The day itself when the stretch is a single day with failures or maintenance; stretches of whole or empty days have none. */
   day: DayUptime | null;
 }
 
@@ -44,7 +46,8 @@ export function stripStart(through: number): number {
 
 /**
  * The strip from `start` (stripStart): days sorted by time, those outside the strip ignored.
- * Whole days and days without runs merge with their like neighbours; any other day is its own stretch.
+ * Whole days and days without runs merge with their like neighbours, unless they had maintenance;
+ * any other day is its own stretch.
  */
 export function stripStretches(start: number, days: readonly DayUptime[]): StripStretch[] {
   const stretches: StripStretch[] = [];
@@ -59,7 +62,7 @@ export function stripStretches(start: number, days: readonly DayUptime[]): Strip
     if (index < next || index >= STRIP_DAYS) continue;
     if (index > next) push(next, index - next, "none", null);
     const level = dayLevel(d);
-    push(index, 1, level, level === "whole" || level === "none" ? null : d);
+    push(index, 1, level, (level === "whole" || level === "none") && d.maintenanceRuns === undefined ? null : d);
     next = index + 1;
   }
   if (next < STRIP_DAYS) push(next, STRIP_DAYS - next, "none", null);

@@ -21,25 +21,28 @@ export function historyThrough(state: RollupState, now: number): number {
  * Every plane's (or one plane's) days from `from`, as one row per plane: days before
  * `dailyThrough` from planes_daily, the days after it summed from planes_hourly, failures merged
  * by reason. D1 joins each plane's days into one text so that 1,000 planes cost the Worker 1,000
- * rows, not 90,000: a line "day,runs" for a day whose every run passed, and
- * "day,runs,successes,{failures}" for the others, so that only those are parsed as JSON.
+ * rows, not 90,000: a line "day,runs" for a day whose every run passed outside any maintenance
+ * window, and "day,runs,successes,maintenance runs,{failures}" for the others, so that only those
+ * are parsed as JSON.
  */
 function daysStatement(db: D1Database, state: RollupState, from: number, plane: string | null): D1PreparedStatement {
   const onePlane = plane === null ? "" : " AND plane = ?3";
   const sql = `WITH recent AS (
-      SELECT plane, hour - hour % ${DAY_MS} AS day, runs, successes, failures FROM planes_hourly WHERE hour >= max(?1, ?2)${onePlane}
+      SELECT plane, hour - hour % ${DAY_MS} AS day, runs, successes, failures, maintenance_runs FROM planes_hourly WHERE hour >= max(?1, ?2)${onePlane}
     ), recent_days AS (
-      SELECT plane, day, sum(runs) AS runs, sum(successes) AS successes FROM recent GROUP BY plane, day
+      SELECT plane, day, sum(runs) AS runs, sum(successes) AS successes, sum(maintenance_runs) AS maintenance_runs FROM recent GROUP BY plane, day
     ), recent_failures AS (
       SELECT plane, day, json_group_object(reason, failed) AS failures
       FROM (SELECT r.plane, r.day, f.key AS reason, sum(f.value) AS failed FROM recent AS r, json_each(r.failures) AS f GROUP BY r.plane, r.day, f.key)
       GROUP BY plane, day
     ), days AS (
-      SELECT plane, day, runs, successes, failures FROM planes_daily WHERE day >= ?1 AND day < ?2${onePlane}
+      SELECT plane, day, runs, successes, maintenance_runs, failures FROM planes_daily WHERE day >= ?1 AND day < ?2${onePlane}
       UNION ALL
-      SELECT d.plane, d.day, d.runs, d.successes, coalesce(f.failures, '{}') FROM recent_days AS d LEFT JOIN recent_failures AS f USING (plane, day)
+      SELECT d.plane, d.day, d.runs, d.successes, d.maintenance_runs, coalesce(f.failures, '{}')
+      FROM recent_days AS d LEFT JOIN recent_failures AS f USING (plane, day)
     )
-    SELECT plane, group_concat(CASE WHEN successes = runs THEN day || ',' || runs ELSE day || ',' || runs || ',' || successes || ',' || failures END, char(10)) AS days
+    SELECT plane, group_concat(CASE WHEN successes = runs AND maintenance_runs = 0 THEN day || ',' || runs
+      ELSE day || ',' || runs || ',' || successes || ',' || maintenance_runs || ',' || failures END, char(10)) AS days
     FROM (SELECT * FROM days ORDER BY plane, day) GROUP BY plane`;
   const params: unknown[] = [from, state.dailyThrough];
   return db.prepare(sql).bind(...(plane === null ? params : [...params, plane]));
@@ -57,11 +60,14 @@ function parseDay(line: string): DayUptime {
     return { day: Number(line.slice(0, a)), runs, successes: runs, failures: NONE };
   }
   const c = line.indexOf(",", b + 1);
+  const d = line.indexOf(",", c + 1);
+  const maintenanceRuns = Number(line.slice(c + 1, d));
   return {
     day: Number(line.slice(0, a)),
     runs: Number(line.slice(a + 1, b)),
     successes: Number(line.slice(b + 1, c)),
-    failures: JSON.parse(line.slice(c + 1)) as Record<string, number>,
+    failures: JSON.parse(line.slice(d + 1)) as Record<string, number>,
+    ...(maintenanceRuns > 0 ? { maintenanceRuns } : {}),
   };
 }
 

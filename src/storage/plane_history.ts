@@ -35,6 +35,13 @@ export interface PlaneHistory {
   failures: ProbeResult[];
 }
 
+/** A failed run as the query reads it: a run from before findable requests has neither id nor attempts. */
+type FailureRow = Omit<ProbeResult, "plane" | "ok" | "traceparent" | "requestId" | "attempts"> & {
+  traceparent: string | null;
+  requestId: string | null;
+  attempts: number | null;
+};
+
 /** Raw runs the last-hour chart draws at most: a minute's probes of every region for an hour, with room. */
 const LAST_HOUR_RUNS = 5_000;
 /** Recent failures listed on the page. */
@@ -75,7 +82,8 @@ export async function readPlaneHistory(
       .bind(plane, window.from, window.hourlyThrough, rawFrom, window.now),
     db
       .prepare(
-        `SELECT region, probe, kind, at, reason, latency_ms AS latencyMs, http_status AS httpStatus, message FROM results
+        `SELECT region, probe, kind, at, reason, latency_ms AS latencyMs, http_status AS httpStatus, message,
+           traceparent, request_id AS requestId, attempts FROM results
          WHERE plane = ? AND at >= ? AND at < ? AND ok = 0 ORDER BY at DESC LIMIT ${RECENT_FAILURES}`,
       )
       .bind(plane, window.from, window.now),
@@ -84,6 +92,13 @@ export async function readPlaneHistory(
     hourly: hourly!.results as unknown as HourlyLatency[],
     lastHour: (lastHour!.results as Array<Omit<RecentRun, "ok"> & { ok: number }>).map((r) => ({ ...r, ok: r.ok === 1 })),
     availability: availability!.results as unknown as ProbeAvailability[],
-    failures: (failures!.results as Array<Omit<ProbeResult, "plane" | "ok">>).map((r) => ({ ...r, plane, ok: false })),
+    failures: (failures!.results as FailureRow[]).map(({ traceparent, requestId, attempts, ...r }) => ({
+      ...r,
+      plane,
+      ok: false,
+      ...(traceparent === null ? {} : { traceparent }),
+      ...(requestId === null ? {} : { requestId }),
+      ...(attempts === null ? {} : { attempts }),
+    })),
   };
 }

@@ -60,10 +60,11 @@ const ROLLUPS = {
                     count(*) OVER (PARTITION BY plane, region, probe) AS n
              FROM results WHERE at >= ?1 AND at < ?2)
        GROUP BY plane, region, probe`,
-      `INSERT OR REPLACE INTO planes_hourly (plane, hour, runs, successes, failures)
-       SELECT plane, ?1, sum(runs), sum(successes), coalesce(json_group_object(reason, runs - successes) FILTER (WHERE successes < runs), '{}')
-       FROM (SELECT plane, reason, count(*) AS runs, sum(ok) AS successes FROM results
-             WHERE at >= ?1 AND at < ?2 AND maintenance = 0 GROUP BY plane, reason)
+      `INSERT OR REPLACE INTO planes_hourly (plane, hour, runs, successes, failures, maintenance_runs)
+       SELECT plane, ?1, sum(runs), sum(successes), coalesce(json_group_object(reason, runs - successes) FILTER (WHERE successes < runs), '{}'),
+              sum(maintenance_runs)
+       FROM (SELECT plane, reason, sum(maintenance = 0) AS runs, sum(ok AND maintenance = 0) AS successes, sum(maintenance) AS maintenance_runs
+             FROM results WHERE at >= ?1 AND at < ?2 GROUP BY plane, reason)
        GROUP BY plane`,
     ],
   },
@@ -75,9 +76,10 @@ const ROLLUPS = {
       `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
        SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms), sum(maintenance_runs)
        FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
-      `INSERT OR REPLACE INTO planes_daily (plane, day, runs, successes, failures)
-       SELECT totals.plane, ?1, totals.runs, totals.successes, coalesce(reasons.failures, '{}')
-       FROM (SELECT plane, sum(runs) AS runs, sum(successes) AS successes FROM planes_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane) AS totals
+      `INSERT OR REPLACE INTO planes_daily (plane, day, runs, successes, failures, maintenance_runs)
+       SELECT totals.plane, ?1, totals.runs, totals.successes, coalesce(reasons.failures, '{}'), totals.maintenance_runs
+       FROM (SELECT plane, sum(runs) AS runs, sum(successes) AS successes, sum(maintenance_runs) AS maintenance_runs
+             FROM planes_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane) AS totals
        LEFT JOIN (
          SELECT plane, json_group_object(reason, failed) AS failures
          FROM (SELECT h.plane, f.key AS reason, sum(f.value) AS failed FROM planes_hourly AS h, json_each(h.failures) AS f

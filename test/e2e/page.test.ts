@@ -22,6 +22,7 @@ const DAY = 24 * HOUR;
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
+const ADMIN_TOKEN = "page-admin";
 const NOW = Date.now();
 const TODAY = Math.floor(NOW / DAY) * DAY;
 /** alpha's day at 50 %: 720 of 1,440 runs passed. */
@@ -82,6 +83,7 @@ beforeAll(async () => {
       PLANES_CONFIG: JSON.stringify({ planes: ["alpha", "beta", "gamma"].map((id) => simulatorPlane(simulator, id)) }),
       DEMO_API_KEY: API_KEY,
       API_READ_TOKEN: READ_TOKEN,
+      ADMIN_TOKEN,
     },
     simulatorVars: { SIM_API_KEY: API_KEY, SIM_FAULTS: JSON.stringify({ gamma: { status: 500 } }) },
   });
@@ -190,10 +192,21 @@ describe("the status pages in Chromium", () => {
     await page.goto(`${mesh.url}/planes/beta`);
     // A mark on this document: it survives only if the page is never reloaded.
     await page.evaluate("globalThis.loadedOnce = true");
+    const window = await fetch(`${mesh.url}/api/v1/planes/beta/maintenance`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ until: new Date(Date.now() + 2 * HOUR).toISOString(), reason: "driver upgrade" }),
+    });
+    expect(window.status).toBe(200);
     await fetch(`${mesh.simulatorUrl}/planes/beta/faults`, { method: "PUT", body: JSON.stringify({ status: 500 }) });
     await page.locator('main[data-status="FAILED"]').waitFor({ timeout: 90_000 });
     expect(await page.locator("#status").textContent()).toBe("FAILED");
     expect(await page.locator("#runbook h3").first().textContent()).toMatch(/^FAILED: /);
+    // The window set after the page was rendered stands beside the status, from the same live update.
+    expect(await page.locator("#notes .maintenance").textContent()).toMatch(
+      /^in maintenance until \d{4}-\d\d-\d\d \d\d:\d\d UTC: driver upgrade$/,
+    );
+    expect(await axeFindings(page)).toEqual([]);
     expect(await page.evaluate("globalThis.loadedOnce")).toBe(true);
     await context.close();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { overviewOrder } from "../../src/render/page/overview.ts";
+import { dayTitle } from "../../src/render/page/strip.ts";
 import { failuresByReason, percent, STRIP_DAYS, stripStart, stripStretches } from "../../src/status/uptime_strip.ts";
 
 const DAY = 86_400_000;
@@ -24,6 +25,23 @@ describe("the 90-day strip", () => {
     ]);
     expect(stretches[2]!.day).toBe(half);
     expect(stretches.reduce((n, s) => n + s.count, 0)).toBe(STRIP_DAYS);
+  });
+
+  it("keeps a day with maintenance alone, and its title says how many runs the window left out", () => {
+    const whole = (i: number) => ({ day: START + i * DAY, runs: 10, successes: 10, failures: {} });
+    const serviced = { ...whole(2), maintenanceRuns: 4 };
+    const inWindow = { day: START + 3 * DAY, runs: 0, successes: 0, failures: {}, maintenanceRuns: 10 };
+    const stretches = stripStretches(START, [whole(1), serviced, inWindow, whole(4), whole(5)]);
+    expect(stretches.map((s) => [s.first, s.count, s.level, s.day])).toEqual([
+      [0, 1, "none", null],
+      [1, 1, "whole", null],
+      [2, 1, "whole", serviced],
+      [3, 1, "none", inWindow],
+      [4, 2, "whole", null],
+      [6, 84, "none", null],
+    ]);
+    expect(dayTitle(serviced)).toBe("2026-08-25: 100 % up (10 of 10 runs passed); maintenance: 4 runs left out");
+    expect(dayTitle(inWindow)).toBe("2026-08-26: no runs outside maintenance; maintenance: 10 runs left out");
   });
 
   it("ignores days outside the strip", () => {

@@ -2,12 +2,13 @@
  * The status pages and badges as a client without JavaScript gets them: fetched directly, with
  * history seeded with known values and rolled up by the real maintenance job on real D1.
  */
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
+import { planeStub } from "../../src/objects/stubs.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
-import { writeHistory } from "../../src/storage/history.ts";
+import { type HistoryResult, writeHistory } from "../../src/storage/history.ts";
 import { DAY_MS, HOUR_MS } from "../../src/storage/rollup_plan.ts";
 import { maintainHistory } from "../../src/storage/rollups.ts";
 
@@ -18,9 +19,27 @@ const HALF_DAY = TODAY - 2 * DAY_MS;
 const STEP_MS = 6 * 60_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** The day before: only runs in a maintenance window, failing (left out of uptime). */
+const MAINTENANCE_DAY = HALF_DAY - DAY_MS;
+
 /** From two days before today to now, a run every 6 minutes; latencies cycle 10, 20, … 100 ms within each hour. */
-function seed(): ProbeResult[] {
-  const results: ProbeResult[] = [];
+function seed(): HistoryResult[] {
+  const results: HistoryResult[] = [];
+  for (let i = 0; i < 10; i++) {
+    results.push({
+      plane: "broken",
+      region: "wnam",
+      probe: "sync_predict",
+      kind: "sync_predict",
+      at: MAINTENANCE_DAY + 10 * HOUR_MS + i * STEP_MS,
+      ok: false,
+      reason: "timeout",
+      latencyMs: 5000,
+      httpStatus: null,
+      message: "no answer within 5 s",
+      maintenance: true,
+    });
+  }
   for (let at = HALF_DAY, i = 0; at < NOW - 20 * 60_000; at += STEP_MS, i++) {
     const ok = at >= HALF_DAY + DAY_MS || i % 2 === 0;
     results.push({
@@ -87,6 +106,12 @@ describe("the rollups the pages read", () => {
       .bind(HALF_DAY)
       .first();
     expect(half).toEqual({ runs: 240, successes: 120, failures: '{"timeout":120}' });
+    const maintenance = await env.DB.prepare(
+      "SELECT runs, successes, failures, maintenance_runs AS maintenanceRuns FROM planes_daily WHERE plane = 'broken' AND day = ?",
+    )
+      .bind(MAINTENANCE_DAY)
+      .first();
+    expect(maintenance).toEqual({ runs: 0, successes: 0, failures: "{}", maintenanceRuns: 10 });
   });
 });
 
@@ -98,6 +123,8 @@ describe("the overview without JavaScript", () => {
     const html = await res.text();
     expect(html).toContain('data-plane="broken"');
     expect(html).toContain(`<title>${day(HALF_DAY)}: 50 % up (120 of 240 runs passed); failed: timeout 120</title>`);
+    // A day whose every run was in a maintenance window: no uptime to show, but the bar says why.
+    expect(html).toContain(`<title>${day(MAINTENANCE_DAY)}: no runs outside maintenance; maintenance: 10 runs left out</title>`);
     // The next day, and today's hours rolled up so far, passed every run: one stretch.
     expect(html).toMatch(
       new RegExp(`<title>${day(HALF_DAY + DAY_MS)}( to ${day(TODAY)}: 100 % up each day|: 100 % up), no failed runs</title>`),
@@ -122,6 +149,80 @@ describe("a plane's page without JavaScript", () => {
     expect(html).toContain("No fresh result: the checks did not run.");
     expect(html).toContain(`<time datetime="${day(HALF_DAY)}">${day(HALF_DAY)}</time></td><td>50 %</td>`);
     expect((await get("/planes/nope")).status).toBe(404);
+  });
+});
+
+describe("maintenance, flapping, request ids and streamed figures", () => {
+  const admin = (method: string, path: string, body?: unknown) =>
+    worker.fetch(
+      new Request(`http://mesh${path}`, {
+        method,
+        headers: { authorization: "Bearer admin-secret", "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+      { ...env, ADMIN_TOKEN: "admin-secret" },
+      createExecutionContext(),
+    );
+  const run = (plane: string, region: string, probe: string, ok: boolean, at: number): ProbeResult => ({
+    plane,
+    region,
+    probe,
+    kind: probe === "healthz" ? "http" : "sync_predict",
+    at,
+    ok,
+    reason: ok ? "ok" : "unexpected_status",
+    latencyMs: 40,
+    httpStatus: ok ? 200 : 500,
+    message: ok ? "" : "status 500, expected 200",
+  });
+
+  it("show a plane's window and flapping beside its status, on its page and the overview", async () => {
+    const until = Date.now() + 2 * HOUR_MS;
+    const put = await admin("PUT", "/api/v1/planes/good/maintenance", { until: new Date(until).toISOString(), reason: "GPU <swap>" });
+    expect(put.status).toBe(200);
+    // Seven rounds of keyless passing and failing by turns: it flaps.
+    const keyless = planeStub(env, "keyless");
+    for (let i = 1; i <= 7; i++) await keyless.report("keyless", [run("keyless", "enam", "sync_predict", i % 2 === 1, Date.now() + i)]);
+    await runDurableObjectAlarm(planeStub(env, "good"));
+    await runDurableObjectAlarm(keyless);
+
+    const window = `in maintenance until <time datetime="${new Date(until).toISOString()}">`;
+    const plane = await (await get("/planes/good")).text();
+    expect(plane).toContain(`<span class="notes" id="notes"><span class="note maintenance">${window}`);
+    expect(plane).toContain(": GPU &lt;swap&gt;</span>");
+    expect(await (await get("/planes/keyless")).text()).toContain('<span class="note flapping">flapping</span>');
+    const overview = await (await get("/")).text();
+    expect(overview).toContain(window);
+    expect(overview).toContain('<span class="note flapping">flapping</span>');
+    expect(overview.match(/class="note /g)).toHaveLength(2);
+  });
+
+  it("list each probe's latest result with its request id and streamed figures, and failures with their request ids", async () => {
+    const at = Date.now();
+    const findable = (r: ProbeResult, n: number): ProbeResult => ({
+      ...r,
+      requestId: `req-${n}`,
+      traceparent: `00-${"a".repeat(31)}${n}-${"b".repeat(16)}-01`,
+      attempts: n,
+    });
+    await planeStub(env, "good").report("good", [
+      {
+        ...findable(run("good", "wnam", "sync_predict", true, at), 1),
+        figures: { timeToFirstByteMs: 85, outputTokens: 42, tokensPerSecond: 31.25, maxInterTokenGapMs: 120 },
+      },
+      findable(run("good", "wnam", "healthz", false, at), 2),
+    ]);
+    await writeHistory(env.DB, [findable(run("good", "wnam", "healthz", false, at), 2)], []);
+    const html = await (await get("/planes/good")).text();
+    const latest = html.slice(html.indexOf('<h2 id="latest">'), html.indexOf('<h2 id="uptime">'));
+    expect(latest).toContain('<th scope="col">Stream</th>');
+    expect(latest).toContain("<td>first byte 85 ms · 42 tokens · 31.3 tokens/s · longest gap 120 ms</td>");
+    expect(latest).toContain(`<code title="traceparent 00-${"a".repeat(31)}1-${"b".repeat(16)}-01">req-1</code></td>`);
+    expect(latest).toContain('-01">req-2</code></td>');
+    const failures = html.slice(html.indexOf('<h2 id="failures">'));
+    expect(failures).toContain('req-2</code> <span class="muted">(attempt 2)</span>');
+    // A plane whose probes read no stream has no Stream column.
+    expect(await (await get("/planes/keyless")).text()).not.toContain('<th scope="col">Stream</th>');
   });
 });
 

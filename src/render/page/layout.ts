@@ -3,6 +3,7 @@
  * elsewhere), light and dark by prefers-color-scheme, one column on narrow screens.
  */
 import { escapeHtml } from "../../lib/html.ts";
+import type { ActiveMaintenance } from "../../status/maintenance.ts";
 
 const STYLE = `
 :root { color-scheme: light dark; --bg:#f6f8fa; --card:#fff; --fg:#1f2328; --muted:#57606a; --line:#d0d7de; --link:#0550ae;
@@ -22,6 +23,8 @@ main { padding: 12px 16px; max-width: 1100px; margin: 0 auto; }
 .OK { background: var(--ok); } .DEGRADED { background: var(--degraded); } .FAILED { background: var(--failed); }
 .NO_USER { background: var(--nouser); } .NO_ORACLE { background: var(--nooracle); } .NO_VALUE { background: var(--novalue); }
 .muted, .since { color: var(--muted); font-size: 13px; }
+.notes { display: inline-flex; flex-wrap: wrap; gap: 4px 6px; } .notes:empty { display: none; } .note { font-size: 12px; font-weight: 400; padding: 0 6px; border-radius: 4px; border: 1px solid var(--line); color: var(--fg); }
+.note.maintenance { border-color: var(--s0); } .note.flapping { border-color: var(--degraded); }
 .planes { list-style: none; padding: 0; margin: 0; }
 .plane { background: var(--card); border: 1px solid var(--line); border-radius: 6px; margin-bottom: 8px; padding: 8px 12px;
   display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 4px 16px; align-items: center; }
@@ -109,4 +112,17 @@ export function duration(ms: number): string {
   const h = Math.floor(min / 60);
   if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
   return h % 24 === 0 ? `${Math.floor(h / 24)} d` : `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/**
+ * What stands beside a status: the maintenance window the plane is in (alerts wait for its end)
+ * and flapping. The pages' script fills the same container the same way (setNotes).
+ */
+export function statusNotes(maintenance: ActiveMaintenance | null, flapping: boolean): string {
+  let notes = "";
+  if (maintenance !== null) {
+    notes += `<span class="note maintenance">in maintenance until <time datetime="${new Date(maintenance.until).toISOString()}">${utcTime(maintenance.until)}</time>: ${escapeHtml(maintenance.reason)}</span>`;
+  }
+  if (flapping) notes += `<span class="note flapping">flapping</span>`;
+  return notes;
 }

@@ -4,9 +4,10 @@
  * about a megabyte of HTML, and string concatenation is what keeps its Worker CPU small.
  */
 import { escapeHtml } from "../../lib/html.ts";
+import type { ActiveMaintenance } from "../../status/maintenance.ts";
 import type { PlaneStatus } from "../../status/model.ts";
 import { percent, type DayUptime } from "../../status/uptime_strip.ts";
-import { pageDocument, utcDay, utcTime } from "./layout.ts";
+import { pageDocument, statusNotes, utcDay, utcTime } from "./layout.ts";
 import { OVERVIEW_SCRIPT } from "./script.ts";
 import { stripSvg } from "./strip.ts";
 
@@ -22,6 +23,9 @@ export interface OverviewPlane {
   status: PlaneStatus;
   /** When the status began, epoch ms; 0 when it never reported. */
   since: number;
+  /** The maintenance window the plane is in now, null outside any. */
+  maintenance: ActiveMaintenance | null;
+  flapping: boolean;
   regions: Array<{ name: string; status: PlaneStatus }>;
   days: readonly DayUptime[];
   /** Runs over each window by its label ("24 h", …), in the order shown. */
@@ -49,7 +53,7 @@ function planeItem(p: OverviewPlane, stripStart: number): string {
     windows += `<div><dt>${w.label}</dt><dd>${w.counts === undefined ? "no data" : percent(w.counts.successes, w.counts.runs)}</dd></div>`;
   }
   return `<li class="plane" data-plane="${id}" data-status="${p.status}" data-name="${escapeHtml(p.name.toLowerCase())} ${id.toLowerCase()}">
-<div><h2><a href="${href}">${escapeHtml(p.name)}</a> <span class="st ${p.status}">${p.status}</span> ${since}</h2>
+<div><h2><a href="${href}">${escapeHtml(p.name)}</a> <span class="st ${p.status}">${p.status}</span> <span class="notes">${statusNotes(p.maintenance, p.flapping)}</span> ${since}</h2>
 <ul class="regions" aria-label="Regions">${regions}</ul></div>
 <div>${stripSvg(stripStart, p.days)}<dl class="windows">${windows}</dl></div></li>`;
 }

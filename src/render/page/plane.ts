@@ -1,14 +1,17 @@
 /**
- * A plane's page `/planes/{id}`: status and runbook, latency by region, availability by probe
- * and region, the 90-day strip with every day that had failed runs, the incident timeline and
- * the latest failures. Everything is in the HTML; the script only keeps the status current.
+ * A plane's page `/planes/{id}`: status (with its maintenance window and flapping) and runbook,
+ * the latest result of each region and probe, latency by region, availability by probe and region,
+ * the 90-day strip with every day that had failed runs, the incident timeline and the latest
+ * failures. Everything is in the HTML; the script only keeps the status current.
  */
 import { escapeHtml } from "../../lib/html.ts";
-import type { PlaneStatus, Transition } from "../../status/model.ts";
+import type { ActiveMaintenance } from "../../status/maintenance.ts";
+import type { PlaneStatus, StreamFigures, Transition } from "../../status/model.ts";
+import type { LatestResult } from "../../status/snapshot.ts";
 import type { RunbookEntry } from "../../status/runbook.ts";
 import { failuresByReason, percent, type DayUptime } from "../../status/uptime_strip.ts";
 import { formatMs, latencyChart, type ChartDot, type ChartLine } from "../charts.ts";
-import { duration, pageDocument, utcDay, utcTime } from "./layout.ts";
+import { duration, pageDocument, statusNotes, utcDay, utcTime } from "./layout.ts";
 import type { UptimeCounts } from "./overview.ts";
 import { PLANE_SCRIPT } from "./script.ts";
 import { stripSvg } from "./strip.ts";
@@ -20,7 +23,12 @@ export interface PlanePage {
   name: string;
   status: PlaneStatus;
   since: number;
+  /** The maintenance window the plane is in now, null outside any. */
+  maintenance: ActiveMaintenance | null;
+  flapping: boolean;
   regions: Array<{ name: string; status: PlaneStatus }>;
+  /** The latest result of each configured (region, probe) still within the TTL. */
+  latest: readonly LatestResult[];
   runbook: RunbookEntry;
   stripStart: number;
   days: readonly DayUptime[];
@@ -34,7 +42,17 @@ export interface PlanePage {
   /** Transitions, newest first. */
   transitions: readonly Transition[];
   /** Latest failed runs, newest first. */
-  failures: ReadonlyArray<{ at: number; region: string; probe: string; reason: string; httpStatus: number | null; message: string }>;
+  failures: ReadonlyArray<{
+    at: number;
+    region: string;
+    probe: string;
+    reason: string;
+    httpStatus: number | null;
+    message: string;
+    traceparent?: string;
+    requestId?: string;
+    attempts?: number;
+  }>;
   through: number;
   now: number;
 }
@@ -44,6 +62,54 @@ function table(caption: string, head: string[], rows: string[][], empty: string)
   const th = head.map((h) => `<th scope="col">${h}</th>`).join("");
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("");
   return `<div class="table-wrap"><table><caption class="skip">${caption}</caption><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+/** What a streamed answer measured, in one short line; "–" for runs that read no stream. */
+function figuresText(f: StreamFigures | undefined): string {
+  if (f === undefined) return "–";
+  const parts: string[] = [];
+  if (f.timeToFirstTokenMs !== undefined) parts.push(`first token ${formatMs(f.timeToFirstTokenMs)}`);
+  else if (f.timeToFirstByteMs !== undefined) parts.push(`first byte ${formatMs(f.timeToFirstByteMs)}`);
+  if (f.outputTokens !== undefined) parts.push(`${f.outputTokens} tokens`);
+  if (f.tokensPerSecond !== undefined) parts.push(`${f.tokensPerSecond.toFixed(1)} tokens/s`);
+  if (f.maxInterTokenGapMs !== undefined) parts.push(`longest gap ${formatMs(f.maxInterTokenGapMs)}`);
+  return parts.length === 0 ? "–" : parts.join(" · ");
+}
+
+/**
+ * The X-Request-ID a run's requests carried, to find them in the plane's own logs, with the W3C
+ * traceparent as its title and the attempts when fast retries took more than one.
+ */
+function requestCell(r: { requestId?: string; traceparent?: string; attempts?: number }): string {
+  if (r.requestId === undefined) return "–";
+  const title = r.traceparent === undefined ? "" : ` title="traceparent ${escapeHtml(r.traceparent)}"`;
+  const attempts = r.attempts !== undefined && r.attempts > 1 ? ` <span class="muted">(attempt ${r.attempts})</span>` : "";
+  return `<code${title}>${escapeHtml(r.requestId)}</code>${attempts}`;
+}
+
+function latestSection(p: PlanePage): string {
+  // Only planes with probes that read a stream (chat_completions, streamed sync_predict) get its column.
+  const streamed = p.latest.some((r) => r.figures !== undefined);
+  const rows = p.latest.map((r) => {
+    const row = [
+      escapeHtml(r.region),
+      escapeHtml(r.probe),
+      r.ok ? "pass" : "fail",
+      escapeHtml(r.reason),
+      formatMs(r.latencyMs),
+      r.httpStatus === null ? "–" : String(r.httpStatus),
+    ];
+    if (streamed) row.push(escapeHtml(figuresText(r.figures)));
+    row.push(requestCell(r), `<time datetime="${new Date(r.at).toISOString()}">${utcTime(r.at)}</time>`);
+    return row;
+  });
+  const head = ["Region", "Probe", "Result", "Reason", "Latency", "HTTP", ...(streamed ? ["Stream"] : []), "Request ID", "When"];
+  return `<section aria-labelledby="latest"><h2 id="latest">Latest results</h2>${table(
+    "The latest result of each region and probe",
+    head,
+    rows,
+    "No fresh result.",
+  )}</section>`;
 }
 
 function latencySection(p: PlanePage): string {
@@ -151,19 +217,21 @@ export function planePage(p: PlanePage): string {
     escapeHtml(f.reason),
     f.httpStatus === null ? "–" : String(f.httpStatus),
     escapeHtml(f.message),
+    requestCell(f),
   ]);
   const body = `<p><a href="/">All planes</a></p>
-<section aria-labelledby="now"><h2 id="now">${escapeHtml(p.name)} <span class="st ${p.status}" id="status">${p.status}</span> <span class="since" id="since">${since}</span></h2>
+<section aria-labelledby="now"><h2 id="now">${escapeHtml(p.name)} <span class="st ${p.status}" id="status">${p.status}</span> <span class="notes" id="notes">${statusNotes(p.maintenance, p.flapping)}</span> <span class="since" id="since">${since}</span></h2>
 <ul class="regions" id="regions" aria-label="Regions">${regions}</ul>
 <div id="runbook"><h3>${p.status}: ${escapeHtml(rb.summary)}</h3><p><strong>Meaning: </strong>${escapeHtml(rb.meaning)}</p><p><strong>Impact: </strong>${escapeHtml(rb.impact)}</p>${steps("Diagnosis", rb.diagnosis)}${steps("Mitigation", rb.mitigation)}</div>
 <p id="live" class="muted" role="status" aria-live="polite"></p></section>
+${latestSection(p)}
 <section aria-labelledby="uptime"><h2 id="uptime">Uptime</h2>${stripSvg(p.stripStart, p.days)}<dl class="windows">${windows}</dl>
 <p class="muted">From the hourly rollups, up to ${p.through > 0 ? utcTime(p.through) : "nothing yet"}.</p>
 <h3>Days with failed runs</h3>${table("Days with failed runs, newest first", ["Day", "Uptime", "Runs passed", "Failed by reason"], dayRows, "No day with failed runs in the last 90 days.")}</section>
 ${latencySection(p)}
 <section aria-labelledby="availability"><h2 id="availability">Availability by probe and region, last 24 h</h2>${table("Availability by probe and region", ["Region", "Probe", "Uptime", "Runs passed"], availability, "No runs in the last 24 hours.")}</section>
 ${timeline(p)}
-<section aria-labelledby="failures"><h2 id="failures">Recent failures</h2>${table("Recent failed runs, newest first", ["When", "Region", "Probe", "Reason", "HTTP", "Message"], failures, "No failed run in the last 24 hours.")}</section>`;
+<section aria-labelledby="failures"><h2 id="failures">Recent failures</h2>${table("Recent failed runs, newest first", ["When", "Region", "Probe", "Reason", "HTTP", "Message", "Request ID"], failures, "No failed run in the last 24 hours.")}</section>`;
   return pageDocument({
     title: `${p.name}: ${p.status} · planewatch`,
     heading: `<a href="/">planewatch</a>`,

@@ -21,6 +21,20 @@ function setSince(node, iso) {
   time.dateTime = iso; time.textContent = utc(iso);
   node.append("since ", time);
 }
+function setNotes(node, maintenance, flapping) {
+  const notes = [];
+  if (maintenance) {
+    const span = document.createElement("span"); span.className = "note maintenance";
+    const time = document.createElement("time"); time.dateTime = maintenance.until; time.textContent = utc(maintenance.until);
+    span.append("in maintenance until ", time, ": " + maintenance.reason);
+    notes.push(span);
+  }
+  if (flapping) {
+    const span = document.createElement("span"); span.className = "note flapping"; span.textContent = "flapping";
+    notes.push(span);
+  }
+  node.replaceChildren(...notes);
+}
 function setRegions(list, regions) {
   list.replaceChildren(...Object.entries(regions).map(([name, r]) => {
     const li = document.createElement("li");
@@ -40,7 +54,7 @@ function live(refresh, plane) {
 }
 `;
 
-/** The overview: statuses, since, regions and order of every plane; the filter box filters as one types. */
+/** The overview: statuses, maintenance and flapping, since, regions and order of every plane; the filter box filters as one types. */
 export const OVERVIEW_SCRIPT = `${SHARED}
 const list = document.getElementById("planes");
 const filter = document.getElementById("filter");
@@ -71,6 +85,7 @@ async function refresh() {
     item.dataset.status = plane.status;
     setStatus(item.querySelector(".st"), plane.status);
     setSince(item.querySelector(".since"), plane.since);
+    setNotes(item.querySelector(".notes"), plane.maintenance, plane.flapping);
     setRegions(item.querySelector(".regions"), plane.regions);
   }
   const items = [...list.children].sort((a, b) => FAILING[a.dataset.status] - FAILING[b.dataset.status] ||
@@ -83,7 +98,7 @@ async function refresh() {
 live(refresh, null);
 `;
 
-/** A plane's page: its status, since, regions, runbook and latest results. */
+/** A plane's page: its status, maintenance and flapping, since, regions and runbook. */
 export const PLANE_SCRIPT = `${SHARED}
 const main = document.getElementById("main");
 const id = main.dataset.plane;
@@ -111,6 +126,7 @@ async function refresh() {
   main.dataset.status = plane.status;
   setStatus(document.getElementById("status"), plane.status);
   setSince(document.getElementById("since"), plane.since);
+  setNotes(document.getElementById("notes"), plane.maintenance, plane.flapping);
   setRegions(document.getElementById("regions"), plane.regions);
   fillRunbook(document.getElementById("runbook"), plane.status, plane.runbook);
   document.getElementById("updated").textContent = "live, updated " + new Date().toLocaleTimeString();

@@ -8,12 +8,14 @@ import { utcDay } from "./layout.ts";
 
 const DAY_MS = 86_400_000;
 
-/** What a day's title says: its uptime, its runs, its failures by reason. */
+/** What a day's title says: its uptime, its runs, its failures by reason, and the runs maintenance windows left out. */
 export function dayTitle(d: DayUptime): string {
   const failures = failuresByReason(d)
     .map((f) => `${f.reason} ${f.failures}`)
     .join(", ");
-  return `${utcDay(d.day)}: ${percent(d.successes, d.runs)} up (${d.successes} of ${d.runs} runs passed); failed: ${failures}`;
+  const up = d.runs === 0 ? "no runs outside maintenance" : `${percent(d.successes, d.runs)} up (${d.successes} of ${d.runs} runs passed)`;
+  const maintenance = d.maintenanceRuns === undefined ? "" : `; maintenance: ${d.maintenanceRuns} runs left out`;
+  return `${utcDay(d.day)}: ${up}${failures === "" ? "" : `; failed: ${failures}`}${maintenance}`;
 }
 
 /** The strip's day labels, made once for every plane of a page (the start is the same for all). */
@@ -35,7 +37,7 @@ function stretchTitle(start: number, s: StripStretch): string {
 /** The strip of days from `start`, with a label for screen readers that counts the days with failures. */
 export function stripSvg(start: number, days: readonly DayUptime[]): string {
   const stretches = stripStretches(start, days);
-  const troubled = stretches.filter((s) => s.day !== null).length;
+  const troubled = stretches.filter((s) => s.day !== null && s.day.successes < s.day.runs).length;
   const label = `Daily uptime over ${STRIP_DAYS} days: ${troubled === 0 ? "no day with failed runs" : `${troubled} ${troubled === 1 ? "day" : "days"} with failed runs`}`;
   let paths = "";
   for (const s of stretches) {
