@@ -11,6 +11,7 @@ import { applyMigrations, ROOT, startWorker } from "../scripts/mesh.ts";
 import { benchHistory, tableSizes, type HistoryOptions, type HistoryResult } from "./history.ts";
 import { benchLatency, type LatencyRow } from "./latency.ts";
 import { allowedLlmError, benchLlm, type LlmRow } from "./llm.ts";
+import { benchPage, PAGE_HEADING, type PageOptions, type PageResult, pageSection } from "./page.ts";
 import type { Spread } from "./stats.ts";
 import { machine, type Machine } from "./system.ts";
 import { startTarget } from "./target.ts";
@@ -28,6 +29,8 @@ interface Plan {
   webhooks: WebhookBenchOptions;
   /** Samples of each streamed chat completion case. */
   llm: { samples: number };
+  /** The overview at this many planes, measured over this many requests. */
+  page: PageOptions;
 }
 
 const QUICK: Plan = {
@@ -40,6 +43,7 @@ const QUICK: Plan = {
   history: { planes: 1_000, insertRows: 20_000, insertRuns: 2, unbatchedRows: 200, hourlyDays: 2, uptimeQueries: 10 },
   webhooks: { rounds: 2, probesPerRegion: 10, concurrency: 16 },
   llm: { samples: 3 },
+  page: { planes: 1_000, runs: 3 },
 };
 
 /**
@@ -70,6 +74,7 @@ const FULL: Plan = {
   history: { planes: 1_000, insertRows: 100_000, insertRuns: 3, unbatchedRows: 1_000, hourlyDays: 35, uptimeQueries: 30 },
   webhooks: { rounds: 5, probesPerRegion: 40, concurrency: 16 },
   llm: { samples: 5 },
+  page: { planes: 1_000, runs: 5 },
 };
 
 /** The issue's targets. */
@@ -91,6 +96,7 @@ interface Results {
   history: HistoryResult;
   webhooks: WebhookBenchResult;
   llm: LlmRow[];
+  page: PageResult;
 }
 
 function fmt(value: number): string {
@@ -351,6 +357,7 @@ function report(r: Results, command: string): string {
     ),
     "",
     ...llmSection(r.llm, r.plan.llm.samples, ""),
+    ...pageSection(r.page, ""),
   );
   return md.join("\n");
 }
@@ -360,25 +367,42 @@ const plan = quick ? QUICK : FULL;
 const command = quick ? "npm run bench -- --quick" : "npm run bench";
 
 /**
- * `npm run bench -- --llm [--quick]`: section 7 alone, written in place of the one in
- * BENCHMARKS.md, with the time and load it was measured at.
+ * Writes one section in place of the one under the same heading in BENCHMARKS.md (up to the
+ * next section), or at the end when it has none, with the time and load it was measured at.
  */
-async function llmOnly(): Promise<void> {
+async function sectionOnly(heading: string, flag: string, measure: () => Promise<(note: string) => string[]>): Promise<void> {
   const at = new Date().toISOString().slice(0, 16).replace("T", " ");
   const loadBefore = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  const rows = await benchLlm(plan.llm.samples);
+  const m = machine();
+  const section = await measure();
   const loadAfter = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  const note = ` Measured alone ${at} UTC with \`npm run bench -- --llm${quick ? " --quick" : ""}\`; load average ${loadBefore} before, ${loadAfter} after.`;
+  const lines = section(
+    ` Measured alone ${at} UTC with \`npm run bench -- ${flag}${quick ? " --quick" : ""}\` on ${m.cpu}, ${m.cores} cores, Node ${m.node}, workerd ${m.workerd}; load average ${loadBefore} before, ${loadAfter} after.`,
+  );
   const file = join(ROOT, "BENCHMARKS.md");
   const current = readFileSync(file, "utf8");
-  const start = current.indexOf(LLM_HEADING);
-  const kept = start === -1 ? `${current.trimEnd()}\n\n` : current.slice(0, start);
-  writeFileSync(file, kept + llmSection(rows, plan.llm.samples, note).join("\n"));
-  console.log(llmSection(rows, plan.llm.samples, note).join("\n"));
+  const start = current.indexOf(heading);
+  const next = start === -1 ? -1 : current.indexOf("\n## ", start + heading.length);
+  const before = start === -1 ? `${current.trimEnd()}\n\n` : current.slice(0, start);
+  const after = next === -1 ? "" : `\n${current.slice(next + 1)}`;
+  writeFileSync(file, before + lines.join("\n") + after);
+  console.log(lines.join("\n"));
 }
 
+/** `npm run bench -- --llm [--quick]`: section 7 alone. */
 if (process.argv.includes("--llm")) {
-  await llmOnly();
+  await sectionOnly(LLM_HEADING, "--llm", async () => {
+    const rows = await benchLlm(plan.llm.samples);
+    return (note) => llmSection(rows, plan.llm.samples, note);
+  });
+  process.exit(0);
+}
+/** `npm run bench -- --page [--quick]`: section 8 alone. */
+if (process.argv.includes("--page")) {
+  await sectionOnly(PAGE_HEADING, "--page", async () => {
+    const result = await benchPage(plan.page);
+    return (note) => pageSection(result, note);
+  });
   process.exit(0);
 }
 const startedAt = new Date();
@@ -418,6 +442,8 @@ try {
   const webhooks = await benchWebhooks(plan.webhooks);
   step("7. streamed chat completions");
   const llm = await benchLlm(plan.llm.samples);
+  step("8. status page");
+  const page = await benchPage(plan.page);
   const results: Results = {
     machine: info,
     quick,
@@ -433,6 +459,7 @@ try {
     history,
     webhooks,
     llm,
+    page,
   };
   writeFileSync(join(ROOT, "BENCHMARKS.md"), report(results, command));
   step("done: BENCHMARKS.md written");

@@ -69,6 +69,17 @@ export function stripStretches(start: number, days: readonly DayUptime[]): Strip
   return stretches;
 }
 
+/** Runs and passed runs of the days from `from` on (days sorted by time): a window of whole UTC days. */
+export function runsSince(days: readonly DayUptime[], from: number): { runs: number; successes: number } {
+  let runs = 0;
+  let successes = 0;
+  for (let i = days.length - 1; i >= 0 && days[i]!.day >= from; i--) {
+    runs += days[i]!.runs;
+    successes += days[i]!.successes;
+  }
+  return { runs, successes };
+}
+
 /** A share of runs as the page shows it: up to two decimals, cut rather than rounded, so never 100 % while a run failed. */
 export function percent(successes: number, runs: number): string {
   if (runs === 0) return "no data";

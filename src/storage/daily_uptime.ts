@@ -1,6 +1,6 @@
-import type { DayUptime } from "../status/uptime_strip.ts";
+import { type DayUptime, runsSince } from "../status/uptime_strip.ts";
 import type { RunCounts } from "./uptime.ts";
-import { DAY_MS, floorTo, HOUR_MS, planUptime, type RollupState, type UptimeSegment } from "./rollup_plan.ts";
+import { DAY_MS, floorTo, HOUR_MS, type RollupState } from "./rollup_plan.ts";
 
 /** The windows the status page reports uptime over, shortest first. */
 export const PAGE_WINDOWS = [
@@ -23,10 +23,11 @@ export function historyThrough(state: RollupState, now: number): number {
  * by reason. D1 joins each plane's days into one text so that 1,000 planes cost the Worker 1,000
  * rows, not 90,000: a line "day,runs" for a day whose every run passed outside any maintenance
  * window, and "day,runs,successes,maintenance runs,{failures}" for the others, so that only those
- * are parsed as JSON.
+ * are parsed as JSON. Beside it, the plane's runs of the 24 hours before `through` from
+ * planes_hourly, for the 24h window, which whole days would blur.
  */
-function daysStatement(db: D1Database, state: RollupState, from: number, plane: string | null): D1PreparedStatement {
-  const onePlane = plane === null ? "" : " AND plane = ?3";
+function daysStatement(db: D1Database, state: RollupState, from: number, through: number, plane: string | null): D1PreparedStatement {
+  const onePlane = plane === null ? "" : " AND plane = ?5";
   const sql = `WITH recent AS (
       SELECT plane, hour - hour % ${DAY_MS} AS day, runs, successes, failures, maintenance_runs FROM planes_hourly WHERE hour >= max(?1, ?2)${onePlane}
     ), recent_days AS (
@@ -40,11 +41,16 @@ function daysStatement(db: D1Database, state: RollupState, from: number, plane: 
       UNION ALL
       SELECT d.plane, d.day, d.runs, d.successes, d.maintenance_runs, coalesce(f.failures, '{}')
       FROM recent_days AS d LEFT JOIN recent_failures AS f USING (plane, day)
+    ), last_day AS (
+      SELECT plane, sum(runs) AS runs, sum(successes) AS successes FROM planes_hourly WHERE hour >= ?3 AND hour < ?4${onePlane} GROUP BY plane
+    ), joined AS (
+      SELECT plane, group_concat(CASE WHEN successes = runs AND maintenance_runs = 0 THEN day || ',' || runs
+        ELSE day || ',' || runs || ',' || successes || ',' || maintenance_runs || ',' || failures END, char(10)) AS days
+      FROM (SELECT * FROM days ORDER BY plane, day) GROUP BY plane
     )
-    SELECT plane, group_concat(CASE WHEN successes = runs AND maintenance_runs = 0 THEN day || ',' || runs
-      ELSE day || ',' || runs || ',' || successes || ',' || maintenance_runs || ',' || failures END, char(10)) AS days
-    FROM (SELECT * FROM days ORDER BY plane, day) GROUP BY plane`;
-  const params: unknown[] = [from, state.dailyThrough];
+    SELECT j.plane, j.days, coalesce(l.runs, 0) AS last_day_runs, coalesce(l.successes, 0) AS last_day_successes
+    FROM joined AS j LEFT JOIN last_day AS l USING (plane)`;
+  const params: unknown[] = [from, state.dailyThrough, through - DAY_MS, through];
   return db.prepare(sql).bind(...(plane === null ? params : [...params, plane]));
 }
 
@@ -71,29 +77,6 @@ function parseDay(line: string): DayUptime {
   };
 }
 
-/** For each source, the runs of every plane in [?, ?), and of one plane only when `onePlane` adds its condition. */
-const SEGMENT_SQL: Record<UptimeSegment["source"], (onePlane: string) => string> = {
-  raw: (onePlane) => `SELECT plane, count(*) AS runs, sum(ok) AS successes FROM results WHERE at >= ? AND at < ?${onePlane} GROUP BY plane`,
-  hourly: (onePlane) => `SELECT plane, runs, successes FROM planes_hourly WHERE hour >= ? AND hour < ?${onePlane}`,
-  daily: (onePlane) => `SELECT plane, runs, successes FROM planes_daily WHERE day >= ? AND day < ?${onePlane}`,
-};
-
-/** Every plane's (or one plane's) runs over each page window ending at `through`, in one query. */
-function windowsStatement(db: D1Database, state: RollupState, through: number, plane: string | null): D1PreparedStatement {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const onePlane = plane === null ? "" : " AND plane = ?";
-  for (const w of PAGE_WINDOWS) {
-    const { segments } = planUptime({ from: through - w.ms, to: through }, state);
-    if (segments.length === 0) continue;
-    const union = segments.map((s) => SEGMENT_SQL[s.source](onePlane)).join(" UNION ALL ");
-    parts.push(`SELECT '${w.name}' AS window, plane, sum(runs) AS runs, sum(successes) AS successes FROM (${union}) GROUP BY plane`);
-    params.push(...segments.flatMap((s) => (plane === null ? [s.from, s.to] : [s.from, s.to, plane])));
-  }
-  if (parts.length === 0) return db.prepare("SELECT NULL AS window, NULL AS plane, 0 AS runs, 0 AS successes WHERE 0");
-  return db.prepare(parts.join(" UNION ALL ")).bind(...params);
-}
-
 /** What the overview shows of the history of each plane. */
 export interface PlanesHistory {
   /** The end of the history read: the windows end here, the strips hold the days up to it. */
@@ -103,9 +86,29 @@ export interface PlanesHistory {
 }
 
 /**
- * The days of every plane (or of one) from `stripFrom`, and their runs over the page windows:
- * one batch of two queries, whatever the number of planes. Everything comes from the rollups, so
- * it is exact to the hour and ends at the last hour rolled up (`through`).
+ * The runs of one plane over each page window ending at `through`, from its days (sorted by
+ * time, today's partial day summed from the hourly rollups up to `through`) and its runs of the
+ * last 24 hours. Precision of each window:
+ * - 24h: exact to the hour, [through − 24 h, through), from the hourly rollups;
+ * - 7d, 30d, 90d: whole UTC days, from the day holding `through − N days` (counted whole, so up
+ *   to 23 hours more than N days) to `through` (today up to the last hour rolled up).
+ */
+function windowsOf(days: readonly DayUptime[], lastDay: RunCounts, through: number): Record<PageWindowName, RunCounts> {
+  const windows = {} as Record<PageWindowName, RunCounts>;
+  for (const w of PAGE_WINDOWS) windows[w.name] = w.ms === DAY_MS ? lastDay : runsSince(days, floorTo(through - w.ms, DAY_MS));
+  return windows;
+}
+
+/** The first day any page window reads: the day holding the start of the longest. */
+function windowsFrom(through: number): number {
+  return floorTo(through - PAGE_WINDOWS[PAGE_WINDOWS.length - 1]!.ms, DAY_MS);
+}
+
+/**
+ * The days of every plane (or of one) from `stripFrom`, and their runs over the page windows
+ * (see windowsOf for their precision): one query, whatever the number of planes, as the windows
+ * are summed from the days read. Everything comes from the rollups and ends at the last hour
+ * rolled up (`through`).
  */
 export async function readPlanesHistory(
   db: D1Database,
@@ -115,17 +118,18 @@ export async function readPlanesHistory(
   plane: string | null = null,
 ): Promise<PlanesHistory> {
   const through = historyThrough(state, now);
-  const [days, windows] = await db.batch<Record<string, unknown>>([
-    daysStatement(db, state, stripFrom, plane),
-    windowsStatement(db, state, through, plane),
-  ]);
+  const { results } = await daysStatement(db, state, Math.min(stripFrom, windowsFrom(through)), through, plane).all<{
+    plane: string;
+    days: string;
+    last_day_runs: number;
+    last_day_successes: number;
+  }>();
   const history: PlanesHistory = { through, days: new Map(), windows: new Map() };
-  for (const row of days!.results as Array<{ plane: string; days: string }>)
-    history.days.set(row.plane, row.days.split("\n").map(parseDay));
-  for (const row of windows!.results as Array<{ window: PageWindowName; plane: string; runs: number; successes: number }>) {
-    const byWindow = history.windows.get(row.plane) ?? {};
-    byWindow[row.window] = { runs: row.runs, successes: row.successes };
-    history.windows.set(row.plane, byWindow);
+  for (const row of results) {
+    const days = row.days.split("\n").map(parseDay);
+    history.windows.set(row.plane, windowsOf(days, { runs: row.last_day_runs, successes: row.last_day_successes }, through));
+    const first = days.findIndex((d) => d.day >= stripFrom);
+    history.days.set(row.plane, first < 0 ? [] : days.slice(first));
   }
   return history;
 }
