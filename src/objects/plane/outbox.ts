@@ -1,5 +1,5 @@
 import { writeHistory, type HistoryResult } from "../../storage/history.ts";
-import type { ProbeResult, Transition } from "../../status/model.ts";
+import type { Transition } from "../../status/model.ts";
 import { increment } from "./counters.ts";
 
 /**

@@ -4,6 +4,20 @@
  */
 import { escapeHtml } from "../../lib/html.ts";
 import type { ActiveMaintenance } from "../../status/maintenance.ts";
+import type { PlaneStatus } from "../../status/model.ts";
+
+/** What both pages head a plane with: its status, since when, its notes and its regions. */
+export interface PlaneHeadline {
+  id: string;
+  name: string;
+  status: PlaneStatus;
+  /** When the status began, epoch ms; 0 when it never reported. */
+  since: number;
+  /** The maintenance window the plane is in now, null outside any. */
+  maintenance: ActiveMaintenance | null;
+  flapping: boolean;
+  regions: Array<{ name: string; status: PlaneStatus }>;
+}
 
 const STYLE = `
 :root { color-scheme: light dark; --bg:#f6f8fa; --card:#fff; --fg:#1f2328; --muted:#57606a; --line:#d0d7de; --link:#0550ae;

@@ -4,10 +4,9 @@
  * about a megabyte of HTML, and string concatenation is what keeps its Worker CPU small.
  */
 import { escapeHtml } from "../../lib/html.ts";
-import type { ActiveMaintenance } from "../../status/maintenance.ts";
 import type { PlaneStatus } from "../../status/model.ts";
 import { percent, type DayUptime } from "../../status/uptime_strip.ts";
-import { pageDocument, statusNotes, utcDay, utcTime } from "./layout.ts";
+import { pageDocument, type PlaneHeadline, statusNotes, utcDay, utcTime } from "./layout.ts";
 import { OVERVIEW_SCRIPT } from "./script.ts";
 import { stripSvg } from "./strip.ts";
 
@@ -17,16 +16,7 @@ export interface UptimeCounts {
 }
 
 /** One plane as the overview shows it. */
-export interface OverviewPlane {
-  id: string;
-  name: string;
-  status: PlaneStatus;
-  /** When the status began, epoch ms; 0 when it never reported. */
-  since: number;
-  /** The maintenance window the plane is in now, null outside any. */
-  maintenance: ActiveMaintenance | null;
-  flapping: boolean;
-  regions: Array<{ name: string; status: PlaneStatus }>;
+export interface OverviewPlane extends PlaneHeadline {
   days: readonly DayUptime[];
   /** Runs over each window by its label ("24 h", …), in the order shown. */
   windows: Array<{ label: string; counts: UptimeCounts | undefined }>;

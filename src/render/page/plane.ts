@@ -5,28 +5,19 @@
  * failures. Everything is in the HTML; the script only keeps the status current.
  */
 import { escapeHtml } from "../../lib/html.ts";
-import type { ActiveMaintenance } from "../../status/maintenance.ts";
-import type { PlaneStatus, StreamFigures, Transition } from "../../status/model.ts";
+import type { StreamFigures, Transition } from "../../status/model.ts";
 import type { LatestResult } from "../../status/snapshot.ts";
 import type { RunbookEntry } from "../../status/runbook.ts";
 import { failuresByReason, percent, type DayUptime } from "../../status/uptime_strip.ts";
 import { formatMs, latencyChart, type ChartDot, type ChartLine } from "../charts.ts";
-import { duration, pageDocument, statusNotes, utcDay, utcTime } from "./layout.ts";
+import { duration, pageDocument, type PlaneHeadline, statusNotes, utcDay, utcTime } from "./layout.ts";
 import type { UptimeCounts } from "./overview.ts";
 import { PLANE_SCRIPT } from "./script.ts";
 import { stripSvg } from "./strip.ts";
 
 const HOUR_MS = 3_600_000;
 
-export interface PlanePage {
-  id: string;
-  name: string;
-  status: PlaneStatus;
-  since: number;
-  /** The maintenance window the plane is in now, null outside any. */
-  maintenance: ActiveMaintenance | null;
-  flapping: boolean;
-  regions: Array<{ name: string; status: PlaneStatus }>;
+export interface PlanePage extends PlaneHeadline {
   /** The latest result of each configured (region, probe) still within the TTL. */
   latest: readonly LatestResult[];
   runbook: RunbookEntry;
