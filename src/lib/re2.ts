@@ -3,9 +3,10 @@ import { RE2JS, RE2JSException } from "re2js";
 /**
  * RE2 regular expressions (the dialect of PromQL's `=~` and `!~`) on re2js, a port of RE2
  * whose matching takes time linear in the input, whatever the pattern: a regex from outside
- * cannot make a request run for minutes, as `(\w|\w)*!` does on a backtracking engine.
- * Like Prometheus, a pattern matches the whole value (Prometheus anchors it as `^(?:re)$`)
- * and `.` matches a newline too.
+ * cannot make a request run for minutes, as `(\w|\w)*!` does on a backtracking engine, and a
+ * text from outside (a target's reply) cannot either. A pattern matches either the whole value,
+ * as Prometheus anchors it (`^(?:re)$`, with `.` matching a newline too), or anywhere in it, as
+ * a search does.
  *
  * Compiling expands counted repetitions (`a{1000}` is a thousand instructions, and compiling
  * that many copies of something large takes seconds), so the program size is bounded twice:
@@ -112,8 +113,11 @@ export function estimateProgramSize(pattern: string): number {
   return frames.reduce((sum, f) => sum + f.size, 0) + PROGRAM_FRAME;
 }
 
-/** The whole-value matcher of an RE2 pattern, or why it cannot be one. */
-export function compileRe2(pattern: string, maxProgramSize: number): Re2Result {
+/** How a pattern must match: the whole value (PromQL's matchers) or anywhere in it (a search). */
+export type Re2Match = "whole" | "anywhere";
+
+/** The matcher of an RE2 pattern, or why it cannot be one. */
+export function compileRe2(pattern: string, maxProgramSize: number, match: Re2Match = "whole"): Re2Result {
   const estimate = estimateProgramSize(pattern);
   if (estimate > maxProgramSize) {
     return {
@@ -125,8 +129,8 @@ export function compileRe2(pattern: string, maxProgramSize: number): Re2Result {
   let compiled: RE2JS;
   try {
     // Checked as written first, so that an error quotes the pattern and not the flag re2js prefixes for DOTALL.
-    RE2JS.compile(pattern);
-    compiled = RE2JS.compile(pattern, RE2JS.DOTALL);
+    compiled = RE2JS.compile(pattern);
+    if (match === "whole") compiled = RE2JS.compile(pattern, RE2JS.DOTALL);
   } catch (error) {
     if (error instanceof RE2JSException) return { ok: false, error: error.message.replace(/^error parsing regexp: /, "") };
     throw error;
@@ -139,5 +143,5 @@ export function compileRe2(pattern: string, maxProgramSize: number): Re2Result {
       programSize: { size, limit: maxProgramSize },
     };
   }
-  return { ok: true, matches: (value) => compiled.testExact(value) };
+  return { ok: true, matches: match === "whole" ? (value) => compiled.testExact(value) : (value) => compiled.test(value) };
 }

@@ -2,18 +2,11 @@ import { z } from "zod";
 import { HEX, hexToBytes } from "../lib/encoding.ts";
 import { KUBERNETES_TIMING, maxLatencyMsSchema, probeFields } from "./common.ts";
 import { excerpt, fail, pass } from "./outcome.ts";
+import { re2PatternSchema, searchPattern } from "./wire/content.ts";
 import { socketTargetFields, SocketError, utf8, withConnection, type Parse } from "./wire/socket.ts";
 import type { Prober, PulledKindSpec } from "./types.ts";
 
 const hexSchema = z.string().regex(HEX, "expected bytes as hex digits, two per byte (e.g. 0d0a)");
-
-const regexSchema = z.string().superRefine((source, ctx) => {
-  try {
-    new RegExp(source);
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(error as Error).message}` });
-  }
-});
 
 type ReplyPattern = { contains?: string; containsHex?: string; regex?: string };
 
@@ -33,7 +26,9 @@ export const tcpProbeSchema = z
       .object({
         contains: z.string().min(1).optional().describe("Text the reply must contain."),
         containsHex: hexSchema.optional().describe("Bytes the reply must contain, as hex."),
-        regex: regexSchema.optional().describe("A regular expression the reply (read as UTF-8) must match."),
+        regex: re2PatternSchema
+          .optional()
+          .describe("An RE2 regular expression that must match somewhere in the reply (read as UTF-8); linear time whatever the reply."),
         maxLatencyMs: maxLatencyMsSchema,
       })
       .strict()
@@ -64,8 +59,10 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
 function matcher(expect: ReplyPattern): ((received: Uint8Array) => boolean) | null {
   if (patternCount(expect) === 0) return null;
   if (expect.regex !== undefined) {
-    const regex = new RegExp(expect.regex);
-    return (received) => regex.test(new TextDecoder().decode(received));
+    // A reply is the target's to choose: the pattern runs on RE2, in time linear in it.
+    const compiled = searchPattern(expect.regex);
+    if (!compiled.ok) throw new Error(`expect.regex was validated with the config: ${compiled.error}`);
+    return (received) => compiled.matches(new TextDecoder().decode(received));
   }
   const needle = expect.containsHex !== undefined ? hexToBytes(expect.containsHex)! : utf8(expect.contains!);
   return (received) => indexOfBytes(received, needle) >= 0;

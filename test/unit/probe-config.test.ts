@@ -45,12 +45,17 @@ describe("socket probe config", () => {
         { kind: "tcp", name: "c", port: 1, send: "x", sendHex: "00" },
         { kind: "tcp", name: "d", port: 1, expect: { maxLatencyMs: 100 } },
         { kind: "tcp", name: "e", port: 1, expect: { contains: "a", regex: "b" } },
+        // RE2 has no lookaround, and bounds what counted repetitions expand to.
+        { kind: "tcp", name: "f", port: 1, expect: { regex: "a(?=b)" } },
+        { kind: "tcp", name: "g", port: 1, expect: { regex: "(a{1000}){1000}" } },
       ]).map((p) => [p.path, p.message.replace(/:.*/, "")]),
     ).toEqual([
-      ["planes[0].probes[0].expect.regex", "not a valid regular expression"],
+      ["planes[0].probes[0].expect.regex", "not an RE2 regular expression"],
       ["planes[0].probes[1].sendHex", "expected bytes as hex digits, two per byte (e.g. 0d0a)"],
       ["planes[0].probes[2].sendHex", "give send or sendHex, not both"],
       ["planes[0].probes[4].expect", "give at most one of contains, containsHex, regex"],
+      ["planes[0].probes[5].expect.regex", "not an RE2 regular expression"],
+      ["planes[0].probes[6].expect.regex", "not an RE2 regular expression"],
     ]);
   });
 

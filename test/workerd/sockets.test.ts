@@ -63,6 +63,14 @@ describe("tcp", () => {
     expect(Date.now() - started).toBeLessThan(WELL_PAST_TIMEOUT_MS);
   });
 
+  it("matches a regex on RE2: a reply built to make a backtracking engine run for hours is judged at once", async () => {
+    const started = Date.now();
+    // `(x+x+)+y` over thousands of x's backtracks exponentially on a backtracking engine; the flood sends only x's.
+    const outcome = await probe(undefined, tcp(ports.tcpFlood, { expect: { regex: "(x+x+)+y" }, maxBytes: 65_536, timeoutSeconds: 2 }));
+    expect(outcome).toMatchObject({ ok: false, reason: "unexpected_reply" });
+    expect(Date.now() - started).toBeLessThan(WELL_PAST_TIMEOUT_MS);
+  });
+
   it("fails a TLS handshake with a server that does not speak TLS, without hanging", async () => {
     const started = Date.now();
     expect(await probe(undefined, tcp(ports.tcpBanner, { tls: true, timeoutSeconds: 2 }))).toMatchObject({ ok: false });

@@ -1,36 +1,42 @@
 import { Validator, type Schema } from "@cfworker/json-schema";
-import { RE2JS } from "re2js";
 import { z } from "zod";
+import { compileRe2, type Re2Result } from "../../lib/re2.ts";
 import type { ReasonCode } from "../../status/reasons.ts";
 import { excerpt } from "../outcome.ts";
 
 /**
- * Checks of a generated text (a model's answer): a substring, an RE2 regular expression (linear
- * time whatever the pattern and the text) or, for JSON-mode answers, a JSON Schema.
+ * Checks of a text a target sent (a model's answer, a TCP reply): a substring, an RE2 regular
+ * expression (linear time whatever the pattern and the text) or, for JSON-mode answers, a JSON
+ * Schema.
  */
 
 const MAX_PATTERN_CHARS = 1000;
 const MAX_SCHEMA_CHARS = 16 * 1024;
+/**
+ * Instructions a pattern may compile to: a pattern of MAX_PATTERN_CHARS without counted
+ * repetitions stays well below; `x{1000}`-style repetitions, whose compiling alone takes
+ * seconds, do not.
+ */
+const MAX_PROGRAM_SIZE = 4096;
 
-/** The compiled pattern, or why RE2 refuses it. */
-function compileRegex(pattern: string): RE2JS | string {
-  try {
-    return RE2JS.compile(pattern);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+/** A matcher of the pattern anywhere in a text, or why RE2 refuses it. */
+export function searchPattern(pattern: string): Re2Result {
+  return compileRe2(pattern, MAX_PROGRAM_SIZE, "anywhere");
 }
+
+/** A regular expression from the config, refused at load time unless RE2 compiles it within the bound. */
+export const re2PatternSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PATTERN_CHARS)
+  .superRefine((pattern, ctx) => {
+    const compiled = searchPattern(pattern);
+    if (!compiled.ok) ctx.addIssue({ code: "custom", message: `not an RE2 regular expression: ${compiled.error}` });
+  });
 
 export const contentExpectFields = {
   contains: z.string().min(1).max(MAX_PATTERN_CHARS).optional().describe("A substring the answer's content must contain."),
-  regex: z
-    .string()
-    .min(1)
-    .max(MAX_PATTERN_CHARS)
-    .superRefine((pattern, ctx) => {
-      const compiled = compileRegex(pattern);
-      if (typeof compiled === "string") ctx.addIssue({ code: "custom", message: `not an RE2 regular expression: ${compiled}` });
-    })
+  regex: re2PatternSchema
     .optional()
     .describe("An RE2 regular expression that must match somewhere in the content (anchor it with ^…$ for all of it)."),
   jsonSchema: z
@@ -57,8 +63,8 @@ export function checkContent(
     return { reason: "body_mismatch", message: `the answer ${quote(content)} does not contain ${quote(expect.contains)}` };
   }
   if (expect.regex !== undefined) {
-    const compiled = compileRegex(expect.regex);
-    if (typeof compiled === "string" || !compiled.test(content)) {
+    const compiled = searchPattern(expect.regex);
+    if (!compiled.ok || !compiled.matches(content)) {
       return { reason: "body_mismatch", message: `the answer ${quote(content)} does not match ${quote(expect.regex)}` };
     }
   }
