@@ -41,6 +41,7 @@ import {
 import {
   ensurePlaneRow,
   evaluateNow,
+  heldHours,
   markChanged,
   planeRow,
   probeSnapshot,
@@ -51,6 +52,8 @@ import {
 import { migrate } from "./migrate.ts";
 import { PLANE_SCHEMA, planeUnversionedVersion } from "./plane/schema.ts";
 import { summaryStubFor } from "./stubs.ts";
+import type { HourRollup } from "../storage/hour_figures.ts";
+import { writeHistory } from "../storage/history.ts";
 
 /**
  * Snapshot and history leave the object on its alarm, this long after a change: a burst
@@ -68,6 +71,13 @@ const SIDE_EFFECT_DELAY_MS = 1_000;
 const SIDE_EFFECT_INTERVAL_MS = 10_000;
 /** After a failed publish to the Summary shard. */
 const PUBLISH_RETRY_MS = 15_000;
+/**
+ * How often the hours being counted go to D1 (each instance takes a jittered part of it): the
+ * history of the current hour is this late at most. A closed hour goes out through the outbox.
+ */
+const HELD_HOURS_INTERVAL_MS = 5 * 60_000;
+/** After a failed write of the hours being counted. */
+const HELD_HOURS_RETRY_MS = 15_000;
 
 /**
  * One per plane. Receives every region's results, applies thresholds, quorum, precedence and
@@ -82,6 +92,10 @@ export class Plane extends DurableObject<Env> {
   /** When this instance's alarm last ran its side effects (a new instance runs them at once). */
   private lastSideEffectsAt = 0;
   private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
+  private heldHoursWrittenAt = 0;
+  private readonly heldHoursIntervalMs = jittered(HELD_HOURS_INTERVAL_MS);
+  /** What D1 has of each (region, probe)'s hour from this instance: "hour runs". */
+  private readonly heldHoursWritten = new Map<string, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -258,6 +272,7 @@ export class Plane extends DurableObject<Env> {
       reviewAt,
       await this.publish(now),
       await flushOutbox(this.sql, this.env.DB, now),
+      await this.writeHeldHours(plane.id, now),
       await sendAlerts(this.sql, alertPolicy(this.env), (alerts) => this.deliver(alerts), now),
     );
     // A report during this run's awaits may have asked for an earlier wake-up: keep it.
@@ -298,6 +313,28 @@ export class Plane extends DurableObject<Env> {
     if (JSON.stringify(open) !== JSON.stringify(kept.open) || flapping !== (kept.flappingSince !== null)) markChanged(this.sql);
     const reviewAt = Math.min(evaluation.reviewAt, nextMaintenanceChange(windows, runtime, now), nextFlapReview(changes, policy, now));
     return { ...evaluation, reviewAt };
+  }
+
+  /**
+   * Writes the hours being counted that changed since this instance last wrote them, at most
+   * every heldHoursIntervalMs (a new instance writes them once at once); says when to come back.
+   */
+  private async writeHeldHours(planeId: string, now: number): Promise<number> {
+    const due = this.heldHoursWrittenAt + this.heldHoursIntervalMs;
+    if (now < due) return due;
+    const seriesOf = (h: HourRollup) => `${h.region}\n${h.probe}`;
+    const stateOf = (h: HourRollup) => `${h.hour} ${h.runs + h.maintenanceRuns}`;
+    const changed = heldHours(this.sql, planeId).filter((h) => this.heldHoursWritten.get(seriesOf(h)) !== stateOf(h));
+    if (changed.length === 0) return Infinity;
+    try {
+      await writeHistory(this.env.DB, [], [], changed);
+    } catch (error) {
+      logError(this.env, `planewatch: writing the hours of ${planeId} being counted failed, will retry: ${String(error)}`);
+      return now + HELD_HOURS_RETRY_MS;
+    }
+    this.heldHoursWrittenAt = now;
+    for (const h of changed) this.heldHoursWritten.set(seriesOf(h), stateOf(h));
+    return now + this.heldHoursIntervalMs;
   }
 
   private deliver(alerts: QueuedAlert[]): Promise<Set<string>> {

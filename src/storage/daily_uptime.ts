@@ -12,11 +12,6 @@ export const PAGE_WINDOWS = [
 
 export type PageWindowName = (typeof PAGE_WINDOWS)[number]["name"];
 
-/** Where the page's history ends: the last hour the rollups hold (0 when nothing was rolled up). */
-export function historyThrough(state: RollupState, now: number): number {
-  return Math.min(state.hourlyThrough, floorTo(now, HOUR_MS));
-}
-
 /**
  * Every plane's (or one plane's) days from `from`, as one row per plane: days before
  * `dailyThrough` from planes_daily, the days after it summed from planes_hourly, failures merged
@@ -89,9 +84,10 @@ export interface PlanesHistory {
  * The runs of one plane over each page window ending at `through`, from its days (sorted by
  * time, today's partial day summed from the hourly rollups up to `through`) and its runs of the
  * last 24 hours. Precision of each window:
- * - 24h: exact to the hour, [through − 24 h, through), from the hourly rollups;
+ * - 24h: the hours starting in [through − 24 h, through), from the hourly rollups (the current
+ *   one as far as its Plane objects have written it);
  * - 7d, 30d, 90d: whole UTC days, from the day holding `through − N days` (counted whole, so up
- *   to 23 hours more than N days) to `through` (today up to the last hour rolled up).
+ *   to 23 hours more than N days) to `through`.
  */
 function windowsOf(days: readonly DayUptime[], lastDay: RunCounts, through: number): Record<PageWindowName, RunCounts> {
   const windows = {} as Record<PageWindowName, RunCounts>;
@@ -107,8 +103,7 @@ function windowsFrom(through: number): number {
 /**
  * The days of every plane (or of one) from `stripFrom`, and their runs over the page windows
  * (see windowsOf for their precision): one query, whatever the number of planes, as the windows
- * are summed from the days read. Everything comes from the rollups and ends at the last hour
- * rolled up (`through`).
+ * are summed from the days read. Everything comes from the rollups, up to now (`through`).
  */
 export async function readPlanesHistory(
   db: D1Database,
@@ -117,7 +112,8 @@ export async function readPlanesHistory(
   stripFrom: number,
   plane: string | null = null,
 ): Promise<PlanesHistory> {
-  const through = historyThrough(state, now);
+  // The current hour's rollups are written as it goes (by the Plane objects): the history reaches now.
+  const through = now;
   const { results } = await daysStatement(db, state, Math.min(stripFrom, windowsFrom(through)), through, plane).all<{
     plane: string;
     days: string;

@@ -1,4 +1,6 @@
 import type { MaintenanceNote } from "../status/maintenance.ts";
+import type { HourRollup } from "./hour_figures.ts";
+import { planesHourlySql } from "./rollups.ts";
 import { readingHistory } from "./unavailable.ts";
 import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../status/model.ts";
 
@@ -6,12 +8,41 @@ import type { FailingProbe, PlaneStatus, ProbeResult, Transition } from "../stat
 export type HistoryResult = ProbeResult & { maintenance?: boolean };
 
 /**
- * Writes results and transitions in one D1 batch. Each table gets a single statement that
- * expands a JSON array with json_each, so a batch of any size stays within D1's 100 bound
- * parameters; INSERT OR IGNORE makes a retried batch harmless.
+ * A Plane object's figures of an hour, whole: a row holding more runs is never replaced by one
+ * holding fewer (a late or re-sent copy), so the rows can be written again at any time.
  */
-export async function writeHistory(db: D1Database, results: HistoryResult[], transitions: Transition[]): Promise<void> {
+const UPSERT_HOURLY = `INSERT INTO results_hourly (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms,
+                                              latency_p50_ms, latency_p95_ms, maintenance_runs, failures)
+  SELECT value ->> '$.plane', value ->> '$.hour', value ->> '$.region', value ->> '$.probe', value ->> '$.runs', value ->> '$.successes',
+         value ->> '$.latencySumMs', value ->> '$.latencyMaxMs', value ->> '$.p50', value ->> '$.p95', value ->> '$.maintenanceRuns',
+         nullif(json(value -> '$.failures'), '{}')
+  FROM json_each(?1) WHERE true
+  ON CONFLICT (plane, hour, region, probe) DO UPDATE SET
+    runs = excluded.runs, successes = excluded.successes, latency_sum_ms = excluded.latency_sum_ms,
+    latency_max_ms = excluded.latency_max_ms, latency_p50_ms = excluded.latency_p50_ms, latency_p95_ms = excluded.latency_p95_ms,
+    maintenance_runs = excluded.maintenance_runs, failures = excluded.failures
+  WHERE excluded.runs + excluded.maintenance_runs > results_hourly.runs + results_hourly.maintenance_runs`;
+
+/**
+ * Writes results, transitions and hourly figures in one D1 batch. Each table gets a single
+ * statement that expands a JSON array with json_each, so a batch of any size stays within D1's
+ * 100 bound parameters; INSERT OR IGNORE, and hourly rows that only ever grow, make a retried
+ * batch harmless. The plane's hourly totals (planes_hourly) are summed again from the rows.
+ */
+export async function writeHistory(
+  db: D1Database,
+  results: HistoryResult[],
+  transitions: Transition[],
+  hours: HourRollup[] = [],
+): Promise<void> {
   const statements: D1PreparedStatement[] = [];
+  if (hours.length > 0) {
+    const json = JSON.stringify(hours);
+    statements.push(
+      db.prepare(UPSERT_HOURLY).bind(json),
+      db.prepare(planesHourlySql("SELECT DISTINCT value ->> '$.plane' AS plane, value ->> '$.hour' AS hour FROM json_each(?1)")).bind(json),
+    );
+  }
   if (results.length > 0) {
     statements.push(
       db

@@ -48,23 +48,19 @@ const LAST_HOUR_RUNS = 5_000;
 const RECENT_FAILURES = 20;
 
 /**
- * One plane's latency percentiles by hour in [from, hourlyThrough) from the rollups, its raw runs
- * of the hour before `now`, its availability by (region, probe) over [from, now) (rolled-up hours,
- * then raw runs after them), and its latest failures: one batch of four queries.
+ * One plane's latency percentiles by hour in [from, now) from the hourly rollups (the current
+ * hour as far as the Plane object has written it), the raw results D1 keeps of the hour before
+ * `now` (every failure, and a pass every few minutes), its availability by (region, probe) over
+ * the hours of [from, now), and its latest failures: one batch of four queries.
  */
-export async function readPlaneHistory(
-  db: D1Database,
-  plane: string,
-  window: { from: number; now: number; hourlyThrough: number },
-): Promise<PlaneHistory> {
-  const rawFrom = Math.max(window.from, window.hourlyThrough);
+export async function readPlaneHistory(db: D1Database, plane: string, window: { from: number; now: number }): Promise<PlaneHistory> {
   const [hourly, lastHour, availability, failures] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
         `SELECT region, probe, hour, latency_p50_ms AS p50, latency_p95_ms AS p95 FROM results_hourly
          WHERE plane = ? AND hour >= ? AND hour < ? AND latency_p50_ms IS NOT NULL ORDER BY region, probe, hour`,
       )
-      .bind(plane, window.from, window.hourlyThrough),
+      .bind(plane, window.from, window.now),
     db
       .prepare(
         `SELECT region, probe, at, latency_ms AS latencyMs, ok FROM results WHERE plane = ? AND at >= ? AND at < ?
@@ -73,13 +69,10 @@ export async function readPlaneHistory(
       .bind(plane, window.now - HOUR_MS, window.now),
     db
       .prepare(
-        `SELECT region, probe, sum(runs) AS runs, sum(successes) AS successes FROM (
-           SELECT region, probe, runs, successes FROM results_hourly WHERE plane = ?1 AND hour >= ?2 AND hour < ?3
-           UNION ALL
-           SELECT region, probe, 1, ok FROM results WHERE plane = ?1 AND at >= ?4 AND at < ?5
-         ) GROUP BY region, probe ORDER BY region, probe`,
+        `SELECT region, probe, sum(runs) AS runs, sum(successes) AS successes FROM results_hourly
+         WHERE plane = ? AND hour >= ? AND hour < ? GROUP BY region, probe ORDER BY region, probe`,
       )
-      .bind(plane, window.from, window.hourlyThrough, rawFrom, window.now),
+      .bind(plane, window.from, window.now),
     db
       .prepare(
         `SELECT region, probe, kind, at, reason, latency_ms AS latencyMs, http_status AS httpStatus, message,

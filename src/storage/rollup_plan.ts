@@ -119,7 +119,7 @@ export function pruneCutoffs(state: RollupState, retention: Retention, now: numb
   };
 }
 
-export type UptimeSource = "raw" | "hourly" | "daily";
+export type UptimeSource = "hourly" | "daily";
 
 export interface UptimeSegment {
   source: UptimeSource;
@@ -128,10 +128,10 @@ export interface UptimeSegment {
 }
 
 /**
- * Which table answers which part of [from, to): whole days from `results_daily`, whole hours
- * from `results_hourly`, and from raw `results` what is not rolled up yet and the partial
- * hours at the edges. A partial hour whose raw results were pruned is left out, so a long
- * window is exact to the hour: `from` is then where the answer really starts.
+ * Which table answers which part of [from, to): whole days from `results_daily`, the other
+ * hours from `results_hourly`, the current one as far as the Plane objects have written it.
+ * Hours are whole: the answer starts at the top of the hour holding `from`, or at the first hour
+ * whose rollups were not pruned, and `from` says where.
  */
 export function planUptime(window: { from: number; to: number }, state: RollupState): { from: number; segments: UptimeSegment[] } {
   const segments: UptimeSegment[] = [];
@@ -140,25 +140,13 @@ export function planUptime(window: { from: number; to: number }, state: RollupSt
     if (last && last.source === source && last.to === from) last.to = to;
     else segments.push({ source, from, to });
   };
-  const rawOr = (from: number, to: number) => {
-    if (from >= state.rawFrom) add("raw", from, to);
-  };
-  let t = window.from;
+  let t = floorTo(window.from, HOUR_MS);
   while (t < window.to) {
-    if (t >= state.hourlyThrough) {
-      rawOr(t, window.to);
-      break;
-    }
-    if (t % HOUR_MS !== 0 || t + HOUR_MS > window.to) {
-      const end = Math.min(ceilTo(t + 1, HOUR_MS), window.to);
-      rawOr(t, end);
-      t = end;
-    } else if (t % DAY_MS === 0 && t + DAY_MS <= Math.min(window.to, state.dailyThrough) && t >= state.dailyFrom) {
+    if (t % DAY_MS === 0 && t + DAY_MS <= Math.min(window.to, state.dailyThrough) && t >= state.dailyFrom) {
       add("daily", t, t + DAY_MS);
       t += DAY_MS;
     } else {
       if (t >= state.hourlyFrom) add("hourly", t, t + HOUR_MS);
-      else rawOr(t, t + HOUR_MS);
       t += HOUR_MS;
     }
   }

@@ -36,11 +36,33 @@ function advance(db: D1Database, field: keyof RollupState, value: number): D1Pre
 }
 
 /**
+ * planes_hourly rows summed from results_hourly, failures merged by reason, for the (plane, hour)
+ * pairs `pairs` selects: what the status page reads, always in step with the rows it sums.
+ */
+export function planesHourlySql(pairs: string): string {
+  return `INSERT INTO planes_hourly (plane, hour, runs, successes, failures, maintenance_runs)
+    SELECT r.plane, r.hour, sum(r.runs), sum(r.successes),
+           (SELECT json_group_object(reason, failed) FROM (
+              SELECT f.key AS reason, sum(f.value) AS failed FROM results_hourly AS s, json_each(s.failures) AS f
+              WHERE s.plane = r.plane AND s.hour = r.hour GROUP BY f.key)),
+           sum(r.maintenance_runs)
+    FROM (${pairs}) AS t JOIN results_hourly AS r ON r.plane = t.plane AND r.hour = t.hour
+    WHERE true
+    GROUP BY r.plane, r.hour
+    ON CONFLICT (plane, hour) DO UPDATE SET
+      runs = excluded.runs, successes = excluded.successes, failures = excluded.failures, maintenance_runs = excluded.maintenance_runs`;
+}
+
+/**
  * The two rollups: each period's rows grouped by (plane, region, probe), and by plane alone with
- * its failures by reason (the status page's tables), replacing the whole period (?1 its start,
- * ?2 its end); then the first source row after it (?2), so the next step goes straight to the
- * next period that holds results. Hourly percentiles are nearest rank: the smallest latency
- * with at least p % of the hour's runs at or below it.
+ * its failures by reason (the status page's tables), for the whole period (?1 its start, ?2 its
+ * end); then the first source row after it (?2), so the next step goes straight to the next
+ * period that holds results. Hourly percentiles are nearest rank: the smallest latency with at
+ * least p % of the hour's runs at or below it.
+ *
+ * Plane objects write the hours they count themselves (src/storage/hour_figures.ts), and send
+ * D1 only some passes as raw results: an hour rolled up from raw results replaces only a row
+ * holding fewer runs (one from before Plane objects counted, or none), never theirs.
  */
 const ROLLUPS = {
   hour: {
@@ -49,23 +71,29 @@ const ROLLUPS = {
     firstRowFrom: "SELECT min(at) AS first FROM results WHERE at >= ?1",
     // Runs in a maintenance window count apart: uptime and the bars leave them out (latency percentiles keep every run).
     rolls: [
-      `INSERT OR REPLACE INTO results_hourly
-         (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, latency_p50_ms, latency_p95_ms, maintenance_runs)
+      `INSERT INTO results_hourly
+         (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, latency_p50_ms, latency_p95_ms, maintenance_runs, failures)
        SELECT plane, ?1, region, probe, sum(maintenance = 0), sum(ok AND maintenance = 0),
               total(CASE WHEN maintenance = 0 THEN latency_ms END), coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0),
               min(CASE WHEN rank * 100 >= n * 50 THEN latency_ms END), min(CASE WHEN rank * 100 >= n * 95 THEN latency_ms END),
-              sum(maintenance)
+              sum(maintenance),
+              (SELECT nullif(json_group_object(reason, failed), '{}') FROM (
+                 SELECT f.reason, count(*) AS failed FROM results AS f
+                 WHERE f.plane = s.plane AND f.at >= ?1 AND f.at < ?2 AND f.region = s.region AND f.probe = s.probe
+                   AND f.ok = 0 AND f.maintenance = 0
+                 GROUP BY f.reason))
        FROM (SELECT plane, region, probe, ok, latency_ms, maintenance,
                     row_number() OVER (PARTITION BY plane, region, probe ORDER BY latency_ms) AS rank,
                     count(*) OVER (PARTITION BY plane, region, probe) AS n
-             FROM results WHERE at >= ?1 AND at < ?2)
-       GROUP BY plane, region, probe`,
-      `INSERT OR REPLACE INTO planes_hourly (plane, hour, runs, successes, failures, maintenance_runs)
-       SELECT plane, ?1, sum(runs), sum(successes), coalesce(json_group_object(reason, runs - successes) FILTER (WHERE successes < runs), '{}'),
-              sum(maintenance_runs)
-       FROM (SELECT plane, reason, sum(maintenance = 0) AS runs, sum(ok AND maintenance = 0) AS successes, sum(maintenance) AS maintenance_runs
-             FROM results WHERE at >= ?1 AND at < ?2 GROUP BY plane, reason)
-       GROUP BY plane`,
+             FROM results WHERE at >= ?1 AND at < ?2) AS s
+       WHERE true
+       GROUP BY plane, region, probe
+       ON CONFLICT (plane, hour, region, probe) DO UPDATE SET
+         runs = excluded.runs, successes = excluded.successes, latency_sum_ms = excluded.latency_sum_ms,
+         latency_max_ms = excluded.latency_max_ms, latency_p50_ms = excluded.latency_p50_ms, latency_p95_ms = excluded.latency_p95_ms,
+         maintenance_runs = excluded.maintenance_runs, failures = excluded.failures
+       WHERE excluded.runs + excluded.maintenance_runs > results_hourly.runs + results_hourly.maintenance_runs`,
+      planesHourlySql("SELECT DISTINCT plane, hour FROM results_hourly WHERE hour >= ?1 AND hour < ?2"),
     ],
   },
   day: {

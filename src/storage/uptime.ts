@@ -19,7 +19,7 @@ export interface RunCounts {
 
 export interface UptimeWindow extends RunCounts {
   window: UptimeWindowName;
-  /** Where the answer starts: the window's start, or the next hour when raw results there were pruned. */
+  /** Where the answer starts: the top of the hour holding the window's start, or the first hour not pruned. */
   from: number;
   to: number;
   /** Runs of each probe in the window, by probe name. */
@@ -28,8 +28,7 @@ export interface UptimeWindow extends RunCounts {
 
 /** For each source, the part of one plane's runs and successes in [?, ?), by probe. */
 const SEGMENT_SQL: Record<UptimeSegment["source"], string> = {
-  // Runs in a maintenance window are left out; the rollups count them apart already.
-  raw: "SELECT probe, count(*) AS runs, sum(ok) AS successes FROM results WHERE plane = ?1 AND at >= ? AND at < ? AND maintenance = 0 GROUP BY probe",
+  // Runs in a maintenance window are left out: the rollups count them apart.
   hourly:
     "SELECT probe, sum(runs) AS runs, sum(successes) AS successes FROM results_hourly WHERE plane = ?1 AND hour >= ? AND hour < ? GROUP BY probe",
   daily:
@@ -52,9 +51,9 @@ function uptimeStatement(db: D1Database, plane: string, segments: UptimeSegment[
 
 /**
  * Runs and successes of one plane's probes over each window ending at `now`, overall and by
- * probe: whole days from the daily rollups, whole hours from the hourly ones, and raw results
- * for what is not rolled up yet and for the partial hours at the edges. Exact to the minute
- * wherever raw results are kept (RESULTS_RETENTION_DAYS), to the hour beyond. Two round trips
+ * probe: whole days from the daily rollups and whole hours from the hourly ones, the current
+ * hour as far as the Plane objects have written it (every few minutes). Exact in its counts;
+ * its edges are whole hours. Two round trips
  * (the marks, then one query per window in a batch), whatever the window.
  */
 export async function readUptime(db: D1Database, plane: string, now: number): Promise<UptimeWindow[]> {

@@ -86,23 +86,22 @@ describe("planning rollups", () => {
 });
 
 /**
- * A model of the history: one result a minute, every `failEvery`-th a failure, and the rollup
- * tables as the state says they are. Counting a plan's segments on it must give exactly what
- * counting the minutes of [plan.from, to) gives.
+ * A model of the history: one result a minute up to `end`, every `failEvery`-th a failure, and
+ * the rollup tables as the state says they are (hourly rows written by the Plane objects as the
+ * hour goes). Counting a plan's segments on it must give exactly what counting the minutes of
+ * [plan.from, end) gives.
  */
-function countModel(segments: UptimeSegment[], s: RollupState, failEvery: number): { runs: number; successes: number } {
+function countModel(segments: UptimeSegment[], s: RollupState, end: number, failEvery: number): { runs: number; successes: number } {
   let runs = 0;
   let successes = 0;
-  const minute = (t: number) => {
-    runs++;
-    if ((t / MINUTE_MS) % failEvery !== 0) successes++;
-  };
   for (const seg of segments) {
-    // Each table is read only where it is complete.
-    if (seg.source === "raw") expect(seg.from).toBeGreaterThanOrEqual(s.rawFrom);
-    if (seg.source === "hourly") expect(seg.from >= s.hourlyFrom && seg.to <= s.hourlyThrough).toBe(true);
+    // Each table is read only where it is kept, days only where they were rolled up.
+    if (seg.source === "hourly") expect(seg.from).toBeGreaterThanOrEqual(s.hourlyFrom);
     if (seg.source === "daily") expect(seg.from >= s.dailyFrom && seg.to <= s.dailyThrough).toBe(true);
-    for (let m = seg.from; m < seg.to; m += MINUTE_MS) minute(m);
+    for (let m = seg.from; m < Math.min(seg.to, end); m += MINUTE_MS) {
+      runs++;
+      if ((m / MINUTE_MS) % failEvery !== 0) successes++;
+    }
   }
   return { runs, successes };
 }
@@ -127,33 +126,27 @@ describe("planning an uptime query", () => {
     dailyFrom: at(40 - 400, 0),
   });
 
-  it("reads everything raw before the first rollup", () => {
+  it("reads hours alone before any day was rolled up", () => {
     expect(planUptime({ from: now - 30 * DAY_MS, to: now }, EMPTY_ROLLUP_STATE)).toEqual({
-      from: now - 30 * DAY_MS,
-      segments: [{ source: "raw", from: now - 30 * DAY_MS, to: now }],
+      from: at(10, 12),
+      segments: [{ source: "hourly", from: at(10, 12), to: at(40, 13) }],
     });
   });
 
-  it("answers an hour from raw results alone", () => {
-    expect(planUptime({ from: now - HOUR_MS, to: now }, steady).segments).toEqual([{ source: "raw", from: now - HOUR_MS, to: now }]);
+  it("answers an hour from the hour holding its start and the current one", () => {
+    expect(planUptime({ from: now - HOUR_MS, to: now }, steady)).toEqual({
+      from: at(40, 11),
+      segments: [{ source: "hourly", from: at(40, 11), to: at(40, 13) }],
+    });
   });
 
-  it("answers 24 hours with the edges raw and whole hours from the hourly rollups", () => {
-    expect(planUptime({ from: now - DAY_MS, to: now }, steady).segments).toEqual([
-      { source: "raw", from: at(39, 12, 30), to: at(39, 13) },
-      { source: "hourly", from: at(39, 13), to: at(40, 12) },
-      { source: "raw", from: at(40, 12), to: now },
-    ]);
-  });
-
-  it("answers 30 days from whole days, exact to the hour where raw results are gone", () => {
+  it("answers 30 days from whole days, and hours at the edges", () => {
     expect(planUptime({ from: now - 30 * DAY_MS, to: now }, steady)).toEqual({
-      from: at(10, 13),
+      from: at(10, 12),
       segments: [
-        { source: "hourly", from: at(10, 13), to: at(11, 0) },
+        { source: "hourly", from: at(10, 12), to: at(11, 0) },
         { source: "daily", from: at(11, 0), to: at(40, 0) },
-        { source: "hourly", from: at(40, 0), to: at(40, 12) },
-        { source: "raw", from: at(40, 12), to: now },
+        { source: "hourly", from: at(40, 0), to: at(40, 13) },
       ],
     });
   });
@@ -170,9 +163,9 @@ describe("planning an uptime query", () => {
         for (const end of [now, now - 17 * MINUTE_MS, at(40, 12)]) {
           const plan = planUptime({ from: end - ms, to: end }, s);
           expect(plan.segments.length).toBeLessThanOrEqual(6);
-          // Exact to the hour where hourly rollups reach back far enough, else to the day.
-          expect(plan.from - (end - ms)).toBeLessThan(s.hourlyFrom <= end - ms ? HOUR_MS : DAY_MS);
-          expect(countModel(plan.segments, s, 7)).toEqual(countMinutes(plan.from, end, 7));
+          // The top of the hour holding the start where hourly rollups reach back far enough, else a day later at most.
+          expect(plan.from).toBeLessThanOrEqual(s.hourlyFrom <= end - ms ? end - ms : end - ms + DAY_MS);
+          expect(countModel(plan.segments, s, end, 7)).toEqual(countMinutes(plan.from, end, 7));
         }
       }
     }

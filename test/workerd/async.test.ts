@@ -3,6 +3,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Submission } from "../../src/async/pending.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
+import { flushHistory } from "../support/history.ts";
 import type { Ticket } from "../../src/async/token.ts";
 
 const PROBE = "async_predict";
@@ -60,18 +61,8 @@ async function counters(plane: string): Promise<Record<string, number>> {
   );
 }
 
-const outboxSize = (plane: string) =>
-  runInDurableObject(
-    planeStub(env, plane),
-    (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
-  );
-
-async function historyCount(plane: string): Promise<number> {
-  const stub = planeStub(env, plane);
-  while ((await outboxSize(plane)) > 0) await runDurableObjectAlarm(stub); // flush the outbox, batch by batch
-  const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = ?").bind(plane).all<{ n: number }>();
-  return results[0]!.n;
-}
+/** The plane's runs in D1's history, once the Plane object sent all it holds. */
+const historyCount = (plane: string) => flushHistory(env.DB, planeStub(env, plane), plane);
 
 const storageSize = (plane: string) => runInDurableObject(planeStub(env, plane), (_o, state) => state.storage.sql.databaseSize);
 const pending = (plane: string) =>
@@ -97,6 +88,8 @@ describe("async webhooks in the Plane object", () => {
     await runDurableObjectAlarm(planeStub(env, "async-a"));
     const body = webhookBody(o!.requestId);
     expect(await (await deliver("async-a", o!.ticket.token, body)).json()).toMatchObject({ outcome: "matched" });
+    // Settled once its polled status reads SUCCEEDED too.
+    while ((await pending("async-a")) > 0) await runDurableObjectAlarm(planeStub(env, "async-a"));
     const before = { history: await historyCount("async-a"), size: await storageSize("async-a") };
     for (let i = 0; i < 3; i++)
       expect(await (await deliver("async-a", o!.ticket.token, body)).json()).toMatchObject({ outcome: "duplicate" });

@@ -7,6 +7,7 @@ import { DAY_MS, HOUR_MS, type Retention } from "../../src/storage/rollup_plan.t
 import { maintainHistory, MAINTENANCE_QUERY_BUDGET, type MaintenanceReport } from "../../src/storage/rollups.ts";
 import { readUptime } from "../../src/storage/uptime.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
+import { hoursOf } from "../support/history.ts";
 
 const MINUTE_MS = 60_000;
 /** A fixed "now", far from the real clock: this file's history is its own. */
@@ -108,18 +109,18 @@ describe("history rollups and retention", () => {
     expect(reports.reduce((n, r) => n + r.pruned.raw, 0)).toBeGreaterThan(0);
   });
 
-  it("answers uptime exactly over 1 h, 24 h, 7 d and 30 d, to the hour where raw results are gone", async () => {
+  it("answers uptime over 1 h, 24 h, 7 d and 30 d from the rollups, from the top of the hour holding each start", async () => {
     for (const plane of ["r1", "r2"]) {
       const windows = await readUptime(env.DB, plane, NOW);
       expect(windows.map((w) => w.from)).toEqual([
-        NOW - HOUR_MS,
-        NOW - DAY_MS,
-        // Raw results are kept two days here: the longer windows start at the next whole hour.
-        NOW - 7 * DAY_MS + 30 * MINUTE_MS,
-        NOW - 30 * DAY_MS + 30 * MINUTE_MS,
+        NOW - HOUR_MS - 30 * MINUTE_MS,
+        NOW - DAY_MS - 30 * MINUTE_MS,
+        NOW - 7 * DAY_MS - 30 * MINUTE_MS,
+        NOW - 30 * DAY_MS - 30 * MINUTE_MS,
       ]);
       for (const w of windows) {
-        const expected = countSeeded(seeded, plane, w.from, NOW);
+        // The job rolls up whole hours of raw results; the current one is its Plane objects' to write (none here).
+        const expected = countSeeded(seeded, plane, w.from, NOW - 30 * MINUTE_MS);
         expect(w).toMatchObject({ ...expected, to: NOW, probes: { sync_predict: expected } });
       }
     }
@@ -152,7 +153,7 @@ describe("history rollups and retention", () => {
     seeded.push(late);
     await maintainUntilDone(NOW + 20 * MINUTE_MS, RETENTION);
     const [, day] = await readUptime(env.DB, "r2", NOW);
-    expect(day).toMatchObject(countSeeded(seeded, "r2", NOW - DAY_MS, NOW));
+    expect(day).toMatchObject(countSeeded(seeded, "r2", NOW - DAY_MS - 30 * MINUTE_MS, NOW - 30 * MINUTE_MS));
     expect(day!.successes).toBe(day!.runs - 1);
   });
 
@@ -165,11 +166,13 @@ describe("history rollups and retention", () => {
       reason: ok ? "ok" : "timeout",
       maintenance,
     });
-    // An hour already rolled up, and the current one still raw: one run outside a window, two failures inside.
-    await writeHistory(env.DB, [run(90, true, false), run(89, false, true), run(10, true, false), run(9, false, true)], []);
+    // An hour rolled up from raw results, and the current one as its Plane object writes it: in each, one run
+    // outside a window and a failure inside.
+    const current = [run(10, true, false), run(9, false, true)];
+    await writeHistory(env.DB, [run(90, true, false), run(89, false, true), ...current], [], hoursOf(current));
     await maintainUntilDone(NOW + 20 * MINUTE_MS, RETENTION);
     const [hour, day] = await readUptime(env.DB, "m1", NOW);
-    expect(hour).toMatchObject({ runs: 1, successes: 1 });
+    expect(hour).toMatchObject({ runs: 2, successes: 2 });
     expect(day).toMatchObject({ runs: 2, successes: 2 });
     const rolled = await env.DB.prepare("SELECT runs, successes, maintenance_runs FROM results_hourly WHERE plane = 'm1'").all();
     expect(rolled.results).toContainEqual({ runs: 1, successes: 1, maintenance_runs: 1 });

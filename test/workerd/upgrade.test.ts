@@ -12,6 +12,7 @@ import { PLANE_SCHEMA } from "../../src/objects/plane/schema.ts";
 import { PROBER_SCHEMA } from "../../src/objects/prober/schema.ts";
 import { planeStub, proberStub, summaryStubFor } from "../../src/objects/stubs.ts";
 import { SUMMARY_SCHEMA } from "../../src/objects/summary/schema.ts";
+import { flushHistory } from "../support/history.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { until } from "../support/until.ts";
 import planeV1 from "../fixtures/schema-v1/plane.sql?raw";
@@ -176,6 +177,8 @@ describe("an upgrade from the release before schema versions", () => {
     expect(await rows(stub, "SELECT nonce FROM async_pending")).toEqual([]);
     expect(await rows(stub, "SELECT id FROM alert_queue")).toEqual([]);
     while ((await rows(stub, "SELECT id FROM outbox")).length > 0) await runDurableObjectAlarm(stub);
+    // The upgraded (region, probe) counts its hours from its next run on: D1 gets the settled request's.
+    expect(await flushHistory(env.DB, stub, PLANE)).toBeGreaterThanOrEqual(1);
 
     const results = await env.DB.prepare("SELECT region, at, ok FROM results WHERE plane = ? ORDER BY at").bind(PLANE).all();
     expect(results.results).toEqual(

@@ -51,7 +51,7 @@ page.get("/", async (c) => {
   const now = Date.now();
   const query = (c.req.query("q") ?? "").slice(0, MAX_QUERY);
   const [views, state] = await Promise.all([collectPlanes(c.env, c.get("config"), now), readRollupState(c.env.DB)]);
-  const start = stripStart(Math.max(state.hourlyThrough, now));
+  const start = stripStart(now);
   const history = await readPlanesHistory(c.env.DB, state, now, start);
   const planes: OverviewPlane[] = views.map((view) => ({
     id: view.plane.id,
@@ -72,10 +72,10 @@ page.get("/planes/:id", requirePlane, async (c) => {
   const plane = c.get("plane");
   const now = Date.now();
   const [detail, state] = await Promise.all([planeStub(c.env, plane.id).detail(plane.id), readRollupState(c.env.DB)]);
-  const start = stripStart(Math.max(state.hourlyThrough, now));
+  const start = stripStart(now);
   const [history, recent, transitions] = await Promise.all([
     readPlanesHistory(c.env.DB, state, now, start, plane.id),
-    readPlaneHistory(c.env.DB, plane.id, { from: now - DAY_MS, now, hourlyThrough: state.hourlyThrough }),
+    readPlaneHistory(c.env.DB, plane.id, { from: now - DAY_MS, now }),
     readTransitions(c.env.DB, { plane: plane.id, from: start, to: now + 1, limit: TIMELINE }),
   ]);
   const view = viewOf(plane, detail.snapshot, now);

@@ -1,3 +1,4 @@
+import type { HourRollup } from "../../storage/hour_figures.ts";
 import { writeHistory, type HistoryResult } from "../../storage/history.ts";
 import type { Transition } from "../../status/model.ts";
 import { increment } from "./counters.ts";
@@ -12,7 +13,7 @@ import { increment } from "./counters.ts";
 
 /** Rows sent to D1 in one batch. */
 const FLUSH_BATCH = 500;
-/** Past this many waiting rows the oldest results are dropped (and counted); transitions never. */
+/** Past this many waiting rows the oldest results are dropped (and counted); transitions and closed hours never. */
 const OUTBOX_LIMIT = 50_000;
 /** After a failed D1 write. */
 const RETRY_DELAY_MS = 15_000;
@@ -20,6 +21,7 @@ const RETRY_DELAY_MS = 15_000;
 /** Queues history rows, in order, in one statement. */
 export function enqueue(sql: SqlStorage, kind: "result", bodies: readonly HistoryResult[]): void;
 export function enqueue(sql: SqlStorage, kind: "transition", bodies: readonly Transition[]): void;
+export function enqueue(sql: SqlStorage, kind: "rollup", bodies: readonly HourRollup[]): void;
 export function enqueue(sql: SqlStorage, kind: string, bodies: readonly object[]): void {
   if (bodies.length === 0) return;
   sql.exec("INSERT INTO outbox (kind, body) SELECT ?, value FROM json_each(?) ORDER BY key", kind, JSON.stringify(bodies));
@@ -44,8 +46,9 @@ export async function flushOutbox(sql: SqlStorage, db: D1Database, now: number):
   if (rows.length === 0) return Infinity;
   const results = rows.filter((r) => r.kind === "result").map((r) => JSON.parse(r.body) as HistoryResult);
   const transitions = rows.filter((r) => r.kind === "transition").map((r) => JSON.parse(r.body) as Transition);
+  const rollups = rows.filter((r) => r.kind === "rollup").map((r) => JSON.parse(r.body) as HourRollup);
   try {
-    await writeHistory(db, results, transitions);
+    await writeHistory(db, results, transitions, rollups);
   } catch (error) {
     console.error(`planewatch: writing history to D1 failed, ${rows.length} rows kept for retry: ${String(error)}`);
     return now + RETRY_DELAY_MS;

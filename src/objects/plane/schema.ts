@@ -175,6 +175,10 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     )`,
     "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
   ],
+  // 6. Hourly rollups from the object itself (./state.ts, src/storage/hour_figures.ts): each
+  //    (region, probe)'s figures of the hour it is counting, and when its last pass went to D1 as
+  //    a raw result. Rows from before start counting at their next run.
+  ["ALTER TABLE probes ADD COLUMN hour_figures TEXT", "ALTER TABLE probes ADD COLUMN raw_sampled_at INTEGER"],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */

@@ -16,6 +16,8 @@ import type { ActiveMaintenance, MaintenanceNote } from "../../status/maintenanc
 import { nextProbeState, type ProbeState } from "../../status/thresholds.ts";
 import { inOpenWindow, readAnnotations } from "./annotations.ts";
 import { enqueue } from "./outbox.ts";
+import { countRun, keepsRaw, rollupOf, type HourFigures, type HourRollup } from "../../storage/hour_figures.ts";
+import type { HistoryResult } from "../../storage/history.ts";
 
 /**
  * The plane's status and, in one row per (region, probe), its latest result, threshold state,
@@ -62,6 +64,10 @@ type ProbeRow = {
   figures: string | null;
   /** HistogramCounts of the times to first token as JSON; null until one is observed. */
   first_token_histogram: string | null;
+  /** HourFigures of the hour being counted, as JSON; null before the first run counted so. */
+  hour_figures: string | null;
+  /** When the last pass went to D1 as a raw result (src/storage/hour_figures.ts keepsRaw). */
+  raw_sampled_at: number | null;
 };
 
 function stateOf(row: ProbeRow): ProbeState {
@@ -153,7 +159,10 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 
 /**
  * Records results as recordResult does, with one row written per (region, probe) and one
- * outbox statement however many results it has. `in-order`: the results come from a Prober,
+ * outbox statement however many results it has. Each run counts in its (region, probe)'s hour
+ * figures, from which D1's hourly rollups are written; only failures, the first pass after one
+ * and a sampled pass now and then go to D1 as raw results (keepsRaw). An hour a run closes is
+ * queued for D1 whole. `in-order`: the results come from a Prober,
  * which sends each (region, probe) in time order, so one no newer than the stored latest was
  * recorded before (a report re-sent after a lost answer) and is ignored. Returns the results
  * it recorded.
@@ -173,6 +182,10 @@ export function recordResults(
     else groups.set(key, [result]);
   }
   const recorded: ProbeResult[] = [];
+  const raw: HistoryResult[] = [];
+  const closedHours: HourRollup[] = [];
+  // Results taken in a maintenance window are kept, and marked so that uptime leaves them out.
+  const { open } = readAnnotations(sql);
   for (const group of groups.values()) {
     const { region, probe: name } = group[0]!;
     const probe = plane.probes.find((p) => probeName(p) === name);
@@ -207,6 +220,20 @@ export function recordResults(
     const successes = taken.filter((r) => r.ok).length;
     // Only results a Prober reported carry attempts: an async verdict or a heartbeat adds none.
     const attempts = taken.reduce((sum, r) => sum + (r.attempts ?? 0), 0);
+    let figures = previous?.hour_figures ? (JSON.parse(previous.hour_figures) as HourFigures) : null;
+    let sampledAt = previous?.raw_sampled_at ?? null;
+    let previousOk = previous ? previous.ok === 1 : null;
+    for (const run of [...taken].sort((a, b) => a.at - b.at)) {
+      const maintenance = inOpenWindow(open, run.at);
+      const counted = countRun(figures, { ...run, maintenance });
+      if (counted.closed) closedHours.push(rollupOf({ plane: plane.id, region, probe: name }, counted.closed));
+      figures = counted.open;
+      if (keepsRaw(run, previousOk, sampledAt)) {
+        raw.push(maintenance ? { ...run, maintenance } : run);
+        if (run.ok) sampledAt = run.at;
+      }
+      previousOk = run.ok;
+    }
     writeProbe(sql, {
       ...(latest ? latestColumns(latest, state!) : previous!),
       runs_success: (previous?.runs_success ?? 0) + successes,
@@ -214,17 +241,24 @@ export function recordResults(
       runs_attempts: (previous?.runs_attempts ?? 0) + attempts,
       histogram: histogram && JSON.stringify(histogram),
       first_token_histogram: firstTokenHistogram && JSON.stringify(firstTokenHistogram),
+      hour_figures: JSON.stringify(figures),
+      raw_sampled_at: sampledAt,
     });
     recorded.push(...taken);
   }
-  // Results taken in a maintenance window are kept, and marked so that uptime leaves them out.
-  const { open } = readAnnotations(sql);
-  enqueue(
-    sql,
-    "result",
-    recorded.map((r) => (inOpenWindow(open, r.at) ? { ...r, maintenance: true } : r)),
-  );
+  enqueue(sql, "result", raw);
+  enqueue(sql, "rollup", closedHours);
   return recorded;
+}
+
+/** The hour every (region, probe) is counting (or last counted), as D1 rows: written now and then while it runs. */
+export function heldHours(sql: SqlStorage, planeId: string): HourRollup[] {
+  return sql
+    .exec<{ region: string; probe: string; hour_figures: string }>(
+      "SELECT region, probe, hour_figures FROM probes WHERE hour_figures IS NOT NULL",
+    )
+    .toArray()
+    .map((r) => rollupOf({ plane: planeId, region: r.region, probe: r.probe }, JSON.parse(r.hour_figures) as HourFigures));
 }
 
 const PROBE_COLUMNS = [
@@ -247,6 +281,8 @@ const PROBE_COLUMNS = [
   "histogram",
   "figures",
   "first_token_histogram",
+  "hour_figures",
+  "raw_sampled_at",
 ] as const;
 const WRITE_PROBE = upsertSql("probes", ["region", "probe"], PROBE_COLUMNS);
 
@@ -257,7 +293,10 @@ function writeProbe(sql: SqlStorage, row: ProbeRow): void {
 function latestColumns(
   result: ProbeResult,
   state: ProbeState,
-): Omit<ProbeRow, "runs_success" | "runs_failure" | "runs_attempts" | "histogram" | "first_token_histogram"> {
+): Omit<
+  ProbeRow,
+  "runs_success" | "runs_failure" | "runs_attempts" | "histogram" | "first_token_histogram" | "hour_figures" | "raw_sampled_at"
+> {
   return {
     region: result.region,
     probe: result.probe,

@@ -1,0 +1,6 @@
+-- Plane objects count each (region, probe)'s hour themselves and write it to results_hourly whole
+-- (src/storage/hour_figures.ts): D1 gets raw results only for failures, the first pass after one,
+-- and a pass every ten minutes. The hourly rows now say their failures by reason (JSON
+-- {reason: failed runs}, NULL when none), from which planes_hourly is summed; rows from before
+-- have none.
+ALTER TABLE results_hourly ADD COLUMN failures TEXT;
