@@ -78,6 +78,15 @@ export const planeSchema = z
       .max(86_400)
       .default(120)
       .describe("The status expires (NO_VALUE) this long after the last result."),
+    rawPassSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(600)
+      .describe(
+        "A passing run goes to D1's raw results at most once in this many seconds per region and probe (failures, and the pass after one, always do; the hourly rollups count every run). 0 keeps every pass: a D1 row per run.",
+      ),
     maintenance: maintenanceSchema.optional(),
     flapping: flappingSchema.optional(),
     probes: z.array(declaredProbeSchema).min(1),

@@ -94,13 +94,16 @@ export function rollupOf(series: { plane: string; region: string; probe: string 
   };
 }
 
-/** A pass reaches D1's raw results at most once in this long per (region, probe); failures always do. */
-export const RAW_SAMPLE_MS = 10 * 60_000;
-
 /**
  * Whether a run is written to D1 as a raw result: every failure, the first pass after a failure
- * (when the trouble ended), and one pass in RAW_SAMPLE_MS; the hourly rollups count the rest.
+ * (when the trouble ended), and one pass in `sampleMs` (0: every pass); the hourly rollups count
+ * the rest.
  */
-export function keepsRaw(run: { at: number; ok: boolean }, previousOk: boolean | null, sampledAt: number | null): boolean {
-  return !run.ok || previousOk === false || sampledAt === null || run.at - sampledAt >= RAW_SAMPLE_MS;
+export function keepsRaw(
+  run: { at: number; ok: boolean },
+  previousOk: boolean | null,
+  sampledAt: number | null,
+  sampleMs: number,
+): boolean {
+  return !run.ok || previousOk === false || sampledAt === null || run.at - sampledAt >= sampleMs;
 }

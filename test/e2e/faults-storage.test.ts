@@ -69,11 +69,14 @@ beforeAll(async () => {
     {
       id: "steady",
       regions: ["weur", "apac"],
+      // Every run goes to D1 raw: the test follows each acknowledged result to D1.
+      rawPassSeconds: 0,
       probes: [{ kind: "http", name: "up", url: `${targetUrl}/up`, periodSeconds: STEADY_PERIOD_S, failureThreshold: 1 }],
     },
     {
       id: "async",
       baseUrl: `${simulator}/planes/async`,
+      rawPassSeconds: 0,
       apiKeySecret: "API_KEY",
       webhookSecret: "WEBHOOK_SECRET",
       regions: ["weur"],

@@ -50,6 +50,8 @@ beforeAll(async () => {
   const calm = {
     id: "calm",
     regions: ["weur", "apac"],
+    // Every run goes to D1 raw: the test reads the plane's cadence from them.
+    rawPassSeconds: 0,
     probes: [{ kind: "http", name: "probe", url: `${target.url}/calm`, periodSeconds: CALM_PERIOD_S, timeoutSeconds: 1 }],
   };
   mesh = await startMesh({ vars: { PLANES_CONFIG: JSON.stringify({ planes: [calm, ...hostile] }) } });

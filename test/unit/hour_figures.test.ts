@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countRun, type HourFigures, type HourRun, keepsRaw, RAW_SAMPLE_MS, rollupOf } from "../../src/storage/hour_figures.ts";
+import { countRun, type HourFigures, type HourRun, keepsRaw, rollupOf } from "../../src/storage/hour_figures.ts";
 import { HOUR_MS } from "../../src/storage/rollup_plan.ts";
 
 const HOUR = 400 * HOUR_MS;
@@ -60,14 +60,16 @@ describe("counting a (region, probe)'s hour", () => {
 
 describe("which runs reach D1 as raw results", () => {
   const at = HOUR;
+  const SAMPLE_MS = 600_000;
   it("keeps every failure and the first pass after one", () => {
-    expect(keepsRaw({ at, ok: false }, true, at - 1)).toBe(true);
-    expect(keepsRaw({ at, ok: true }, false, at - 1)).toBe(true);
+    expect(keepsRaw({ at, ok: false }, true, at - 1, SAMPLE_MS)).toBe(true);
+    expect(keepsRaw({ at, ok: true }, false, at - 1, SAMPLE_MS)).toBe(true);
   });
 
-  it("keeps one pass in RAW_SAMPLE_MS, and the first pass ever", () => {
-    expect(keepsRaw({ at, ok: true }, null, null)).toBe(true);
-    expect(keepsRaw({ at, ok: true }, true, at - RAW_SAMPLE_MS + 1)).toBe(false);
-    expect(keepsRaw({ at, ok: true }, true, at - RAW_SAMPLE_MS)).toBe(true);
+  it("keeps one pass in the sample interval, the first pass ever, and every pass when the interval is 0", () => {
+    expect(keepsRaw({ at, ok: true }, null, null, SAMPLE_MS)).toBe(true);
+    expect(keepsRaw({ at, ok: true }, true, at - SAMPLE_MS + 1, SAMPLE_MS)).toBe(false);
+    expect(keepsRaw({ at, ok: true }, true, at - SAMPLE_MS, SAMPLE_MS)).toBe(true);
+    expect(keepsRaw({ at, ok: true }, true, at, 0)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { planeStub } from "../../src/objects/stubs.ts";
-import { type HourRollup, RAW_SAMPLE_MS } from "../../src/storage/hour_figures.ts";
+import type { HourRollup } from "../../src/storage/hour_figures.ts";
 import { writeHistory } from "../../src/storage/history.ts";
 import { floorTo, HOUR_MS } from "../../src/storage/rollup_plan.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
@@ -82,14 +82,14 @@ describe("hourly history from the Plane object", () => {
     ]);
   });
 
-  it("sends a pass raw once in RAW_SAMPLE_MS, and every failure", async () => {
+  it("sends a pass raw once in rawPassSeconds (600 by default), and every failure", async () => {
     const stub = planeStub(env, PLANE);
     const h = base + 2 * HOUR_MS;
-    const every = RAW_SAMPLE_MS / 4;
+    const every = 600_000 / 4;
     const runs = Array.from({ length: 9 }, (_, i) => result("apac", h + i * every, i !== 6, 20));
     for (const run of runs) await stub.report(PLANE, [run]);
     await flushHistory(env.DB, stub, PLANE);
-    // Passes at 0 and 4 (a sample each RAW_SAMPLE_MS), the failure at 6 and the pass after it at 7.
+    // Passes at 0 and 4 (a sample every 600 s), the failure at 6 and the pass after it at 7.
     expect((await rawRuns(h)).map((r) => (r.at - h) / every)).toEqual([0, 4, 6, 7]);
     expect(await hourRows(h)).toEqual([expect.objectContaining({ region: "apac", runs: runs.filter((r) => r.at < h + HOUR_MS).length })]);
   });

@@ -161,7 +161,7 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
  * Records results as recordResult does, with one row written per (region, probe) and one
  * outbox statement however many results it has. Each run counts in its (region, probe)'s hour
  * figures, from which D1's hourly rollups are written; only failures, the first pass after one
- * and a sampled pass now and then go to D1 as raw results (keepsRaw). An hour a run closes is
+ * and a pass every `rawPassSeconds` go to D1 as raw results (keepsRaw). An hour a run closes is
  * queued for D1 whole. `in-order`: the results come from a Prober,
  * which sends each (region, probe) in time order, so one no newer than the stored latest was
  * recorded before (a report re-sent after a lost answer) and is ignored. Returns the results
@@ -228,7 +228,7 @@ export function recordResults(
       const counted = countRun(figures, { ...run, maintenance });
       if (counted.closed) closedHours.push(rollupOf({ plane: plane.id, region, probe: name }, counted.closed));
       figures = counted.open;
-      if (keepsRaw(run, previousOk, sampledAt)) {
+      if (keepsRaw(run, previousOk, sampledAt, plane.rawPassSeconds * 1000)) {
         raw.push(maintenance ? { ...run, maintenance } : run);
         if (run.ok) sampledAt = run.at;
       }
