@@ -4,3 +4,9 @@
 -- {reason: failed runs}, NULL when none), from which planes_hourly is summed; rows from before
 -- have none.
 ALTER TABLE results_hourly ADD COLUMN failures TEXT;
+
+-- The rollups per region and probe are found by plane: by their key, or, for the maintenance job
+-- (rolling days, pruning), through planes_hourly and planes_daily, whose index by time is enough.
+-- An index by time took a third of their bytes.
+DROP INDEX results_hourly_hour;
+DROP INDEX results_daily_day;

@@ -93,17 +93,19 @@ const ROLLUPS = {
          latency_max_ms = excluded.latency_max_ms, latency_p50_ms = excluded.latency_p50_ms, latency_p95_ms = excluded.latency_p95_ms,
          maintenance_runs = excluded.maintenance_runs, failures = excluded.failures
        WHERE excluded.runs + excluded.maintenance_runs > results_hourly.runs + results_hourly.maintenance_runs`,
-      planesHourlySql("SELECT DISTINCT plane, hour FROM results_hourly WHERE hour >= ?1 AND hour < ?2"),
+      planesHourlySql("SELECT DISTINCT plane, ?1 AS hour FROM results WHERE at >= ?1 AND at < ?2"),
     ],
   },
   day: {
     unit: DAY_MS,
     mark: "dailyThrough",
-    firstRowFrom: "SELECT min(hour) AS first FROM results_hourly WHERE hour >= ?1",
+    // results_hourly has no index by time: its rows are found through planes_hourly's.
+    firstRowFrom: "SELECT min(hour) AS first FROM planes_hourly WHERE hour >= ?1",
     rolls: [
       `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
-       SELECT plane, ?1, region, probe, sum(runs), sum(successes), sum(latency_sum_ms), max(latency_max_ms), sum(maintenance_runs)
-       FROM results_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY plane, region, probe`,
+       SELECT r.plane, ?1, r.region, r.probe, sum(r.runs), sum(r.successes), sum(r.latency_sum_ms), max(r.latency_max_ms), sum(r.maintenance_runs)
+       FROM planes_hourly AS p JOIN results_hourly AS r ON r.plane = p.plane AND r.hour = p.hour
+       WHERE p.hour >= ?1 AND p.hour < ?2 GROUP BY r.plane, r.region, r.probe`,
       `INSERT OR REPLACE INTO planes_daily (plane, day, runs, successes, failures, maintenance_runs)
        SELECT totals.plane, ?1, totals.runs, totals.successes, coalesce(reasons.failures, '{}'), totals.maintenance_runs
        FROM (SELECT plane, sum(runs) AS runs, sum(successes) AS successes, sum(maintenance_runs) AS maintenance_runs
@@ -120,13 +122,16 @@ const ROLLUPS = {
 
 /**
  * The tables the job prunes: their time column, the unit of that column, their mark, and the
- * per-plane table of the same period, pruned up to the same mark in the same batch.
+ * per-plane table of the same period. That one has an index by time (the rollups per region
+ * and probe have none: an index is a third of their bytes, and every reader finds them by plane)
+ * so it finds the rows to prune, a slice of its rows at a time, and is pruned up to the same
+ * mark in the same batch.
  */
 const PRUNED = {
-  raw: { table: "results", column: "at", unit: 1, mark: "rawFrom", alongside: null },
-  hourly: { table: "results_hourly", column: "hour", unit: HOUR_MS, mark: "hourlyFrom", alongside: "planes_hourly" },
-  daily: { table: "results_daily", column: "day", unit: DAY_MS, mark: "dailyFrom", alongside: "planes_daily" },
-} as const satisfies Record<string, { table: string; column: string; unit: number; mark: keyof RollupState; alongside: string | null }>;
+  raw: { table: "results", column: "at", unit: 1, mark: "rawFrom", perPlane: null },
+  hourly: { table: "results_hourly", column: "hour", unit: HOUR_MS, mark: "hourlyFrom", perPlane: "planes_hourly" },
+  daily: { table: "results_daily", column: "day", unit: DAY_MS, mark: "dailyFrom", perPlane: "planes_daily" },
+} as const satisfies Record<string, { table: string; column: string; unit: number; mark: keyof RollupState; perPlane: string | null }>;
 
 /**
  * Rows one DELETE removes at most (about): D1 runs one query at a time for the whole database
@@ -238,34 +243,39 @@ export async function maintainHistory(
 
   const cutoffs = pruneCutoffs(state, retention, now);
   for (const which of Object.keys(PRUNED) as Array<keyof typeof PRUNED>) {
-    const { table, column, unit, mark, alongside } = PRUNED[which];
+    const { table, column, unit, mark, perPlane } = PRUNED[which];
     if (state[mark] >= cutoffs[which]) continue;
     // The slice ends at the sliceRows-th oldest row before the cutoff (all rows at that time
     // go with it, so a slice always makes progress), or at the cutoff.
-    const sliceEnd = `(SELECT ${column} FROM ${table} WHERE ${column} < ?1 ORDER BY ${column} LIMIT 1 OFFSET ?2)`;
+    const sliceEnd = `(SELECT ${column} FROM ${perPlane ?? table} WHERE ${column} < ?1 ORDER BY ${column} LIMIT 1 OFFSET ?2)`;
+    const upToSliceEnd = `${column} <= coalesce(${sliceEnd}, ?1 - 1)`;
     for (;;) {
-      const pruneAlongside =
-        alongside === null
-          ? []
+      const prunes =
+        perPlane === null
+          ? [db.prepare(`DELETE FROM ${table} WHERE ${upToSliceEnd}`).bind(cutoffs[which], limits.sliceRows)]
           : [
               db
-                .prepare(`DELETE FROM ${alongside} WHERE ${column} < (SELECT value FROM rollup_state WHERE name = ?)`)
+                .prepare(
+                  `DELETE FROM ${table} WHERE (plane, ${column}) IN (SELECT plane, ${column} FROM ${perPlane} WHERE ${upToSliceEnd})`,
+                )
+                .bind(cutoffs[which], limits.sliceRows),
+              db
+                .prepare(`DELETE FROM ${perPlane} WHERE ${column} < (SELECT value FROM rollup_state WHERE name = ?)`)
                 .bind(STATE_NAMES[mark]),
             ];
-      if (!budget.spend(2 + pruneAlongside.length)) return done(false);
-      const [, deleted] = await db.batch([
+      if (!budget.spend(1 + prunes.length)) return done(false);
+      const [, deleted, sliced] = await db.batch([
         db
           .prepare(
             `INSERT INTO rollup_state (name, value) VALUES (?3, coalesce(${sliceEnd} + ?4, ?1))
              ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`,
           )
           .bind(cutoffs[which], limits.sliceRows, STATE_NAMES[mark], unit),
-        db.prepare(`DELETE FROM ${table} WHERE ${column} <= coalesce(${sliceEnd}, ?1 - 1)`).bind(cutoffs[which], limits.sliceRows),
-        ...pruneAlongside,
+        ...prunes,
       ]);
-      const changes = deleted!.meta.changes;
-      report.pruned[which] += changes;
-      if (changes <= limits.sliceRows) break;
+      report.pruned[which] += deleted!.meta.changes;
+      // The slice was the last when it held no more rows than a slice: of the table, or of the per-plane table that set it.
+      if ((sliced ?? deleted)!.meta.changes <= limits.sliceRows) break;
     }
   }
   return done(true);

@@ -47,7 +47,8 @@ history.openapi(
     path: "/planes/{id}/history",
     tags: ["History"],
     summary: "Probe results of one plane",
-    description: "Results from D1, newest first, in pages: follow `next`. Default range: the last hour.",
+    description:
+      "Raw results from D1, newest first, in pages: follow `next`. Default range: the last hour. D1 keeps every failure, the first pass after one, and a pass every `rawPassSeconds` (the plane's config; 0 keeps every pass); the uptime counts every run.",
     security: READ_SECURITY,
     request: { params: planeParamsSchema, query: historyQuerySchema },
     middleware: [requirePlane, cacheFor("max-age=10")] as const,

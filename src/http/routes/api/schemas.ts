@@ -187,7 +187,8 @@ export const uptimeSchema = z
     ),
   })
   .openapi("Uptime", {
-    description: "Share of probe runs that succeeded, over 1 h, 24 h, 7 d and 30 d, all ending at the start of the current minute.",
+    description:
+      "Share of probe runs that succeeded, over 1 h, 24 h, 7 d and 30 d, all ending at the start of the current minute. Every run counts; a window starts at the top of the hour holding its start (`from`), and the current hour counts as far as it was written (every few minutes).",
   });
 
 export const statusEventSchema = z
