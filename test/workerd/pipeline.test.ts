@@ -15,6 +15,7 @@ import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
 import { invalidConfigProblemSchema } from "../../src/http/routes/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
+import type { PlaneSnapshot } from "../../src/status/snapshot.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { expositionProblems } from "../support/exposition.ts";
 import { rowsWrittenBy } from "../support/rows.ts";
@@ -316,12 +317,31 @@ describe("expiry and outages", () => {
     expect(results).toEqual([{ ok: 0 }, { ok: 1 }, { ok: 1 }]);
   });
 
-  it("writes three rows for a result: its (region, probe), the outbox and the snapshot's version", async () => {
+  it("writes two rows for a result: its (region, probe) and the outbox's batch", async () => {
     const stub = planeStub(env, "good");
     const at = Date.now() + 5_000; // newer than anything stored
     await stub.report("good", [result("good", "apac", at - 1_000)]);
     // Billed by the row: the latest result, runs counters and latency histogram of a (region, probe) are one.
-    expect(await rowsWrittenBy(stub, () => stub.report("good", [result("good", "apac", at)]))).toBe(3);
+    // The status holds: the plane row is not written (its expiry and the snapshot's version are not stored).
+    expect(await rowsWrittenBy(stub, () => stub.report("good", [result("good", "apac", at)]))).toBe(2);
+    // A region's round of two probes: a row for each (region, probe), and one outbox row for both results.
+    const round = [result("good", "apac", at + 1), { ...result("good", "apac", at + 1), probe: "healthz", kind: "healthz" }];
+    expect(await rowsWrittenBy(stub, () => stub.report("good", round))).toBe(3);
+  });
+
+  it("publishes and flushes in a row each: the Summary's snapshot, and the delete of the outbox's batches", async () => {
+    const stub = planeStub(env, "good");
+    await runDurableObjectAlarm(stub);
+    const at = Date.now() + 6_000; // newer than anything stored
+    await stub.report("good", [result("good", "apac", at)]);
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(2);
+    // A re-sent result changes nothing: the alarm writes nothing.
+    await stub.report("good", [result("good", "apac", at)]);
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(0);
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND region = 'apac' AND at = ?")
+      .bind(at)
+      .all<{ n: number }>();
+    expect(results[0]!.n).toBe(1);
   });
 
   it("publishes every new result, even one that changes neither status nor expiry", async () => {
@@ -350,10 +370,42 @@ describe("expiry and outages", () => {
     expect(await alarmAt()).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 
+  it("brings the alarm back for a report that lands while the alarm publishes", async () => {
+    const stub = planeStub(env, "keyless");
+    const at = Date.now() + 30_000; // newer than what the earlier tests stored
+    await stub.report("keyless", [result("keyless", "enam", at - 1_000)]);
+    // The Summary shard's put, for this one alarm: a report lands while it is on its way.
+    await runInDurableObject(stub, (object) => {
+      const holder = object as unknown as { env: typeof env };
+      const summary = holder.env.SUMMARY;
+      const putWithReport = {
+        idFromName: summary.idFromName.bind(summary),
+        get: (id: DurableObjectId) => ({
+          put: async (snapshot: PlaneSnapshot) => {
+            holder.env = { ...holder.env, SUMMARY: summary };
+            await object.report("keyless", [result("keyless", "enam", at)]);
+            return summary.get(id).put(snapshot);
+          },
+        }),
+      };
+      holder.env = { ...holder.env, SUMMARY: putWithReport as unknown as typeof summary };
+    });
+    await runDurableObjectAlarm(stub);
+    // The snapshot sent had not the last result: the alarm is armed again, and its next run sends it.
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    const enam = async () => (await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "keyless")!.regions.enam!;
+    expect((await enam()).probes.sync_predict).toMatchObject({ at: new Date(at - 1_000).toISOString() });
+    await runDurableObjectAlarm(stub);
+    expect((await enam()).probes.sync_predict).toMatchObject({ at: new Date(at).toISOString() });
+  });
+
   it("keeps history in the outbox while D1 is down, and delivers it when D1 is back", async () => {
     const stub = planeStub(env, "good");
     const outbox = () =>
-      runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+      runInDurableObject(
+        stub,
+        (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT coalesce(sum(count), 0) AS n FROM outbox").one().n,
+      );
     await runDurableObjectAlarm(stub);
     expect(await outbox()).toBe(0);
 

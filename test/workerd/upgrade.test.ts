@@ -103,6 +103,10 @@ describe("an upgrade from the release before schema versions", () => {
     expect(await schemaVersion(stub)).toBe(PLANE_SCHEMA.length);
     const { snapshot, transitions } = await stub.detail(PLANE);
     expect(snapshot).toMatchObject({ plane: PLANE, status: "OK", since: T0 - 3_600_000 });
+    // Step 6: the plane row keeps the status and since when; the expiry follows from the latest results.
+    expect(await rows(stub, "SELECT * FROM plane")).toEqual([{ id: 1, plane: PLANE, status: "OK", since: T0 - 3_600_000 }]);
+    // Recomputed from the newest result and the TTL: what the previous release had stored.
+    expect(snapshot.expiresAt).toBe(T0 + 60_000);
     expect(snapshot.results.map((r) => [r.region, r.at, r.latencyMs, r.state])).toEqual([
       ["weur", T0 - 60_000, 1210, { verdict: "pass", successes: 1, failures: 0, failReason: null }],
       ["wnam", T0 - 60_000, 850.5, { verdict: "pass", successes: 3, failures: 0, failReason: null }],
@@ -154,6 +158,18 @@ describe("an upgrade from the release before schema versions", () => {
 
   it("flushes a Plane object's outbox to D1, sends its queued alert, and judges its pending request on its webhook", async () => {
     const stub = await restartedOn(() => planeStub(env, PLANE), planeV1);
+    // Step 6: each row waiting from before is a batch of its one entry, in its place in line.
+    expect(
+      (await rows<{ id: number; kind: string; count: number; body: string }>(stub, "SELECT * FROM outbox ORDER BY id")).map((r) => [
+        r.id,
+        r.kind,
+        r.count,
+        (JSON.parse(r.body) as Array<{ at: number }>).map((e) => e.at),
+      ]),
+    ).toEqual([
+      [41, "result", 1, [T0 - 60_000]],
+      [42, "transition", 1, [T0 - 3_600_000]],
+    ]);
     const nonce = "upgrade-nonce-1";
     const body = JSON.stringify({
       request_id: "upgrade-request-1",

@@ -175,6 +175,18 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     )`,
     "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
   ],
+  // 6. Fewer rows written per report (each is billed). The outbox carries batches (./outbox.ts):
+  //    a row's body is a JSON array of `count` entries, and a row waiting from before becomes
+  //    a batch of its one entry (its id, a running number, stays). The plane row keeps only
+  //    the status and since when: the expiry follows from the latest results, and the
+  //    snapshot's version lives in the object's memory.
+  [
+    "ALTER TABLE outbox ADD COLUMN count INTEGER NOT NULL DEFAULT 1",
+    "UPDATE outbox SET body = json_array(json(body))",
+    "ALTER TABLE plane DROP COLUMN expires_at",
+    "ALTER TABLE plane DROP COLUMN version",
+    "ALTER TABLE plane DROP COLUMN published_version",
+  ],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */
