@@ -222,9 +222,12 @@ describe("an upgrade from the release before schema versions", () => {
     await runDurableObjectAlarm(stub);
     // Nothing was due: the kept-back result went to the Plane object, and the alarm sleeps until the stored due time.
     expect(await runInDurableObject(stub, (_object, state) => state.storage.getAlarm())).toBe(T0 + 3_000_000);
-    expect(await rows(stub, "SELECT schedule, unreported, unsent FROM round")).toEqual([
-      { schedule: '{"async_predict":1800003000000}', unreported: "[]", unsent: "[]" },
+    // Step 3: the stored due time is a cadence of that one time until the probe runs; nothing is kept back any more.
+    expect(await rows(stub, "SELECT probe, anchor, period_ms FROM cadence")).toEqual([
+      { probe: "async_predict", anchor: 1_800_003_000_000, period_ms: 0 },
     ]);
+    expect(await rows(stub, "SELECT * FROM kept_back")).toEqual([]);
+    expect(await rows(stub, "SELECT name FROM sqlite_master WHERE name = 'round'")).toEqual([]);
     expect(await rows(stub, "SELECT gate FROM startup_gate")).toEqual([{ gate: '{"open":true,"livenessFailures":{}}' }]);
     const { snapshot } = await planeStub(env, PLANE).detail(PLANE);
     expect(snapshot.results.find((r) => r.region === "wnam")).toMatchObject({ at: T0 - 10_000, latencyMs: 900 });
@@ -255,9 +258,11 @@ describe("an upgrade from the release that had made `probes` before schema versi
     expect(transitions).toHaveLength(2);
   });
 
-  it("reads a Prober object's shape as step 2 and keeps its round", async () => {
+  it("reads a Prober object's shape as step 2 and keeps what its round kept back", async () => {
     const stub = await restartedOn(() => proberStub(env, PLANE, "wnam"), unversionedAtStepTwo(proberV1, PROBER_SCHEMA));
     expect(await schemaVersion(stub)).toBe(PROBER_SCHEMA.length);
-    expect(await rows(stub, "SELECT unsent FROM round")).toEqual([{ unsent: "[]" }]);
+    const [kept] = await rows<{ unreported: string; unsent: string }>(stub, "SELECT unreported, unsent FROM kept_back");
+    expect(kept!.unsent).toBe("[]");
+    expect((JSON.parse(kept!.unreported) as Array<{ at: number }>).map((r) => r.at)).toEqual([T0 - 10_000]);
   });
 });
