@@ -42,7 +42,6 @@ import {
   ensurePlaneRow,
   evaluateNow,
   heldHours,
-  markChanged,
   planeRow,
   probeSnapshot,
   recentTransitions,
@@ -91,6 +90,16 @@ export class Plane extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** When this instance's alarm last ran its side effects (a new instance runs them at once). */
   private lastSideEffectsAt = 0;
+  /**
+   * The snapshot's version, in memory (a stored one would be a billed row per report): at
+   * least the clock's time of the last change, so the versions of a new instance follow those
+   * of the one before it, and a Summary shard takes them.
+   */
+  private version = Date.now();
+  /** The version the Summary shard has; a new instance has published nothing, and publishes once (a put is idempotent). */
+  private publishedVersion = 0;
+  /** When the status expires unless a result arrives, as the last evaluation found (null: no fresh result, or none yet). */
+  private expiresAt: number | null = null;
   private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
   private heldHoursWrittenAt = 0;
   private readonly heldHoursIntervalMs = jittered(HELD_HOURS_INTERVAL_MS);
@@ -127,7 +136,7 @@ export class Plane extends DurableObject<Env> {
   async openAsync(planeId: string, region: string, probe: string, submittedAt: number, deadline: number): Promise<Ticket> {
     ensurePlaneRow(this.sql, planeId, submittedAt);
     const ticket = await openRequest(this.sql, planeId, { region, probe, submittedAt, deadline });
-    markChanged(this.sql);
+    this.markChanged();
     await this.wakeBy(deadline);
     return ticket;
   }
@@ -142,7 +151,7 @@ export class Plane extends DurableObject<Env> {
     const { answer, transitioned } = this.ctx.storage.transactionSync(() => {
       if ("outcome" in checked) {
         countDelivery(this.sql, checked.outcome);
-        markChanged(this.sql);
+        this.markChanged();
         return { answer: checked, transitioned: false };
       }
       const matched = matchWebhook(this.sql, plane, checked, now, this.recording());
@@ -288,7 +297,10 @@ export class Plane extends DurableObject<Env> {
     const kept = readAnnotations(this.sql);
     const windows = plane.maintenance ?? [];
     const open = activeMaintenance(windows, kept.runtime, now);
-    const evaluation = evaluateNow(this.sql, plane, now, changed, open);
+    const evaluation = evaluateNow(this.sql, plane, now, open);
+    // Results, counters and pending requests the snapshot shows (`changed`), the status or its expiry.
+    if (changed || evaluation.transition || evaluation.expiresAt !== this.expiresAt) this.markChanged();
+    this.expiresAt = evaluation.expiresAt;
     const policy = flapPolicyOf(plane);
     const changes = recentChanges(evaluation.transition ? [...kept.changes, now] : kept.changes, policy, now);
     const flapping = isFlapping(changes, policy, now, kept.flappingSince !== null);
@@ -310,7 +322,7 @@ export class Plane extends DurableObject<Env> {
     // Each row written is billed: most evaluations change none of this.
     if (JSON.stringify(noted) !== JSON.stringify(kept)) writeAnnotations(this.sql, noted);
     // The snapshot shows the window and the flag: a change of either must be published.
-    if (JSON.stringify(open) !== JSON.stringify(kept.open) || flapping !== (kept.flappingSince !== null)) markChanged(this.sql);
+    if (JSON.stringify(open) !== JSON.stringify(kept.open) || flapping !== (kept.flappingSince !== null)) this.markChanged();
     const reviewAt = Math.min(evaluation.reviewAt, nextMaintenanceChange(windows, runtime, now), nextFlapReview(changes, policy, now));
     return { ...evaluation, reviewAt };
   }
@@ -371,10 +383,10 @@ export class Plane extends DurableObject<Env> {
     const annotations = readAnnotations(this.sql);
     return {
       plane: row.plane,
-      version: row.version,
+      version: this.version,
       status: row.status,
       since: row.since,
-      expiresAt: row.expires_at,
+      expiresAt: this.expiresAt,
       results: probes.results,
       counters: [...readCounters(this.sql), ...probes.runs],
       gauges: [{ name: "planewatch_async_pending", labels: {}, value: pendingCount(this.sql) }],
@@ -392,15 +404,21 @@ export class Plane extends DurableObject<Env> {
    */
   private async publish(now: number): Promise<number> {
     const row = planeRow(this.sql);
-    if (!row || row.version === row.published_version) return Infinity;
+    const { version } = this;
+    if (!row || version === this.publishedVersion) return Infinity;
     try {
       await summaryStubFor(this.env, row.plane).put(this.snapshot());
     } catch (error) {
       logError(this.env, `planewatch: publishing ${row.plane} failed, will retry: ${String(error)}`);
       return now + PUBLISH_RETRY_MS;
     }
-    this.sql.exec("UPDATE plane SET published_version = ? WHERE id = 1 AND published_version < ?", row.version, row.version);
-    return planeRow(this.sql)?.version === row.version ? Infinity : this.sideEffectsAt(Date.now(), false);
+    this.publishedVersion = Math.max(this.publishedVersion, version);
+    return this.version === version ? Infinity : this.sideEffectsAt(Date.now(), false);
+  }
+
+  /** Something the snapshot shows changed: the next publish must send it. */
+  private markChanged(): void {
+    this.version = Math.max(this.version + 1, Date.now());
   }
 
   /** When the alarm should next publish and flush, after a change (`urgent`: the status changed). */

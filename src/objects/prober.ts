@@ -12,14 +12,20 @@ import type { ProbeResult } from "../status/model.ts";
 import { CLOSED_GATE, nextGate, runnable, type StartupGate } from "../status/startup.ts";
 import { couldChangeVerdict, extendRun, type OutcomeRun } from "../status/thresholds.ts";
 import { withRetries } from "../probes/retry.ts";
+import { upsertSql } from "../lib/sql.ts";
 import { migrate } from "./migrate.ts";
 import { probeContext } from "./probe_context.ts";
+import { firstDueFrom, keepsTo, type Cadence } from "./prober/cadence.ts";
 import { PROBER_SCHEMA, proberUnversionedVersion } from "./prober/schema.ts";
 import { planeStub } from "./stubs.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A probe due within this much of now runs in the current round rather than a round of its own. */
+/**
+ * A probe due within this much of now runs in the current round rather than a round of its
+ * own. A new instance also takes a time this much past (at most half the period) as not yet
+ * run: the alarm that woke it may be late.
+ */
 const DUE_SLACK_MS = 1_000;
 /**
  * A result that cannot change its region's verdict waits in the Prober at most this long (each
@@ -40,13 +46,22 @@ type Identity = {
 
 interface ProberState {
   identity: Identity | undefined;
-  /** Next due time of each probe, by name. */
+  /** Next due time of each probe, by name, from its first round in this instance on. */
   schedule: Map<string, number>;
+  /** Each probe's cadence as stored, by name: written only when a next due time leaves it. */
+  cadences: Map<string, Cadence>;
   gate: StartupGate;
-  /** Results not yet reported, oldest first; stored with the schedule at the end of each round, so a restart loses none. */
+  /** Results not yet reported, oldest first; stored at the end of a round that changed them, so a restart loses none. */
   unreported: ProbeResult[];
   /** Async submissions of a report that failed, stored likewise: without them the Plane object could not poll the request or forget a refused one. */
   unsent: Submission[];
+  /**
+   * Stored with them: the time before which every probe that may run has run (the alarm the
+   * round set). A new instance takes it, when there is one, rather than guess from the clock.
+   */
+  resumeAt: number | null;
+  /** What storage holds of the three (JSON; "" when nothing is kept back), to write them only when they change. */
+  storedKeptBack: string;
   /** The run each probe is in (memory only: a new instance starts new runs, and reports them at once). */
   runs: Map<string, OutcomeRun>;
 }
@@ -80,31 +95,61 @@ export class Prober extends DurableObject<Env> {
 
   private loaded(): ProberState {
     if (this.state) return this.state;
-    const round = this.sql.exec<{ schedule: string; unreported: string; unsent: string }>("SELECT * FROM round").toArray()[0];
+    const kept = this.sql
+      .exec<{ unreported: string; unsent: string; resume_at: number | null }>("SELECT unreported, unsent, resume_at FROM kept_back")
+      .toArray()[0];
+    const unreported = kept ? (JSON.parse(kept.unreported) as ProbeResult[]) : [];
+    const unsent = kept ? (JSON.parse(kept.unsent) as Submission[]) : [];
+    const resumeAt = kept?.resume_at ?? null;
     this.state = {
       identity: this.sql.exec<Identity>("SELECT plane, region FROM identity").toArray()[0],
-      schedule: new Map(Object.entries(round ? (JSON.parse(round.schedule) as Record<string, number>) : {})),
+      schedule: new Map(),
+      cadences: new Map(
+        this.sql
+          .exec<{ probe: string; anchor: number; period_ms: number }>("SELECT * FROM cadence")
+          .toArray()
+          .map((c) => [c.probe, { anchor: c.anchor, periodMs: c.period_ms }]),
+      ),
       gate:
         this.sql
           .exec<{ gate: string }>("SELECT gate FROM startup_gate")
           .toArray()
           .map((r) => JSON.parse(r.gate) as StartupGate)[0] ?? CLOSED_GATE,
-      unreported: round ? (JSON.parse(round.unreported) as ProbeResult[]) : [],
-      unsent: round ? (JSON.parse(round.unsent) as Submission[]) : [],
+      unreported,
+      unsent,
+      resumeAt,
+      storedKeptBack: kept ? JSON.stringify([unreported, unsent, resumeAt]) : "",
       runs: new Map(),
     };
     return this.state;
   }
 
-  /** One row written per round: rows written are billed, and a statement costs about as much CPU as the probe's own fetch. */
-  private saveRound(): void {
-    const { schedule, unreported, unsent } = this.loaded();
-    this.sql.exec(
-      "INSERT OR REPLACE INTO round (id, schedule, unreported, unsent) VALUES (1, ?, ?, ?)",
-      JSON.stringify(Object.fromEntries(schedule)),
-      JSON.stringify(unreported),
-      JSON.stringify(unsent),
-    );
+  /**
+   * Stores what is kept back if the round changed it: in the steady state (everything reported
+   * at once) a round writes no row, since rows written are billed, and a statement costs about
+   * as much CPU as the probe's own fetch.
+   */
+  private saveKeptBack(wake: number): void {
+    const state = this.loaded();
+    const { unreported, unsent } = state;
+    state.resumeAt = Number.isFinite(wake) ? wake : null;
+    const kept = unreported.length > 0 || unsent.length > 0 ? JSON.stringify([unreported, unsent, state.resumeAt]) : "";
+    if (kept === state.storedKeptBack) return;
+    if (kept === "") this.sql.exec("DELETE FROM kept_back");
+    else {
+      const columns = ["unreported", "unsent", "resume_at"];
+      this.sql.exec(upsertSql("kept_back", ["id"], columns), 1, JSON.stringify(unreported), JSON.stringify(unsent), state.resumeAt);
+    }
+    state.storedKeptBack = kept;
+  }
+
+  /** Makes `next` the probe's next due time, storing a new cadence only when it is not one of the stored cadence's times. */
+  private dueAt(name: string, next: number, periodMs: number): void {
+    const { schedule, cadences } = this.loaded();
+    schedule.set(name, next);
+    if (keepsTo(cadences.get(name), next, periodMs)) return;
+    this.sql.exec(upsertSql("cadence", ["probe"], ["anchor", "period_ms"]), name, next, periodMs);
+    cadences.set(name, { anchor: next, periodMs });
   }
 
   /**
@@ -151,15 +196,14 @@ export class Prober extends DurableObject<Env> {
     const after = Date.now();
     for (const probe of due) {
       const period = probe.periodSeconds * 1000;
-      // Keep the cadence of the period; if a round ran long, start afresh from now.
-      let next = schedule.get(probe.name)! + period;
-      if (next <= after) next = after + period;
-      schedule.set(probe.name, next);
+      // Keep the cadence of the period; if a round ran long, start afresh from now (a new cadence, stored).
+      const next = schedule.get(probe.name)! + period;
+      this.dueAt(probe.name, next > after ? next : after + period, period);
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
     const wake = Math.min(...runnable(probes, newGate).map((p) => schedule.get(p.name)!));
     const retryAt = await this.report(plane, results, submissions, wake);
-    this.saveRound();
+    this.saveKeptBack(wake);
     const next = Math.min(wake, retryAt);
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
@@ -168,7 +212,7 @@ export class Prober extends DurableObject<Env> {
    * Sends the round's results and submissions to the Plane object, with any kept back before;
    * or keeps them back while none of them can change a verdict and the next round comes
    * before the oldest is due. Async submissions always go at once: the Plane object judges
-   * them. Kept-back results stay in `unreported` (stored with the round); when the report
+   * them. Kept-back results stay in `unreported` (stored at the end of the round); when the report
    * fails they and its submissions stay, and the answer is when to try again (Infinity when
    * nothing waits). A re-sent result or submission changes nothing more in the Plane object
    * than the first.
@@ -211,11 +255,20 @@ export class Prober extends DurableObject<Env> {
     return probe === undefined || settlesLater(probe) || couldChangeVerdict(run, probe);
   }
 
-  /** Next due time of every configured probe; a probe seen for the first time waits its initial delay. */
+  /**
+   * Next due time of every configured probe. A probe seen for the first time waits its initial
+   * delay. A new instance finds the next due time from the stored cadence: its first time from
+   * when the last round left off, stored when something was kept back; otherwise counting a
+   * time just past as not yet run (the alarm that woke it may be late).
+   */
   private schedule(probes: Array<PulledProbe & { name: string }>, now: number): Map<string, number> {
-    const { schedule } = this.loaded();
+    const { schedule, cadences, resumeAt } = this.loaded();
     for (const probe of probes) {
-      if (!schedule.has(probe.name)) schedule.set(probe.name, now + probe.initialDelaySeconds * 1000);
+      if (schedule.has(probe.name)) continue;
+      const period = probe.periodSeconds * 1000;
+      const cadence = cadences.get(probe.name);
+      if (cadence) schedule.set(probe.name, firstDueFrom(cadence, resumeAt ?? now - Math.min(DUE_SLACK_MS, period / 2)));
+      else this.dueAt(probe.name, now + probe.initialDelaySeconds * 1000, period);
     }
     return schedule;
   }

@@ -59,8 +59,11 @@ export function d1ResultKeys(persistDir: string): Set<string> {
 
 /** Keys of the results waiting in the Plane objects' outboxes for D1. */
 export function outboxResultKeys(persistDir: string): Set<string> {
+  // Each row is a batch: its body a JSON array of results.
   const bodies = objectsQuery<{ body: string }>(persistDir, "Plane", "outbox", "SELECT body FROM outbox WHERE kind = 'result'");
-  return new Set(bodies.map((b) => resultKey(JSON.parse(b.body) as { plane: string; at: number; region: string; probe: string })));
+  return new Set(
+    bodies.flatMap((b) => (JSON.parse(b.body) as Array<{ plane: string; at: number; region: string; probe: string }>).map(resultKey)),
+  );
 }
 
 export interface D1Lock {

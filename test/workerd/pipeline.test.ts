@@ -15,6 +15,7 @@ import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
 import { invalidConfigProblemSchema } from "../../src/http/routes/api/schemas.ts";
 import { dispatch } from "../../src/scheduler/dispatch.ts";
 import type { ProbeResult } from "../../src/status/model.ts";
+import type { PlaneSnapshot } from "../../src/status/snapshot.ts";
 import { eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { expositionProblems } from "../support/exposition.ts";
 import { flushHistory } from "../support/history.ts";
@@ -324,12 +325,37 @@ describe("expiry and outages", () => {
     expect((await hourRuns()) - runsBefore).toBeLessThanOrEqual(3);
   });
 
-  it("writes two rows for a pass that stays out of the raw history: its (region, probe) and the snapshot's version", async () => {
+  it("writes a row for each (region, probe) of a report whose passes stay out of the raw history", async () => {
     const stub = planeStub(env, "good");
     const at = Date.now() + 5_000; // newer than anything stored
-    await stub.report("good", [result("good", "apac", at - 1_000)]);
+    const round = (t: number) => [result("good", "apac", t), { ...result("good", "apac", t), probe: "healthz", kind: "healthz" }];
+    await stub.report("good", round(at - 1_000));
     // Billed by the row: the latest result, runs counters, latency histogram and hour figures of a (region, probe) are one.
-    expect(await rowsWrittenBy(stub, () => stub.report("good", [result("good", "apac", at)]))).toBe(2);
+    // The status holds: the plane row is not written (its expiry and the snapshot's version are not stored), and
+    // passes within rawPassSeconds of the last one D1 has raw queue nothing.
+    expect(await rowsWrittenBy(stub, () => stub.report("good", [result("good", "apac", at)]))).toBe(1);
+    expect(await rowsWrittenBy(stub, () => stub.report("good", round(at + 1)))).toBe(2);
+  });
+
+  it("publishes and flushes in a row each: the Summary's snapshot, and the delete of each outbox batch", async () => {
+    const stub = planeStub(env, "good");
+    await runDurableObjectAlarm(stub);
+    // A pass ten minutes after the last one D1 has raw goes raw: it waits in the outbox.
+    const at = Date.now() + 6_000 + 600_000;
+    await stub.report("good", [result("good", "apac", at)]);
+    const batches = await runInDurableObject(
+      stub,
+      (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+    );
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(1 + batches);
+    // A re-sent result changes nothing: the alarm writes nothing.
+    await stub.report("good", [result("good", "apac", at)]);
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(0);
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND region = 'apac' AND at = ?")
+      .bind(at)
+      .all<{ n: number }>();
+    expect(results[0]!.n).toBe(1);
   });
 
   it("publishes every new result, even one that changes neither status nor expiry", async () => {
@@ -358,10 +384,42 @@ describe("expiry and outages", () => {
     expect(await alarmAt()).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 
+  it("brings the alarm back for a report that lands while the alarm publishes", async () => {
+    const stub = planeStub(env, "keyless");
+    const at = Date.now() + 30_000; // newer than what the earlier tests stored
+    await stub.report("keyless", [result("keyless", "enam", at - 1_000)]);
+    // The Summary shard's put, for this one alarm: a report lands while it is on its way.
+    await runInDurableObject(stub, (object) => {
+      const holder = object as unknown as { env: typeof env };
+      const summary = holder.env.SUMMARY;
+      const putWithReport = {
+        idFromName: summary.idFromName.bind(summary),
+        get: (id: DurableObjectId) => ({
+          put: async (snapshot: PlaneSnapshot) => {
+            holder.env = { ...holder.env, SUMMARY: summary };
+            await object.report("keyless", [result("keyless", "enam", at)]);
+            return summary.get(id).put(snapshot);
+          },
+        }),
+      };
+      holder.env = { ...holder.env, SUMMARY: putWithReport as unknown as typeof summary };
+    });
+    await runDurableObjectAlarm(stub);
+    // The snapshot sent had not the last result: the alarm is armed again, and its next run sends it.
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    const enam = async () => (await api<StatusBody>("/api/v1/status")).planes.find((p) => p.id === "keyless")!.regions.enam!;
+    expect((await enam()).probes.sync_predict).toMatchObject({ at: new Date(at - 1_000).toISOString() });
+    await runDurableObjectAlarm(stub);
+    expect((await enam()).probes.sync_predict).toMatchObject({ at: new Date(at).toISOString() });
+  });
+
   it("keeps history in the outbox while D1 is down, and delivers it when D1 is back", async () => {
     const stub = planeStub(env, "good");
     const outbox = () =>
-      runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+      runInDurableObject(
+        stub,
+        (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT coalesce(sum(count), 0) AS n FROM outbox").one().n,
+      );
     await runDurableObjectAlarm(stub);
     expect(await outbox()).toBe(0);
 

@@ -16,10 +16,35 @@ async function runsAtPlane(): Promise<number> {
 async function keptBack(): Promise<number> {
   return runInDurableObject(prober(), (_object, state) =>
     state.storage.sql
-      .exec<{ unreported: string }>("SELECT unreported FROM round")
+      .exec<{ unreported: string }>("SELECT unreported FROM kept_back")
       .toArray()
       .reduce((n, row) => n + (JSON.parse(row.unreported) as unknown[]).length, 0),
   );
+}
+
+/**
+ * Rows written by the Prober object's own statements while `run` runs (rowsWrittenBy counts
+ * every object's, and a round's report writes in the Plane object too).
+ */
+async function proberRowsWrittenBy(run: () => Promise<unknown>): Promise<number> {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const unwrap = await runInDurableObject(prober(), (_object, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec;
+    // On this object's SqlStorage alone, shadowing the shared prototype's method until unwrapped.
+    sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
+      const cursor = exec.call(this, query, ...bindings);
+      cursors.push(cursor);
+      return cursor;
+    } as SqlStorage["exec"];
+    return () => void Reflect.deleteProperty(sql, "exec");
+  });
+  try {
+    await run();
+  } finally {
+    unwrap();
+  }
+  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0);
 }
 
 /** Moves the clock on and runs the Prober's alarm: one round of both probes. */
@@ -41,13 +66,14 @@ describe("the Prober's reports", () => {
     await round(3_600_000);
     // First results of both: each starts a run.
     expect(await runsAtPlane()).toBe(2);
-    await round(1_000);
+    // Reported at once, the probes keeping to their cadence: the round writes no row in the Prober.
+    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(0);
     await round(1_000);
     // "down" fails its 2nd and 3rd time (failureThreshold 3): each could fail a passing probe, and takes "up" along.
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(0);
     await round(1_000);
-    // Runs past their thresholds change nothing: kept back, in storage, in the one row a round writes.
+    // Runs past their thresholds change nothing: kept back, in storage, in one row (and no other object writes).
     expect(await rowsWrittenBy(prober(), () => round(1_000))).toBe(1);
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(4);
@@ -75,8 +101,11 @@ describe("the Prober's reports", () => {
     const setPlane = (plane: object) =>
       runInDurableObject(prober(), (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
     await setPlane(unreachable);
-    await round(1_000);
-    await round(10_000); // the oldest is due: the report is tried, and fails
+    // Kept back: the results are stored.
+    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(1);
+    // The oldest is due: the report is tried, and fails. The round came 9.5 s late: both probes
+    // start their cadence afresh (off the whole seconds), stored with the results.
+    expect(await proberRowsWrittenBy(() => round(10_500))).toBe(3);
     expect(await keptBack()).toBe(4);
     expect(await runsAtPlane()).toBe(before);
     await setPlane(env.PLANE);
@@ -95,6 +124,26 @@ describe("the Prober's reports", () => {
     // Both probes were due again (not waiting a first sight's hour), and a new instance's runs report at once, with the kept two.
     expect(await keptBack()).toBe(0);
     expect(await runsAtPlane()).toBe(before + 4);
+  });
+});
+
+describe("a new instance with nothing kept back", () => {
+  afterAll(() => vi.useRealTimers());
+
+  it("finds the probes' next due times from their cadence, woken a little late, and writes no row", async () => {
+    vi.useFakeTimers({ now: Date.now() + 3 * 3_600_000, toFake: ["Date"] });
+    await prober().tick(PLANE, REGION);
+    await round(1_000);
+    expect(await keptBack()).toBe(0);
+    const before = await runsAtPlane();
+    const dueAt = await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm());
+    // What a restart leaves: storage only, and nothing kept back there.
+    await runInDurableObject(prober(), (object) => void ((object as unknown as { state: unknown }).state = undefined));
+    vi.setSystemTime(dueAt! + 300);
+    expect(await proberRowsWrittenBy(async () => expect(await runDurableObjectAlarm(prober())).toBe(true))).toBe(0);
+    expect(await runsAtPlane()).toBe(before + 2);
+    // Back on their cadence: next due a period after the time they were due, not after the late round.
+    expect(await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm())).toBe(dueAt! + 1_000);
   });
 });
 

@@ -104,6 +104,10 @@ describe("an upgrade from the release before schema versions", () => {
     expect(await schemaVersion(stub)).toBe(PLANE_SCHEMA.length);
     const { snapshot, transitions } = await stub.detail(PLANE);
     expect(snapshot).toMatchObject({ plane: PLANE, status: "OK", since: T0 - 3_600_000 });
+    // Step 6: the plane row keeps the status and since when; the expiry follows from the latest results.
+    expect(await rows(stub, "SELECT * FROM plane")).toEqual([{ id: 1, plane: PLANE, status: "OK", since: T0 - 3_600_000 }]);
+    // Recomputed from the newest result and the TTL: what the previous release had stored.
+    expect(snapshot.expiresAt).toBe(T0 + 60_000);
     expect(snapshot.results.map((r) => [r.region, r.at, r.latencyMs, r.state])).toEqual([
       ["weur", T0 - 60_000, 1210, { verdict: "pass", successes: 1, failures: 0, failReason: null }],
       ["wnam", T0 - 60_000, 850.5, { verdict: "pass", successes: 3, failures: 0, failReason: null }],
@@ -155,6 +159,18 @@ describe("an upgrade from the release before schema versions", () => {
 
   it("flushes a Plane object's outbox to D1, sends its queued alert, and judges its pending request on its webhook", async () => {
     const stub = await restartedOn(() => planeStub(env, PLANE), planeV1);
+    // Step 6: each row waiting from before is a batch of its one entry, in its place in line.
+    expect(
+      (await rows<{ id: number; kind: string; count: number; body: string }>(stub, "SELECT * FROM outbox ORDER BY id")).map((r) => [
+        r.id,
+        r.kind,
+        r.count,
+        (JSON.parse(r.body) as Array<{ at: number }>).map((e) => e.at),
+      ]),
+    ).toEqual([
+      [41, "result", 1, [T0 - 60_000]],
+      [42, "transition", 1, [T0 - 3_600_000]],
+    ]);
     const nonce = "upgrade-nonce-1";
     const body = JSON.stringify({
       request_id: "upgrade-request-1",
@@ -209,9 +225,12 @@ describe("an upgrade from the release before schema versions", () => {
     await runDurableObjectAlarm(stub);
     // Nothing was due: the kept-back result went to the Plane object, and the alarm sleeps until the stored due time.
     expect(await runInDurableObject(stub, (_object, state) => state.storage.getAlarm())).toBe(T0 + 3_000_000);
-    expect(await rows(stub, "SELECT schedule, unreported, unsent FROM round")).toEqual([
-      { schedule: '{"async_predict":1800003000000}', unreported: "[]", unsent: "[]" },
+    // Step 3: the stored due time is a cadence of that one time until the probe runs; nothing is kept back any more.
+    expect(await rows(stub, "SELECT probe, anchor, period_ms FROM cadence")).toEqual([
+      { probe: "async_predict", anchor: 1_800_003_000_000, period_ms: 0 },
     ]);
+    expect(await rows(stub, "SELECT * FROM kept_back")).toEqual([]);
+    expect(await rows(stub, "SELECT name FROM sqlite_master WHERE name = 'round'")).toEqual([]);
     expect(await rows(stub, "SELECT gate FROM startup_gate")).toEqual([{ gate: '{"open":true,"livenessFailures":{}}' }]);
     const { snapshot } = await planeStub(env, PLANE).detail(PLANE);
     expect(snapshot.results.find((r) => r.region === "wnam")).toMatchObject({ at: T0 - 10_000, latencyMs: 900 });
@@ -242,9 +261,11 @@ describe("an upgrade from the release that had made `probes` before schema versi
     expect(transitions).toHaveLength(2);
   });
 
-  it("reads a Prober object's shape as step 2 and keeps its round", async () => {
+  it("reads a Prober object's shape as step 2 and keeps what its round kept back", async () => {
     const stub = await restartedOn(() => proberStub(env, PLANE, "wnam"), unversionedAtStepTwo(proberV1, PROBER_SCHEMA));
     expect(await schemaVersion(stub)).toBe(PROBER_SCHEMA.length);
-    expect(await rows(stub, "SELECT unsent FROM round")).toEqual([{ unsent: "[]" }]);
+    const [kept] = await rows<{ unreported: string; unsent: string }>(stub, "SELECT unreported, unsent FROM kept_back");
+    expect(kept!.unsent).toBe("[]");
+    expect((JSON.parse(kept!.unreported) as Array<{ at: number }>).map((r) => r.at)).toEqual([T0 - 10_000]);
   });
 });

@@ -4,55 +4,101 @@ import type { Transition } from "../../status/model.ts";
 import { increment } from "./counters.ts";
 
 /**
- * History leaves a Plane object through this outbox: rows wait in the object's own storage
- * until D1 has taken them, so a D1 outage delays history but loses none of it (up to a limit).
- * A new row's id is above every waiting one's (the rowid, without AUTOINCREMENT's extra
- * billed row per insert): ids order the rows, and only the rows still here.
+ * History leaves a Plane object through this outbox: entries (results, transitions, closed hours) wait in
+ * the object's own storage until D1 has taken them, so a D1 outage delays history but loses
+ * none of it (up to a limit). Each row is a batch of one kind, its body a JSON array of
+ * `count` entries: queuing a report's results writes one row and sending it deletes one, since
+ * each row written is billed. A row's id is the running number of its last entry (the
+ * previous row's id plus its count), so ids order the rows and, from the first row on, count
+ * the entries at most (with no gap they count them exactly), with index look-ups alone. Ids
+ * count only the rows still here.
  * Tables: ./schema.ts.
  */
 
-/** Rows sent to D1 in one batch. */
-const FLUSH_BATCH = 500;
-/** Past this many waiting rows the oldest results are dropped (and counted); transitions and closed hours never. */
-const OUTBOX_LIMIT = 50_000;
+/** Entries sent to D1 in one batch; a batch row holds at most this many. */
+export const FLUSH_BATCH = 500;
+/** Past this many waiting entries the oldest results are dropped (and counted); transitions and closed hours never. */
+export const OUTBOX_LIMIT = 50_000;
 /** After a failed D1 write. */
 const RETRY_DELAY_MS = 15_000;
 
-/** Queues history rows, in order, in one statement. */
+type OutboxRow = { id: number; kind: string; body: string; count: number };
+
+/** Queues history entries, in order: one row per FLUSH_BATCH of them (one statement each). */
 export function enqueue(sql: SqlStorage, kind: "result", bodies: readonly HistoryResult[]): void;
 export function enqueue(sql: SqlStorage, kind: "transition", bodies: readonly Transition[]): void;
 export function enqueue(sql: SqlStorage, kind: "rollup", bodies: readonly HourRollup[]): void;
 export function enqueue(sql: SqlStorage, kind: string, bodies: readonly object[]): void {
-  if (bodies.length === 0) return;
-  sql.exec("INSERT INTO outbox (kind, body) SELECT ?, value FROM json_each(?) ORDER BY key", kind, JSON.stringify(bodies));
-  const excess = outboxSize(sql) - OUTBOX_LIMIT;
-  if (excess > 0) {
-    sql.exec("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE kind = 'result' ORDER BY id LIMIT ?)", excess);
-    increment(sql, "planewatch_history_dropped_total", {}, excess);
+  for (let start = 0; start < bodies.length; start += FLUSH_BATCH) {
+    const batch = bodies.slice(start, start + FLUSH_BATCH);
+    sql.exec(
+      "INSERT INTO outbox (id, kind, body, count) SELECT coalesce(max(id), 0) + ?1, ?2, ?3, ?1 FROM outbox",
+      batch.length,
+      kind,
+      JSON.stringify(batch),
+    );
   }
+  if (bodies.length > 0) dropPastLimit(sql);
 }
 
-/** Rows waiting, from the ids alone (min and max of the key are index look-ups, count(*) is a scan). */
-export function outboxSize(sql: SqlStorage): number {
-  return sql.exec<{ n: number | null }>("SELECT max(id) - min(id) + 1 AS n FROM outbox").one().n ?? 0;
+/** Entries waiting, from the ids alone: never fewer than there are (more only when results were dropped between older entries). */
+function waitingAtMost(sql: SqlStorage): number {
+  const first = sql.exec<{ id: number; count: number }>("SELECT id, count FROM outbox ORDER BY id LIMIT 1").toArray()[0];
+  if (!first) return 0;
+  const last = sql.exec<{ id: number }>("SELECT max(id) AS id FROM outbox").one().id;
+  return last - first.id + first.count;
+}
+
+/** Entries waiting, counted. */
+function outboxSize(sql: SqlStorage): number {
+  return sql.exec<{ n: number | null }>("SELECT sum(count) AS n FROM outbox").one().n ?? 0;
 }
 
 /**
- * Sends one batch to D1 and deletes it once D1 has it. Returns when to come back: now if more
- * rows wait, later if D1 failed (the rows stay), never (Infinity) when the outbox is empty.
+ * Drops the oldest results past OUTBOX_LIMIT, counting them: whole batches, then the oldest
+ * entries of the next one. The count of every row is read only when the ids say the limit
+ * may be passed (a long D1 outage).
+ */
+function dropPastLimit(sql: SqlStorage): void {
+  if (waitingAtMost(sql) <= OUTBOX_LIMIT) return;
+  let excess = outboxSize(sql) - OUTBOX_LIMIT;
+  let dropped = 0;
+  while (excess > 0) {
+    const oldest = sql.exec<OutboxRow>("SELECT * FROM outbox WHERE kind = 'result' ORDER BY id LIMIT 1").toArray()[0];
+    if (!oldest) break;
+    const taken = Math.min(oldest.count, excess);
+    if (taken === oldest.count) sql.exec("DELETE FROM outbox WHERE id = ?", oldest.id);
+    else {
+      const kept = (JSON.parse(oldest.body) as unknown[]).slice(taken);
+      sql.exec("UPDATE outbox SET body = ?, count = ? WHERE id = ?", JSON.stringify(kept), kept.length, oldest.id);
+    }
+    excess -= taken;
+    dropped += taken;
+  }
+  if (dropped > 0) increment(sql, "planewatch_history_dropped_total", {}, dropped);
+}
+
+/**
+ * Sends the oldest batches, up to FLUSH_BATCH entries, to D1 and deletes them once D1 has
+ * them. Returns when to come back: now if more rows wait, later if D1 failed (the rows stay),
+ * never (Infinity) when the outbox is empty.
  */
 export async function flushOutbox(sql: SqlStorage, db: D1Database, now: number): Promise<number> {
-  const rows = sql.exec<{ id: number; kind: string; body: string }>("SELECT * FROM outbox ORDER BY id LIMIT ?", FLUSH_BATCH).toArray();
-  if (rows.length === 0) return Infinity;
-  const results = rows.filter((r) => r.kind === "result").map((r) => JSON.parse(r.body) as HistoryResult);
-  const transitions = rows.filter((r) => r.kind === "transition").map((r) => JSON.parse(r.body) as Transition);
-  const rollups = rows.filter((r) => r.kind === "rollup").map((r) => JSON.parse(r.body) as HourRollup);
+  const first = sql.exec<{ id: number; count: number }>("SELECT id, count FROM outbox ORDER BY id LIMIT 1").toArray()[0];
+  if (!first) return Infinity;
+  // The ids bound the entries of the rows up to one: the first row always fits (a row holds at most FLUSH_BATCH).
+  const rows = sql.exec<OutboxRow>("SELECT * FROM outbox WHERE id <= ? ORDER BY id", first.id - first.count + FLUSH_BATCH).toArray();
+  const entries = <T>(kind: string) => rows.filter((r) => r.kind === kind).flatMap((r) => JSON.parse(r.body) as T[]);
+  const results = entries<HistoryResult>("result");
+  const transitions = entries<Transition>("transition");
+  const hours = entries<HourRollup>("rollup");
   try {
-    await writeHistory(db, results, transitions, rollups);
+    await writeHistory(db, results, transitions, hours);
   } catch (error) {
-    console.error(`planewatch: writing history to D1 failed, ${rows.length} rows kept for retry: ${String(error)}`);
+    const what = `${results.length + transitions.length + hours.length} entries in ${rows.length} rows`;
+    console.error(`planewatch: writing history to D1 failed, ${what} kept for retry: ${String(error)}`);
     return now + RETRY_DELAY_MS;
   }
   sql.exec("DELETE FROM outbox WHERE id <= ?", rows.at(-1)!.id);
-  return outboxSize(sql) > 0 ? now : Infinity;
+  return sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 ? now : Infinity;
 }

@@ -175,7 +175,19 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     )`,
     "ALTER TABLE transitions ADD COLUMN maintenance TEXT",
   ],
-  // 6. Hourly rollups from the object itself (./state.ts, src/storage/hour_figures.ts): each
+  // 6. Fewer rows written per report (each is billed). The outbox carries batches (./outbox.ts):
+  //    a row's body is a JSON array of `count` entries, and a row waiting from before becomes
+  //    a batch of its one entry (its id, a running number, stays). The plane row keeps only
+  //    the status and since when: the expiry follows from the latest results, and the
+  //    snapshot's version lives in the object's memory.
+  [
+    "ALTER TABLE outbox ADD COLUMN count INTEGER NOT NULL DEFAULT 1",
+    "UPDATE outbox SET body = json_array(json(body))",
+    "ALTER TABLE plane DROP COLUMN expires_at",
+    "ALTER TABLE plane DROP COLUMN version",
+    "ALTER TABLE plane DROP COLUMN published_version",
+  ],
+  // 7. Hourly rollups from the object itself (./state.ts, src/storage/hour_figures.ts): each
   //    (region, probe)'s figures of the hour it is counting, and when its last pass went to D1 as
   //    a raw result. Rows from before start counting at their next run.
   ["ALTER TABLE probes ADD COLUMN hour_figures TEXT", "ALTER TABLE probes ADD COLUMN raw_sampled_at INTEGER"],

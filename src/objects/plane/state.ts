@@ -29,13 +29,15 @@ import type { HistoryResult } from "../../storage/history.ts";
 /** Transitions kept in the object for the API; D1 keeps them all. */
 const RECENT_TRANSITIONS = 50;
 
+/**
+ * What the plane row keeps: written only when the status changes (each row written is billed).
+ * When the status expires follows from the latest results, and the snapshot's version lives in
+ * the Plane object's memory.
+ */
 export type PlaneRow = {
   plane: string;
   status: PlaneStatus;
   since: number;
-  expires_at: number | null;
-  version: number;
-  published_version: number;
 };
 
 type ProbeRow = {
@@ -79,16 +81,7 @@ export function planeRow(sql: SqlStorage): PlaneRow | undefined {
 }
 
 export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): void {
-  sql.exec(
-    "INSERT OR IGNORE INTO plane (id, plane, status, since, expires_at, version, published_version) VALUES (1, ?, 'NO_VALUE', ?, NULL, 0, 0)",
-    planeId,
-    now,
-  );
-}
-
-/** Something the snapshot shows changed outside an evaluation: the next publish must send it. */
-export function markChanged(sql: SqlStorage): void {
-  sql.exec("UPDATE plane SET version = version + 1 WHERE id = 1");
+  sql.exec("INSERT OR IGNORE INTO plane (id, plane, status, since) VALUES (1, ?, 'NO_VALUE', ?)", planeId, now);
 }
 
 function readProbes(sql: SqlStorage): ProbeRow[] {
@@ -340,18 +333,16 @@ export function recordMaintenanceChange(sql: SqlStorage, planeId: string, note: 
 }
 
 /**
- * Applies the status rules now; records a transition when the status changes. The snapshot
- * version grows when anything in it changed (`changed`: results, counters, pending requests;
- * or the status or its expiry), so the next publish sends it. Returns the transition, if any,
- * what fails now, and when the evaluation can next change by itself.
+ * Applies the status rules now; records a transition, and writes the plane row, only when the
+ * status changes. Returns the transition, if any, what fails now, when the status expires
+ * unless a result arrives, and when the evaluation can next change by itself.
  */
 export function evaluateNow(
   sql: SqlStorage,
   plane: PlaneConfig,
   now: number,
-  changed: boolean,
   window: ActiveMaintenance | null,
-): { transition: Transition | null; failing: FailingProbe[]; reviewAt: number } {
+): { transition: Transition | null; failing: FailingProbe[]; expiresAt: number | null; reviewAt: number } {
   const row = planeRow(sql)!;
   const policy = policyOf(plane);
   const evaluation = evaluatePlane(policy, latestStates(sql), now, row.status);
@@ -359,16 +350,9 @@ export function evaluateNow(
   if (evaluation.status !== row.status) {
     transition = { plane: plane.id, at: now, from: row.status, to: evaluation.status, failing: evaluation.failing, maintenance: window };
     recordTransition(sql, transition);
+    sql.exec("UPDATE plane SET status = ?, since = ? WHERE id = 1", evaluation.status, now);
   }
-  if (changed || transition || evaluation.expiresAt !== row.expires_at) {
-    sql.exec(
-      "UPDATE plane SET status = ?, since = ?, expires_at = ?, version = version + 1 WHERE id = 1",
-      evaluation.status,
-      transition ? now : row.since,
-      evaluation.expiresAt,
-    );
-  }
-  return { transition, failing: evaluation.failing, reviewAt: evaluation.reviewAt ?? Infinity };
+  return { transition, failing: evaluation.failing, expiresAt: evaluation.expiresAt, reviewAt: evaluation.reviewAt ?? Infinity };
 }
 
 export function recentTransitions(sql: SqlStorage, planeId: string): Transition[] {

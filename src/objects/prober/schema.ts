@@ -16,6 +16,26 @@ export const PROBER_SCHEMA: readonly MigrationStep[] = [
   // 2. The round also keeps the async submissions of a failed report (JSON array); a round
   //    stored before had none waiting.
   ["ALTER TABLE round ADD COLUMN unsent TEXT NOT NULL DEFAULT '[]'"],
+  // 3. A round in the steady state writes nothing (each row written is billed): the round row
+  //    goes. Each probe's cadence has a row of its own (./cadence.ts), written when it changes,
+  //    and a new instance finds the next due time from it; a stored next due time becomes a
+  //    cadence of that one time (period 0). What is kept back has a row only while there is
+  //    some, written when it changes, with the time before which every probe ran (`resume_at`:
+  //    a new instance then knows exactly; a round before had the due times themselves).
+  [
+    "CREATE TABLE cadence (probe TEXT PRIMARY KEY, anchor INTEGER NOT NULL, period_ms INTEGER NOT NULL)",
+    "INSERT INTO cadence (probe, anchor, period_ms) SELECT key, value, 0 FROM round, json_each(round.schedule)",
+    `CREATE TABLE kept_back (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      unreported TEXT NOT NULL,
+      unsent TEXT NOT NULL,
+      resume_at INTEGER
+    )`,
+    `INSERT INTO kept_back (id, unreported, unsent, resume_at)
+      SELECT 1, unreported, unsent, (SELECT min(value) FROM json_each(round.schedule)) FROM round
+      WHERE unreported <> '[]' OR unsent <> '[]'`,
+    "DROP TABLE round",
+  ],
 ];
 
 /** Unversioned Probers came from two releases: without the round's `unsent` (step 1), and with it (step 2). */
