@@ -10,3 +10,6 @@ ALTER TABLE results_hourly ADD COLUMN failures TEXT;
 -- An index by time took a third of their bytes.
 DROP INDEX results_hourly_hour;
 DROP INDEX results_daily_day;
+
+-- Latencies in the rollups are whole milliseconds from now on, and a day keeps one row per (plane,
+-- probe) with region '*' (src/storage/rollups.ts): both only shrink the rows; readers sum by probe.

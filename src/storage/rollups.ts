@@ -74,8 +74,8 @@ const ROLLUPS = {
       `INSERT INTO results_hourly
          (plane, hour, region, probe, runs, successes, latency_sum_ms, latency_max_ms, latency_p50_ms, latency_p95_ms, maintenance_runs, failures)
        SELECT plane, ?1, region, probe, sum(maintenance = 0), sum(ok AND maintenance = 0),
-              total(CASE WHEN maintenance = 0 THEN latency_ms END), coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0),
-              min(CASE WHEN rank * 100 >= n * 50 THEN latency_ms END), min(CASE WHEN rank * 100 >= n * 95 THEN latency_ms END),
+              round(total(CASE WHEN maintenance = 0 THEN latency_ms END)), round(coalesce(max(CASE WHEN maintenance = 0 THEN latency_ms END), 0)),
+              round(min(CASE WHEN rank * 100 >= n * 50 THEN latency_ms END)), round(min(CASE WHEN rank * 100 >= n * 95 THEN latency_ms END)),
               sum(maintenance),
               (SELECT nullif(json_group_object(reason, failed), '{}') FROM (
                  SELECT f.reason, count(*) AS failed FROM results AS f
@@ -101,11 +101,15 @@ const ROLLUPS = {
     mark: "dailyThrough",
     // results_hourly has no index by time: its rows are found through planes_hourly's.
     firstRowFrom: "SELECT min(hour) AS first FROM planes_hourly WHERE hour >= ?1",
+    // A day keeps one row per (plane, probe), its regions together (region '*'): uptime by probe is all that reads
+    // days (the page reads planes_daily), and a row per region tripled the table. A day rolled before had a row per
+    // region: rolled again, it loses them.
     rolls: [
+      `DELETE FROM results_daily WHERE (plane, day) IN (SELECT plane, day FROM planes_daily WHERE day >= ?1 AND day < ?2) AND region <> '*'`,
       `INSERT OR REPLACE INTO results_daily (plane, day, region, probe, runs, successes, latency_sum_ms, latency_max_ms, maintenance_runs)
-       SELECT r.plane, ?1, r.region, r.probe, sum(r.runs), sum(r.successes), sum(r.latency_sum_ms), max(r.latency_max_ms), sum(r.maintenance_runs)
+       SELECT r.plane, ?1, '*', r.probe, sum(r.runs), sum(r.successes), sum(r.latency_sum_ms), max(r.latency_max_ms), sum(r.maintenance_runs)
        FROM planes_hourly AS p JOIN results_hourly AS r ON r.plane = p.plane AND r.hour = p.hour
-       WHERE p.hour >= ?1 AND p.hour < ?2 GROUP BY r.plane, r.region, r.probe`,
+       WHERE p.hour >= ?1 AND p.hour < ?2 GROUP BY r.plane, r.probe`,
       `INSERT OR REPLACE INTO planes_daily (plane, day, runs, successes, failures, maintenance_runs)
        SELECT totals.plane, ?1, totals.runs, totals.successes, coalesce(reasons.failures, '{}'), totals.maintenance_runs
        FROM (SELECT plane, sum(runs) AS runs, sum(successes) AS successes, sum(maintenance_runs) AS maintenance_runs
