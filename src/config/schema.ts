@@ -83,7 +83,7 @@ export const planeSchema = z
       .int()
       .min(0)
       .max(86_400)
-      .default(600)
+      .default(3_600)
       .describe(
         "A passing run goes to D1's raw results at most once in this many seconds per region and probe (failures, and the pass after one, always do; the hourly rollups count every run). 0 keeps every pass: a D1 row per run.",
       ),

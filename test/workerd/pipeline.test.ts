@@ -340,8 +340,8 @@ describe("expiry and outages", () => {
   it("publishes and flushes in a row each: the Summary's snapshot, and the delete of each outbox batch", async () => {
     const stub = planeStub(env, "good");
     await runDurableObjectAlarm(stub);
-    // A pass ten minutes after the last one D1 has raw goes raw: it waits in the outbox.
-    const at = Date.now() + 6_000 + 600_000;
+    // A pass an hour (rawPassSeconds) after the last one D1 has raw goes raw: it waits in the outbox.
+    const at = Date.now() + 6_000 + 3_600_000;
     await stub.report("good", [result("good", "apac", at)]);
     const batches = await runInDurableObject(
       stub,
