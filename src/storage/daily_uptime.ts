@@ -1,6 +1,6 @@
 import { type DayUptime, runsSince } from "../status/uptime_strip.ts";
 import type { RunCounts } from "./uptime.ts";
-import { DAY_MS, floorTo, HOUR_MS, type RollupState } from "./rollup_plan.ts";
+import { DAY_MS, floorTo, type RollupState } from "./rollup_plan.ts";
 
 /** The windows the status page reports uptime over, shortest first. */
 export const PAGE_WINDOWS = [

@@ -72,6 +72,15 @@ export async function writeHistory(
   if (statements.length > 0) await db.batch(statements);
 }
 
+/** The conditions that apply (false: one that does not), each with its parameters, joined in order. */
+function whereOf(conditions: ReadonlyArray<readonly [clause: string, ...params: unknown[]] | false>): {
+  where: string[];
+  params: unknown[];
+} {
+  const applied = conditions.filter((c) => c !== false);
+  return { where: applied.map(([clause]) => clause), params: applied.flatMap(([, ...params]) => params) };
+}
+
 /** Where the previous page of results ended: results sort by (at, region, probe), newest first. */
 export interface ResultKey {
   at: number;
@@ -109,12 +118,15 @@ interface ResultRow {
 
 /** Results of one plane in [from, to), newest first; the primary key serves the order and the cursor. */
 export async function readResults(db: D1Database, q: HistoryQuery): Promise<ProbeResult[]> {
-  const where = ["plane = ?", "at >= ?", "at < ?"];
-  const params: unknown[] = [q.plane, q.from, q.to];
-  if (q.region !== undefined) where.push("region = ?"), params.push(q.region);
-  if (q.probe !== undefined) where.push("probe = ?"), params.push(q.probe);
-  if (q.ok !== undefined) where.push("ok = ?"), params.push(q.ok ? 1 : 0);
-  if (q.after !== undefined) where.push("(at, region, probe) < (?, ?, ?)"), params.push(q.after.at, q.after.region, q.after.probe);
+  const { where, params } = whereOf([
+    ["plane = ?", q.plane],
+    ["at >= ?", q.from],
+    ["at < ?", q.to],
+    q.region !== undefined && ["region = ?", q.region],
+    q.probe !== undefined && ["probe = ?", q.probe],
+    q.ok !== undefined && ["ok = ?", q.ok ? 1 : 0],
+    q.after !== undefined && ["(at, region, probe) < (?, ?, ?)", q.after.at, q.after.region, q.after.probe],
+  ]);
   const { results } = await readingHistory(() =>
     db
       .prepare(`SELECT * FROM results WHERE ${where.join(" AND ")} ORDER BY at DESC, region DESC, probe DESC LIMIT ?`)
@@ -180,10 +192,12 @@ export interface TransitionQuery {
 
 /** Transitions in [from, to), newest first. */
 export async function readTransitions(db: D1Database, q: TransitionQuery): Promise<TransitionRecord[]> {
-  const where = ["at >= ?", "at < ?"];
-  const params: unknown[] = [q.from, q.to];
-  if (q.plane !== undefined) where.push("plane = ?"), params.push(q.plane);
-  if (q.after !== undefined) where.push("(at, id) < (?, ?)"), params.push(q.after.at, q.after.id);
+  const { where, params } = whereOf([
+    ["at >= ?", q.from],
+    ["at < ?", q.to],
+    q.plane !== undefined && ["plane = ?", q.plane],
+    q.after !== undefined && ["(at, id) < (?, ?)", q.after.at, q.after.id],
+  ]);
   const { results } = await readingHistory(() =>
     db
       .prepare(`SELECT * FROM transitions WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)

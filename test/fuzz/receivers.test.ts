@@ -14,7 +14,7 @@ async function genuineToken(): Promise<string> {
 }
 
 /** What a delivery could change besides its counter: the pending and settled requests, the results on their way to D1. */
-const REQUEST_TABLES = ["async_pending", "async_done", "outbox", "probes"];
+const REQUEST_TABLES = ["async_pending", "async_done", "outbox", "regions"];
 
 const pendingRows = () =>
   runInDurableObject(

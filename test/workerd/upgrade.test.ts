@@ -139,18 +139,27 @@ describe("an upgrade from the release before schema versions", () => {
     };
     expect(answer).toMatchObject({ status: "OK" });
     expect(answer.transitions).toHaveLength(2);
-    // The tables the previous release had apart are gone, their rows in `probes`.
-    const tables = await rows<{ name: string }>(stub, "SELECT name FROM sqlite_master WHERE name IN ('latest', 'latency_histograms')");
+    // The tables the previous release had apart are gone, their rows in one row per region (`regions`).
+    const tables = await rows<{ name: string }>(
+      stub,
+      "SELECT name FROM sqlite_master WHERE name IN ('latest', 'latency_histograms', 'probes')",
+    );
     expect(tables).toEqual([]);
     // Results from before streamed answers were measured have no figures and no time to first token histogram.
     expect(snapshot.results.every((r) => r.figures === undefined)).toBe(true);
     expect(snapshot.firstTokenHistograms).toEqual([]);
-    expect(await rows(stub, "SELECT figures, first_token_histogram FROM probes")).toEqual([
-      { figures: null, first_token_histogram: null },
-      { figures: null, first_token_histogram: null },
+    const probes = (columns: string) =>
+      rows(stub, `SELECT regions.region, ${columns} FROM regions, json_each(regions.probes) AS p ORDER BY regions.region`);
+    expect(await probes("p.value ->> 'figures' AS figures, p.value ->> 'first_token_histogram' AS first_token_histogram")).toEqual([
+      { region: "weur", figures: null, first_token_histogram: null },
+      { region: "wnam", figures: null, first_token_histogram: null },
     ]);
     // Step 4: the results it had carry no request trace and no attempts; the next ones will.
-    expect(await rows(stub, "SELECT region, traceparent, request_id, runs_attempts FROM probes ORDER BY region")).toEqual([
+    expect(
+      await probes(
+        "p.value ->> 'traceparent' AS traceparent, p.value ->> 'request_id' AS request_id, p.value ->> 'runs_attempts' AS runs_attempts",
+      ),
+    ).toEqual([
       { region: "weur", traceparent: null, request_id: null, runs_attempts: 0 },
       { region: "wnam", traceparent: null, request_id: null, runs_attempts: 0 },
     ]);

@@ -187,10 +187,23 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
     "ALTER TABLE plane DROP COLUMN version",
     "ALTER TABLE plane DROP COLUMN published_version",
   ],
-  // 7. Hourly rollups from the object itself (./state.ts, src/storage/hour_figures.ts): each
-  //    (region, probe)'s figures of the hour it is counting, and when its last pass went to D1 as
-  //    a raw result. Rows from before start counting at their next run.
-  ["ALTER TABLE probes ADD COLUMN hour_figures TEXT", "ALTER TABLE probes ADD COLUMN raw_sampled_at INTEGER"],
+  // 7. One row per region (./state.ts): its probes' latest results, threshold states, run counts
+  //    and histograms as a JSON object by probe name, so a region's round writes one row, not one
+  //    per probe. Each probe also counts the figures of its hour (src/storage/hour_figures.ts),
+  //    and keeps when its last pass went to D1 raw: none for the probes from before, which start
+  //    at their next run.
+  [
+    "CREATE TABLE regions (region TEXT PRIMARY KEY, probes TEXT NOT NULL)",
+    `INSERT INTO regions (region, probes)
+    SELECT region, json_group_object(probe, json_object(
+      'kind', kind, 'at', at, 'ok', ok, 'reason', reason, 'latency_ms', latency_ms, 'http_status', http_status,
+      'message', message, 'verdict', verdict, 'successes', successes, 'failures', failures, 'fail_reason', fail_reason,
+      'runs_success', runs_success, 'runs_failure', runs_failure, 'traceparent', traceparent, 'request_id', request_id,
+      'runs_attempts', runs_attempts, 'histogram', histogram, 'figures', figures, 'first_token_histogram', first_token_histogram,
+      'hour_figures', NULL, 'raw_sampled_at', NULL))
+    FROM probes GROUP BY region`,
+    "DROP TABLE probes",
+  ],
 ];
 
 /** Unversioned Planes came from two releases: the one with `latest` (step 1), and the one that had already made `probes` (step 2). */

@@ -1,5 +1,4 @@
 import { policyOf, probeName, type PlaneConfig } from "../../config/schema.ts";
-import { upsertSql } from "../../lib/sql.ts";
 import { isPulled } from "../../probes/registry.ts";
 import { evaluatePlane, type LatestState } from "../../status/evaluate.ts";
 import {
@@ -20,9 +19,9 @@ import { countRun, keepsRaw, rollupOf, type HourFigures, type HourRollup } from 
 import type { HistoryResult } from "../../storage/history.ts";
 
 /**
- * The plane's status and, in one row per (region, probe), its latest result, threshold state,
- * run counts and latency histogram: recording a batch writes that one row (each row written
- * is billed), not one per table.
+ * The plane's status and, in one row per region, each of its probes' latest result, threshold
+ * state, run counts, latency histogram and hour figures: recording a region's round writes that
+ * one row (each row written is billed), not one per probe or per table.
  * Tables: ./schema.ts.
  */
 
@@ -84,8 +83,36 @@ export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): v
   sql.exec("INSERT OR IGNORE INTO plane (id, plane, status, since) VALUES (1, ?, 'NO_VALUE', ?)", planeId, now);
 }
 
+/** A (region, probe) as its region's row keeps it: everything but the two names. */
+type StoredProbe = Omit<ProbeRow, "region" | "probe">;
+
+type RegionProbes = Record<string, StoredProbe>;
+
+const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every (region, probe), by region and probe. */
 function readProbes(sql: SqlStorage): ProbeRow[] {
-  return sql.exec<ProbeRow>("SELECT * FROM probes ORDER BY region, probe").toArray();
+  return sql
+    .exec<{ region: string; probes: string }>("SELECT region, probes FROM regions ORDER BY region")
+    .toArray()
+    .flatMap((r) =>
+      Object.entries(JSON.parse(r.probes) as RegionProbes)
+        .sort(byName)
+        .map(([probe, stored]) => ({ ...stored, region: r.region, probe })),
+    );
+}
+
+function readRegion(sql: SqlStorage, region: string): RegionProbes {
+  const row = sql.exec<{ probes: string }>("SELECT probes FROM regions WHERE region = ?", region).toArray()[0];
+  return row ? (JSON.parse(row.probes) as RegionProbes) : {};
+}
+
+function writeRegion(sql: SqlStorage, region: string, probes: RegionProbes): void {
+  sql.exec(
+    "INSERT INTO regions (region, probes) VALUES (?, ?) ON CONFLICT (region) DO UPDATE SET probes = excluded.probes",
+    region,
+    JSON.stringify(probes),
+  );
 }
 
 function resultOf(r: ProbeRow): LatestResult {
@@ -151,8 +178,8 @@ export function recordResult(sql: SqlStorage, plane: PlaneConfig, result: ProbeR
 }
 
 /**
- * Records results as recordResult does, with one row written per (region, probe) and one
- * outbox statement however many results it has. Each run counts in its (region, probe)'s hour
+ * Records results as recordResult does, with one row written per region and one outbox
+ * statement however many results it has. Each run counts in its (region, probe)'s hour
  * figures, from which D1's hourly rollups are written; only failures, the first pass after one
  * and a pass every `rawPassSeconds` go to D1 as raw results (keepsRaw). An hour a run closes is
  * queued for D1 whole. `in-order`: the results come from a Prober,
@@ -179,13 +206,18 @@ export function recordResults(
   const closedHours: HourRollup[] = [];
   // Results taken in a maintenance window are kept, and marked so that uptime leaves them out.
   const { open } = readAnnotations(sql);
+  // Each region's row is read once and written once, whatever number of its probes reported.
+  const regions = new Map<string, RegionProbes>();
+  const regionProbes = (region: string) => regions.get(region) ?? regions.set(region, readRegion(sql, region)).get(region)!;
+  const written = new Set<string>();
   for (const group of groups.values()) {
     const { region, probe: name } = group[0]!;
     const probe = plane.probes.find((p) => probeName(p) === name);
     if (!probe) continue;
     // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
     if (isPulled(probe) ? !plane.regions.includes(region as never) : region !== PUSH_REGION) continue;
-    const previous = sql.exec<ProbeRow>("SELECT * FROM probes WHERE region = ? AND probe = ?", region, name).toArray()[0];
+    const stored = regionProbes(region)[name];
+    const previous: ProbeRow | undefined = stored && { ...stored, region, probe: name };
     const seen = new Set(previous ? [previous.at] : []);
     const taken = group.filter((r) => {
       if (seen.has(r.at) || (order === "in-order" && previous && r.at < previous.at)) return false;
@@ -197,14 +229,14 @@ export function recordResults(
     const newer = taken.filter((r) => !previous || r.at > previous.at).sort((a, b) => a.at - b.at);
     const latest = newer.at(-1);
     const state = newer.reduce<ProbeState | undefined>((s, r) => nextProbeState(s, r, probe), previous && stateOf(previous));
-    const stored = previous?.histogram ? (JSON.parse(previous.histogram) as HistogramCounts) : null;
+    const storedHistogram = previous?.histogram ? (JSON.parse(previous.histogram) as HistogramCounts) : null;
     const histogram = latencyBounds
       ? observe(
-          stored,
+          storedHistogram,
           taken.map((r) => r.latencyMs / 1000),
           latencyBounds,
         )
-      : stored;
+      : storedHistogram;
     // Times to first token share the latency bounds: both are waits of the same order.
     const firstTokens = taken.flatMap((r) => (r.figures?.timeToFirstTokenMs === undefined ? [] : [r.figures.timeToFirstTokenMs / 1000]));
     const storedFirstToken = previous?.first_token_histogram ? (JSON.parse(previous.first_token_histogram) as HistogramCounts) : null;
@@ -227,7 +259,11 @@ export function recordResults(
       }
       previousOk = run.ok;
     }
-    writeProbe(sql, {
+    const {
+      region: _region,
+      probe: _probe,
+      ...row
+    } = {
       ...(latest ? latestColumns(latest, state!) : previous!),
       runs_success: (previous?.runs_success ?? 0) + successes,
       runs_failure: (previous?.runs_failure ?? 0) + taken.length - successes,
@@ -236,9 +272,12 @@ export function recordResults(
       first_token_histogram: firstTokenHistogram && JSON.stringify(firstTokenHistogram),
       hour_figures: JSON.stringify(figures),
       raw_sampled_at: sampledAt,
-    });
+    };
+    regionProbes(region)[name] = row;
+    written.add(region);
     recorded.push(...taken);
   }
+  for (const region of written) writeRegion(sql, region, regions.get(region)!);
   enqueue(sql, "result", raw);
   enqueue(sql, "rollup", closedHours);
   return recorded;
@@ -246,41 +285,11 @@ export function recordResults(
 
 /** The hour every (region, probe) is counting (or last counted), as D1 rows: written now and then while it runs. */
 export function heldHours(sql: SqlStorage, planeId: string): HourRollup[] {
-  return sql
-    .exec<{ region: string; probe: string; hour_figures: string }>(
-      "SELECT region, probe, hour_figures FROM probes WHERE hour_figures IS NOT NULL",
-    )
-    .toArray()
-    .map((r) => rollupOf({ plane: planeId, region: r.region, probe: r.probe }, JSON.parse(r.hour_figures) as HourFigures));
-}
-
-const PROBE_COLUMNS = [
-  "kind",
-  "at",
-  "ok",
-  "reason",
-  "latency_ms",
-  "http_status",
-  "message",
-  "verdict",
-  "successes",
-  "failures",
-  "fail_reason",
-  "runs_success",
-  "runs_failure",
-  "traceparent",
-  "request_id",
-  "runs_attempts",
-  "histogram",
-  "figures",
-  "first_token_histogram",
-  "hour_figures",
-  "raw_sampled_at",
-] as const;
-const WRITE_PROBE = upsertSql("probes", ["region", "probe"], PROBE_COLUMNS);
-
-function writeProbe(sql: SqlStorage, row: ProbeRow): void {
-  sql.exec(WRITE_PROBE, row.region, row.probe, ...PROBE_COLUMNS.map((column) => row[column]));
+  return readProbes(sql).flatMap((r) =>
+    r.hour_figures === null
+      ? []
+      : [rollupOf({ plane: planeId, region: r.region, probe: r.probe }, JSON.parse(r.hour_figures) as HourFigures)],
+  );
 }
 
 function latestColumns(
