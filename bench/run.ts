@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, ROOT, startWorker } from "../scripts/mesh.ts";
 import { UNIT_NAMES, type Units } from "./cost.ts";
-import { benchDetection, DETECTION_BOUND_MS, DETECTION_PERIOD_SECONDS, DETECTION_TIMEOUT_SECONDS, type DetectionRow } from "./detection.ts";
+import { benchDetection, DETECTION_TIMEOUT_SECONDS, detectionBoundMs, type DetectionRow, type DetectionSize } from "./detection.ts";
 import { benchHistory, tableSizes, type HistoryOptions, type HistoryResult } from "./history.ts";
 import { benchLatency, type LatencyRow } from "./latency.ts";
 import { allowedLlmError, benchLlm, type LlmRow } from "./llm.ts";
@@ -38,8 +38,8 @@ interface Plan {
   page: PageOptions;
   /** The metered mesh: planes (× 3 regions × 2 probes a minute), minutes measured. */
   cost: CostOptions;
-  /** Sizes at which a failing target's detection is timed. */
-  detection: number[];
+  /** Sizes at which a failing target's detection is timed: the larger with a longer period, as this machine runs about 100 probes a second at most. */
+  detection: DetectionSize[];
 }
 
 const QUICK: Plan = {
@@ -55,7 +55,10 @@ const QUICK: Plan = {
   llm: { samples: 3 },
   page: { planes: 1_000, runs: 3 },
   cost: { planes: 1_000, minutes: 2 },
-  detection: [100, 1_000],
+  detection: [
+    { planes: 100, periodSeconds: 10 },
+    { planes: 1_000, periodSeconds: 30 },
+  ],
 };
 
 /**
@@ -88,7 +91,10 @@ const FULL: Plan = {
   llm: { samples: 5 },
   page: { planes: 1_000, runs: 5 },
   cost: { planes: 1_000, minutes: 5 },
-  detection: [100, 1_000],
+  detection: [
+    { planes: 100, periodSeconds: 10 },
+    { planes: 1_000, periodSeconds: 30 },
+  ],
 };
 
 /** The issue's targets. */
@@ -260,11 +266,14 @@ function costSection(r: CostResult, note: string): string[] {
 
 const DETECTION_HEADING = "## 10. Detection latency";
 
+/** Whether a size was measured: no polled plane read OK at T when the mesh is past what this machine runs. */
+const measured = (row: DetectionRow) => row.sampled > 0;
+
 function detectionTargets(rows: readonly DetectionRow[]): string[][] {
   return rows.map((row) => [
-    `detection at ${row.planes.toLocaleString("en-US")} planes × 3 ≤ period + timeout + 2 s (${DETECTION_BOUND_MS / 1000} s)`,
-    `max ${fmt(row.observedMs.max / 1000)} s`,
-    yes(row.missed === 0 && row.observedMs.max <= DETECTION_BOUND_MS),
+    `detection at ${row.planes.toLocaleString("en-US")} planes × 3, period ${row.periodSeconds} s ≤ period + timeout + 2 s (${detectionBoundMs(row.periodSeconds) / 1000} s)`,
+    measured(row) ? `max ${fmt(row.observedMs.max / 1000)} s` : "not measured (see section 10)",
+    measured(row) ? yes(row.missed === 0 && row.observedMs.max <= detectionBoundMs(row.periodSeconds)) : "",
   ]);
 }
 
@@ -274,35 +283,47 @@ function detectionSection(rows: readonly DetectionRow[], note: string): string[]
   return [
     DETECTION_HEADING,
     "",
-    `Planes × 3 regions, one HTTP probe each every ${DETECTION_PERIOD_SECONDS} s (timeout ${DETECTION_TIMEOUT_SECONDS} s, failureThreshold 1, each plane's first run at a`,
-    "different second of the period). Once every plane reads OK and a few rounds have run, the target answers 503 from",
-    "time T on; `/api/v1/status` is polled until every plane reads otherwise. Observed: T → the first answer showing the",
-    "plane's new status (what a client of the API sees, within one poll); changed: T → the change the Plane object",
-    `recorded (\`since\`). Target: ≤ period + timeout + 2 s = ${DETECTION_BOUND_MS / 1000} s.${note}`,
+    `Planes × 3 regions, one HTTP probe each per period (timeout ${DETECTION_TIMEOUT_SECONDS} s, failureThreshold 1, each plane's first run at a`,
+    "different second of the period). Once the polled planes read OK and a few rounds have run, the target answers 503",
+    "from time T on; `/api/v1/planes/{id}` of every plane (up to 100, else 100 spread evenly) is polled until each reads",
+    "otherwise. Observed: T → the first answer showing the plane's new status (what a client of the API sees, within one",
+    "round of polls); changed: T → the change the Plane object",
+    "recorded (`since`). Target: ≤ period + timeout + 2 s. The period is 10 s at 100 planes and 30 s at 1,000: this",
+    `machine runs about 100 probes a second next to everything else (section 1), and at 1,000 × 3 every 10 s the probes time out in the queue.${note}`,
     "",
+    ...rows
+      .filter((row) => !measured(row))
+      .map(
+        (row) =>
+          `Not measured at ${row.planes.toLocaleString("en-US")} planes: after 180 s none of the polled planes read OK (${row.statusesAtStart}); this machine runs fewer probes a second than the mesh asks (section 1), so probes time out in the queue of the one local thread.\n`,
+      ),
     table(
       [
         "planes × regions",
+        "planes polled (not OK at T, left out)",
         "observed median",
         "observed max",
         "changed median",
         "changed max",
         "not seen",
-        "poll every",
+        "poll round",
         "polls failed",
         "",
       ],
-      rows.map((row) => [
-        `${row.planes.toLocaleString("en-US")} × 3`,
-        s(row.observedMs.median),
-        s(row.observedMs.max),
-        s(row.changedMs.median),
-        s(row.changedMs.max),
-        String(row.missed),
-        `${fmt(row.pollMs)} ms`,
-        String(row.failedPolls),
-        yes(row.missed === 0 && row.observedMs.max <= DETECTION_BOUND_MS),
-      ]),
+      rows
+        .filter(measured)
+        .map((row) => [
+          `${row.planes.toLocaleString("en-US")} × 3, every ${row.periodSeconds} s`,
+          `${row.sampled} (${row.notOkAtStart})`,
+          s(row.observedMs.median),
+          s(row.observedMs.max),
+          s(row.changedMs.median),
+          s(row.changedMs.max),
+          String(row.missed),
+          `${fmt(row.pollMs)} ms`,
+          String(row.failedPolls),
+          yes(row.missed === 0 && row.observedMs.max <= detectionBoundMs(row.periodSeconds)),
+        ]),
     ),
     "",
   ];
@@ -591,7 +612,7 @@ if (process.argv.includes("--detection")) {
     const target = await startTarget({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
     try {
       const rows: DetectionRow[] = [];
-      for (const planes of plan.detection) rows.push(await benchDetection(target, planes));
+      for (const size of plan.detection) rows.push(await benchDetection(target, size));
       return (note) => [...detectionSection(rows, note), table(["target", "measured", ""], detectionTargets(rows)), ""];
     } finally {
       await target.stop();
@@ -645,7 +666,7 @@ try {
   try {
     cost = await benchProbeCost(shortTarget, plan.cost);
     step("10. detection latency");
-    for (const planes of plan.detection) detection.push(await benchDetection(shortTarget, planes));
+    for (const size of plan.detection) detection.push(await benchDetection(shortTarget, size));
   } finally {
     await shortTarget.stop();
   }
