@@ -1,16 +1,21 @@
 /**
  * `npm run bench` (every section, repeated) or `npm run bench -- --quick` (fewer sizes and
- * repeats, under three minutes on two cores): measures the mesh on this machine against a
- * loopback target, side by side with a raw-fetch Worker and blackbox_exporter, and writes
- * BENCHMARKS.md. Every figure is the median of repeated runs with min and max.
+ * repeats; sections 9 and 10 run in real minutes, about ten of the quick run's): measures the
+ * mesh on this machine against a loopback target, side by side with a raw-fetch Worker and
+ * blackbox_exporter, and writes BENCHMARKS.md. Every figure is the median of repeated runs with
+ * min and max. `--llm`, `--page`, `--cost` and `--detection` run one section alone.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, ROOT, startWorker } from "../scripts/mesh.ts";
+import { UNIT_NAMES, type Units } from "./cost.ts";
+import { benchDetection, DETECTION_TIMEOUT_SECONDS, detectionBoundMs, type DetectionRow, type DetectionSize } from "./detection.ts";
 import { benchHistory, tableSizes, type HistoryOptions, type HistoryResult } from "./history.ts";
 import { benchLatency, type LatencyRow } from "./latency.ts";
 import { allowedLlmError, benchLlm, type LlmRow } from "./llm.ts";
+import { benchProbeCost, type CostOptions, type CostResult } from "./probe_cost.ts";
+import { PRICES_AS_OF, PRICES_SOURCE } from "./prices.ts";
 import { benchPage, PAGE_HEADING, type PageOptions, type PageResult, pageSection } from "./page.ts";
 import type { Spread } from "./stats.ts";
 import { machine, type Machine } from "./system.ts";
@@ -31,10 +36,15 @@ interface Plan {
   llm: { samples: number };
   /** The overview at this many planes, measured over this many requests. */
   page: PageOptions;
+  /** The metered mesh: planes (× 3 regions × 2 probes a minute), minutes measured. */
+  cost: CostOptions;
+  /** Sizes at which a failing target's detection is timed: the larger with a longer period, as this machine runs about 100 probes a second at most. */
+  detection: DetectionSize[];
 }
 
 const QUICK: Plan = {
-  throughput: { planes: 400, windows: 2, windowSeconds: 3, baselineProbes: 1_500, baselineRuns: 2 },
+  // Windows as long as the full run's, fewer of them: both measure the same steady state (section 1).
+  throughput: { planes: 400, windows: 2, windowSeconds: 10, baselineProbes: 1_500, baselineRuns: 2 },
   latency: { rounds: 1, samples: 3 },
   ticks: [
     { planes: 100, probesPerPlane: 1, runs: 1, scrapes: 0 },
@@ -44,6 +54,11 @@ const QUICK: Plan = {
   webhooks: { rounds: 2, probesPerRegion: 10, concurrency: 16 },
   llm: { samples: 3 },
   page: { planes: 1_000, runs: 3 },
+  cost: { planes: 1_000, minutes: 2 },
+  detection: [
+    { planes: 100, periodSeconds: 10 },
+    { planes: 1_000, periodSeconds: 30 },
+  ],
 };
 
 /**
@@ -62,7 +77,7 @@ function openFilesLimit(): number {
 }
 
 const FULL: Plan = {
-  throughput: { planes: 400, windows: 5, windowSeconds: 6, baselineProbes: 5_000, baselineRuns: 3 },
+  throughput: { planes: 400, windows: 5, windowSeconds: 10, baselineProbes: 5_000, baselineRuns: 3 },
   latency: { rounds: 3, samples: 9 },
   ticks: [
     { planes: 100, probesPerPlane: 1, runs: 3, scrapes: 0 },
@@ -75,10 +90,22 @@ const FULL: Plan = {
   webhooks: { rounds: 5, probesPerRegion: 40, concurrency: 16 },
   llm: { samples: 5 },
   page: { planes: 1_000, runs: 5 },
+  cost: { planes: 1_000, minutes: 5 },
+  detection: [
+    { planes: 100, periodSeconds: 10 },
+    { planes: 1_000, periodSeconds: 30 },
+  ],
 };
 
 /** The issue's targets. */
-const TARGETS = { meshOverRawFetch: 0.5, durationErrorMs: 5, durationErrorShare: 0.02, cpuMsPerProbe: 1, metricsMsAt1000: 100 };
+const TARGETS = {
+  meshOverRawFetch: 0.5,
+  durationErrorMs: 5,
+  durationErrorShare: 0.02,
+  cpuMsPerProbe: 1,
+  metricsMsAt1000: 100,
+  dollarsPerMillionRuns: 2,
+};
 
 interface Results {
   machine: Machine;
@@ -97,6 +124,8 @@ interface Results {
   webhooks: WebhookBenchResult;
   llm: LlmRow[];
   page: PageResult;
+  cost: CostResult;
+  detection: DetectionRow[];
 }
 
 function fmt(value: number): string {
@@ -153,6 +182,153 @@ function llmSection(rows: readonly LlmRow[], samples: number, note: string): str
   ];
 }
 
+const COST_HEADING = "## 9. Cost per probe run";
+
+const UNIT_LABELS: Record<keyof Units, string> = {
+  workerRequests: "Worker invocations (cron, fetch)",
+  cpuMs: "CPU ms (the whole workerd process, at the Workers CPU price)",
+  objectRequests: "Durable Object requests (RPC calls, alarms, fetches)",
+  objectGbSeconds: "Durable Object duration, GB-s (active wall time × 128 MB)",
+  objectRowsWritten: "Durable Object rows written (SQL, and 1 per setAlarm)",
+  objectRowsRead: "Durable Object rows read",
+  d1RowsWritten: "D1 rows written (index updates included)",
+  d1RowsRead: "D1 rows read",
+  subrequests: "subrequests (not billed)",
+};
+
+const dollars = (value: number) => `$${value.toFixed(value >= 1 ? 2 : 3)}`;
+
+function costTarget(r: CostResult): string[] {
+  return [
+    `cost per million probe runs at ${r.planes.toLocaleString("en-US")} planes × 3 × ${r.probesPerPlane} a minute ≤ $${TARGETS.dollarsPerMillionRuns}`,
+    dollars(r.dollars.total),
+    yes(r.dollars.total <= TARGETS.dollarsPerMillionRuns),
+  ];
+}
+
+/** Section 9, also written alone by `npm run bench -- --cost`. */
+function costSection(r: CostResult, note: string): string[] {
+  const per = (n: number) => (n === 0 ? "0" : n < 0.001 ? n.toExponential(2) : fmt(n));
+  const withPruning = r.dollars.total + r.rawInsertRowsPerRun;
+  return [
+    COST_HEADING,
+    "",
+    `${r.planes.toLocaleString("en-US")} planes × 3 regions × ${r.probesPerPlane} HTTP probes a minute (period 60 s, each plane's first run at a different`,
+    "second of the minute) against the loopback target, in a mesh whose Worker and Durable Object classes are wrapped",
+    "by a meter (bench/metered.ts, bench/meter.ts) that counts from the runtime's own figures: every entry point of an",
+    "object called from outside it (RPC method, alarm), the wall time each object is active, each SQL statement's",
+    "cursor `rowsRead`/`rowsWritten`, each `setAlarm`, each D1 answer's `meta.rows_read`/`rows_written`, each",
+    "subrequest and Worker invocation. The minute cron is fired every minute, as Cloudflare would. The first round (it",
+    `creates every object) and one more minute are left out; then ${r.minutes} whole minutes are counted: ${r.runs.toLocaleString("en-US")} probe runs by the`,
+    `mesh's own count (\`planewatch_probe_runs_total\`; ${r.failedRuns.toLocaleString("en-US")} failed; the target served ${r.served.toLocaleString("en-US")} requests; a mesh keeping`,
+    `up runs ${(r.planes * 3 * r.probesPerPlane * r.minutes).toLocaleString("en-US")}). The hourly maintenance was fired once at the end and its units (the window's probe work during`,
+    `it taken out) are charged over an hour's runs (${Math.round(r.runsPerHour).toLocaleString("en-US")}); it said: "${r.maintenanceLog}".` +
+      (r.failedTicks > 0 ? ` ${r.failedTicks} minute tick(s) failed and were tried again the next minute.` : ""),
+    `Prices: bench/prices.ts (${PRICES_SOURCE}, as of ${PRICES_AS_OF}).${note}`,
+    "",
+    table(
+      ["unit", "per probe run", "$ per million probe runs"],
+      [
+        ...UNIT_NAMES.map((k) => [UNIT_LABELS[k], per(r.perRun[k]), dollars(r.dollars.byUnit[k])]),
+        ["**all**", "", `**${dollars(r.dollars.total)}**`],
+      ],
+    ),
+    "",
+    `cost per million probe runs: ${dollars(r.dollars.total)}`,
+    "",
+    "Durable Object requests per probe run, by class and entry point:",
+    "",
+    table(
+      ["class", "entry point", "per probe run"],
+      r.requests.map((q) => [q.scope, `\`${q.entry}\``, per(q.perRun)]),
+    ),
+    "",
+    "The statements that write rows, per probe run (the window; `sql` is a Durable Object's SQLite, `d1` is D1):",
+    "",
+    table(
+      ["statement", "runs", "rows written", "rows read"],
+      r.statements.map((st) => [
+        `\`${st.statement.replace(/\|/g, "\\|")}\``,
+        per(st.runsPerProbeRun),
+        per(st.rowsWrittenPerRun),
+        per(st.rowsReadPerRun),
+      ]),
+    ),
+    "",
+    "Not counted above: the maintenance rolls up complete hours only (the window's hour, if complete, at most) and a",
+    "young mesh has nothing past its retention to prune. Each raw result row D1 holds is deleted once it expires, at about",
+    `the rows its insert wrote (${per(r.rawInsertRowsPerRun)} per probe run here): counting those deletes, the cost is about ${dollars(withPruning)} per million`,
+    "probe runs. Duration is an upper bound: locally every object shares one thread, and an object's active time",
+    "includes waiting there for the others (the runtime's clock moves with I/O only, so time spent computing is not in it).",
+    "",
+  ];
+}
+
+const DETECTION_HEADING = "## 10. Detection latency";
+
+/** Whether a size was measured: no polled plane read OK at T when the mesh is past what this machine runs. */
+const measured = (row: DetectionRow) => row.sampled > 0;
+
+function detectionTargets(rows: readonly DetectionRow[]): string[][] {
+  return rows.map((row) => [
+    `detection at ${row.planes.toLocaleString("en-US")} planes × 3, period ${row.periodSeconds} s ≤ period + timeout + 2 s (${detectionBoundMs(row.periodSeconds) / 1000} s)`,
+    measured(row) ? `max ${fmt(row.observedMs.max / 1000)} s` : "not measured (see section 10)",
+    measured(row) ? yes(row.missed === 0 && row.observedMs.max <= detectionBoundMs(row.periodSeconds)) : "",
+  ]);
+}
+
+/** Section 10, also written alone by `npm run bench -- --detection`. */
+function detectionSection(rows: readonly DetectionRow[], note: string): string[] {
+  const s = (ms: number) => `${fmt(ms / 1000)} s`;
+  return [
+    DETECTION_HEADING,
+    "",
+    `Planes × 3 regions, one HTTP probe each per period (timeout ${DETECTION_TIMEOUT_SECONDS} s, failureThreshold 1, each plane's first run at a`,
+    "different second of the period). Once the polled planes read OK and a few rounds have run, the target answers 503",
+    "from time T on; `/api/v1/planes/{id}` of every plane (up to 100, else 100 spread evenly) is polled until each reads",
+    "otherwise. Observed: T → the first answer showing the plane's new status (what a client of the API sees, within one",
+    "round of polls); changed: T → the change the Plane object",
+    "recorded (`since`). Target: ≤ period + timeout + 2 s. The period is 10 s at 100 planes and 30 s at 1,000: this",
+    `machine runs about 100 probes a second next to everything else (section 1), and at 1,000 × 3 every 10 s the probes time out in the queue.${note}`,
+    "",
+    ...rows
+      .filter((row) => !measured(row))
+      .map(
+        (row) =>
+          `Not measured at ${row.planes.toLocaleString("en-US")} planes: after 180 s none of the polled planes read OK (${row.statusesAtStart}); this machine runs fewer probes a second than the mesh asks (section 1), so probes time out in the queue of the one local thread.\n`,
+      ),
+    table(
+      [
+        "planes × regions",
+        "planes polled (not OK at T, left out)",
+        "observed median",
+        "observed max",
+        "changed median",
+        "changed max",
+        "not seen",
+        "poll round",
+        "polls failed",
+        "",
+      ],
+      rows
+        .filter(measured)
+        .map((row) => [
+          `${row.planes.toLocaleString("en-US")} × 3, every ${row.periodSeconds} s`,
+          `${row.sampled} (${row.notOkAtStart})`,
+          s(row.observedMs.median),
+          s(row.observedMs.max),
+          s(row.changedMs.median),
+          s(row.changedMs.max),
+          String(row.missed),
+          `${fmt(row.pollMs)} ms`,
+          String(row.failedPolls),
+          yes(row.missed === 0 && row.observedMs.max <= detectionBoundMs(row.periodSeconds)),
+        ]),
+    ),
+    "",
+  ];
+}
+
 function report(r: Results, command: string): string {
   const { throughput: t } = r;
   const meshOverRaw = t.mesh.probesPerSecond.median / t.rawFetch.probesPerSecond.median;
@@ -199,16 +375,21 @@ function report(r: Results, command: string): string {
           metrics1000 ? `${fmt(metrics1000.ms.median)} ms` : "not measured",
           metrics1000 ? yes(metrics1000.ms.median <= TARGETS.metricsMsAt1000) : "",
         ],
+        costTarget(r.cost),
+        ...detectionTargets(r.detection),
       ],
     ),
     "",
     `ratio mesh/raw-fetch: ${fmt(meshOverRaw)}`,
+    `cost per million probe runs: ${dollars(r.cost.dollars.total)}`,
     "",
     "## 1. Probe throughput",
     "",
     `The mesh runs an HTTP probe of each of ${r.plan.throughput.planes} planes × 3 regions every second, more than its one local workerd`,
-    "thread can do, so it runs at capacity; the baselines are driven at the concurrency the target saw from the mesh",
-    `(at most ${t.concurrency} in flight at once). Every Worker runs without wrangler dev's local trace collector (scripts/mesh.ts).`,
+    `thread can do, so it runs at capacity: after three rounds and a warm-up window (discarded), ${r.plan.throughput.windows} windows of ${r.plan.throughput.windowSeconds} s`,
+    "(each at least one report interval of the Prober objects, quick and full mode alike). The baselines are driven at the",
+    `concurrency the target saw from the mesh (at most ${t.concurrency} in flight at once), after a warm-up run. Every Worker runs`,
+    "without wrangler dev's local trace collector (scripts/mesh.ts).",
     "CPU is user + system time of the workerd processes (mesh, raw-fetch Worker) or of blackbox_exporter, per probe. Local",
     "Durable Object and D1 state lives on /dev/shm, so the shared disk does not set the pace.",
     "",
@@ -283,7 +464,8 @@ function report(r: Results, command: string): string {
     ),
     "## 4. Scrapes",
     "",
-    "Once every result of the tick is published, in text format, gzip accepted as Prometheus asks. Time to the last byte, bytes of the",
+    "Once every result of the tick is published, in text format, gzip accepted as Prometheus asks, after one warm-up scrape",
+    "of each path (discarded). Time to the last byte, bytes of the",
     "exposition and (gzipped) on the wire, and workerd CPU per scrape (the whole mesh process, idle otherwise). Subrequests: one",
     "read per Summary shard, the mesh's own count; a scrape reads no D1 and no Plane object.",
     "",
@@ -358,6 +540,8 @@ function report(r: Results, command: string): string {
     "",
     ...llmSection(r.llm, r.plan.llm.samples, ""),
     ...pageSection(r.page, ""),
+    ...costSection(r.cost, ""),
+    ...detectionSection(r.detection, ""),
   );
   return md.join("\n");
 }
@@ -405,6 +589,37 @@ if (process.argv.includes("--page")) {
   });
   process.exit(0);
 }
+/** Sections 9 and 10 probe from thousands of objects once a period: see startTarget. */
+const SHORT_KEEP_ALIVE_MS = 1_000;
+
+/** `npm run bench -- --cost [--quick]`: section 9 alone. */
+if (process.argv.includes("--cost")) {
+  await sectionOnly(COST_HEADING, "--cost", async () => {
+    const target = await startTarget({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
+    try {
+      const result = await benchProbeCost(target, plan.cost);
+      console.log(`cost per million probe runs: ${dollars(result.dollars.total)}`);
+      return (note) => [...costSection(result, note), table(["target", "measured", ""], [costTarget(result)]), ""];
+    } finally {
+      await target.stop();
+    }
+  });
+  process.exit(0);
+}
+/** `npm run bench -- --detection [--quick]`: section 10 alone. */
+if (process.argv.includes("--detection")) {
+  await sectionOnly(DETECTION_HEADING, "--detection", async () => {
+    const target = await startTarget({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
+    try {
+      const rows: DetectionRow[] = [];
+      for (const size of plan.detection) rows.push(await benchDetection(target, size));
+      return (note) => [...detectionSection(rows, note), table(["target", "measured", ""], detectionTargets(rows)), ""];
+    } finally {
+      await target.stop();
+    }
+  });
+  process.exit(0);
+}
 const startedAt = new Date();
 const started = performance.now();
 const info = machine();
@@ -444,6 +659,17 @@ try {
   const llm = await benchLlm(plan.llm.samples);
   step("8. status page");
   const page = await benchPage(plan.page);
+  step("9. cost per probe run");
+  const shortTarget = await startTarget({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
+  const detection: DetectionRow[] = [];
+  let cost: CostResult;
+  try {
+    cost = await benchProbeCost(shortTarget, plan.cost);
+    step("10. detection latency");
+    for (const size of plan.detection) detection.push(await benchDetection(shortTarget, size));
+  } finally {
+    await shortTarget.stop();
+  }
   const results: Results = {
     machine: info,
     quick,
@@ -460,11 +686,15 @@ try {
     webhooks,
     llm,
     page,
+    cost,
+    detection,
   };
   writeFileSync(join(ROOT, "BENCHMARKS.md"), report(results, command));
   step("done: BENCHMARKS.md written");
-  if (quick)
+  if (quick) {
     console.log(`ratio mesh/raw-fetch: ${fmt(throughput.mesh.probesPerSecond.median / throughput.rawFetch.probesPerSecond.median)}`);
+    console.log(`cost per million probe runs: ${dollars(cost.dollars.total)}`);
+  }
 } finally {
   await bench.stop();
   await target.stop();

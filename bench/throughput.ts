@@ -3,8 +3,11 @@
  * all probing the same loopback target.
  *
  * The mesh runs `planes` x 3 regions HTTP probes every second, more than one local
- * workerd thread can do; after three rounds (every Prober object created, the rounds spread out) each window counts
- * the requests the target served and the CPU time the mesh's workerd used. The baselines are
+ * workerd thread can do; after three rounds (every Prober object created, the rounds spread out)
+ * and a warm-up window, each window counts the requests the target served and the CPU time the
+ * mesh's workerd used. A window is at least one report interval of the Prober objects (they hold
+ * results back 5 to 10 s and send them in one report): shorter, each window would catch a
+ * different share of the reports, and the figures would depend on where it fell. The baselines are
  * then driven at the concurrency the target saw from the mesh: the raw-fetch Worker in the
  * same runtime (n fetches per invocation), blackbox_exporter through GET /probe.
  */
@@ -18,7 +21,7 @@ import type { Target } from "./target.ts";
 export interface ThroughputOptions {
   /** Planes in the mesh (x 3 regions, one probe a second each). */
   planes: number;
-  /** Measurement windows of the mesh, and their length. */
+  /** Measurement windows of the mesh, and their length (also that of the warm-up window before them). */
   windows: number;
   windowSeconds: number;
   /** Probes per baseline run, and runs. */
@@ -64,7 +67,9 @@ async function measureMesh(target: Target, options: ThroughputOptions): Promise<
     // Every Prober starts in the same instant, and the first rounds come in bursts while the one
     // local thread works through them; three rounds in, they have spread out into a steady rate.
     await waitFor("every Prober object's first three rounds", () => target.served() - first >= options.planes * 3 * 3, 300_000);
-    await sleep(2_000);
+    // A warm-up window, discarded: the first reports of every Prober (each result that could
+    // change a verdict goes at once) and their D1 flushes come in one wave after the first rounds.
+    await sleep(options.windowSeconds * 1000);
     const rates: number[] = [];
     const cpuMs: number[] = [];
     let concurrency = 1;
@@ -86,22 +91,17 @@ async function measureMesh(target: Target, options: ThroughputOptions): Promise<
 export async function benchThroughput(target: Target, bench: RunningWorker, options: ThroughputOptions): Promise<ThroughputResult> {
   const mesh = await measureMesh(target, options);
   const concurrency = mesh.concurrency;
+  const rawFetch = async () => {
+    const url = `${bench.url}/fetch?n=${FETCHES_PER_INVOCATION}&url=${encodeURIComponent(`${target.url}/`)}`;
+    const { ok } = (await (await fetch(url)).json()) as { ok: number };
+    if (ok !== FETCHES_PER_INVOCATION) throw new Error(`raw fetch: ${ok} of ${FETCHES_PER_INVOCATION} succeeded`);
+    return ok;
+  };
+  const rawCpu = () => cpuSeconds(bench.pid, "workerd");
+  // A warm-up run, discarded, as the mesh has: the first invocations compile the Worker's code.
+  await drive(concurrency, concurrency * FETCHES_PER_INVOCATION * 4, rawCpu, rawFetch);
   const raw = [];
-  for (let run = 0; run < options.baselineRuns; run++) {
-    raw.push(
-      await drive(
-        concurrency,
-        options.baselineProbes,
-        () => cpuSeconds(bench.pid, "workerd"),
-        async () => {
-          const url = `${bench.url}/fetch?n=${FETCHES_PER_INVOCATION}&url=${encodeURIComponent(`${target.url}/`)}`;
-          const { ok } = (await (await fetch(url)).json()) as { ok: number };
-          if (ok !== FETCHES_PER_INVOCATION) throw new Error(`raw fetch: ${ok} of ${FETCHES_PER_INVOCATION} succeeded`);
-          return ok;
-        },
-      ),
-    );
-  }
+  for (let run = 0; run < options.baselineRuns; run++) raw.push(await drive(concurrency, options.baselineProbes, rawCpu, rawFetch));
   const blackbox = await startBlackbox();
   const bb = [];
   try {
