@@ -101,8 +101,12 @@ export class Plane extends DurableObject<Env> {
   /** When the status expires unless a result arrives, as the last evaluation found (null: no fresh result, or none yet). */
   private expiresAt: number | null = null;
   private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
-  private heldHoursWrittenAt = 0;
   private readonly heldHoursIntervalMs = jittered(HELD_HOURS_INTERVAL_MS);
+  /**
+   * A new instance writes its hours at a random point of its first interval: planes started
+   * together spread their writes, and a restart loses nothing (the figures are stored).
+   */
+  private heldHoursWrittenAt = Date.now() - Math.random() * this.heldHoursIntervalMs;
   /** What D1 has of each (region, probe)'s hour from this instance: "hour runs". */
   private readonly heldHoursWritten = new Map<string, string>();
 
@@ -329,7 +333,7 @@ export class Plane extends DurableObject<Env> {
 
   /**
    * Writes the hours being counted that changed since this instance last wrote them, at most
-   * every heldHoursIntervalMs (a new instance writes them once at once); says when to come back.
+   * every heldHoursIntervalMs; says when to come back.
    */
   private async writeHeldHours(planeId: string, now: number): Promise<number> {
     const due = this.heldHoursWrittenAt + this.heldHoursIntervalMs;
