@@ -103,10 +103,10 @@ export class Plane extends DurableObject<Env> {
   private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
   private readonly heldHoursIntervalMs = jittered(HELD_HOURS_INTERVAL_MS);
   /**
-   * A new instance writes its hours at a random point of its first interval: planes started
-   * together spread their writes, and a restart loses nothing (the figures are stored).
+   * A plane that never wrote its hours writes them at a random point of its first interval:
+   * planes started together spread their writes.
    */
-  private heldHoursWrittenAt = Date.now() - Math.random() * this.heldHoursIntervalMs;
+  private readonly firstHeldHoursPhase = Date.now() - Math.random() * this.heldHoursIntervalMs;
   /** What D1 has of each (region, probe)'s hour from this instance: "hour runs". */
   private readonly heldHoursWritten = new Map<string, string>();
 
@@ -336,7 +336,7 @@ export class Plane extends DurableObject<Env> {
    * every heldHoursIntervalMs; says when to come back.
    */
   private async writeHeldHours(planeId: string, now: number): Promise<number> {
-    const due = this.heldHoursWrittenAt + this.heldHoursIntervalMs;
+    const due = (planeRow(this.sql)?.hours_written_at ?? this.firstHeldHoursPhase) + this.heldHoursIntervalMs;
     if (now < due) return due;
     const seriesOf = (h: HourRollup) => `${h.region}\n${h.probe}`;
     const stateOf = (h: HourRollup) => `${h.hour} ${h.runs + h.maintenanceRuns}`;
@@ -348,7 +348,7 @@ export class Plane extends DurableObject<Env> {
       logError(this.env, `planewatch: writing the hours of ${planeId} being counted failed, will retry: ${String(error)}`);
       return now + HELD_HOURS_RETRY_MS;
     }
-    this.heldHoursWrittenAt = now;
+    this.sql.exec("UPDATE plane SET hours_written_at = ? WHERE id = 1", now);
     for (const h of changed) this.heldHoursWritten.set(seriesOf(h), stateOf(h));
     return now + this.heldHoursIntervalMs;
   }

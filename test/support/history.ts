@@ -33,8 +33,8 @@ export async function flushHistory(db: D1Database, stub: DurableObjectStub, plan
   const outboxSize = () =>
     runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
   do {
-    await runInDurableObject(stub, async (instance, state) => {
-      (instance as unknown as { heldHoursWrittenAt: number }).heldHoursWrittenAt = 0;
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("UPDATE plane SET hours_written_at = 0 WHERE id = 1");
       await state.storage.setAlarm(Date.now());
     });
     await runDurableObjectAlarm(stub);

@@ -105,7 +105,10 @@ describe("an upgrade from the release before schema versions", () => {
     const { snapshot, transitions } = await stub.detail(PLANE);
     expect(snapshot).toMatchObject({ plane: PLANE, status: "OK", since: T0 - 3_600_000 });
     // Step 6: the plane row keeps the status and since when; the expiry follows from the latest results.
-    expect(await rows(stub, "SELECT * FROM plane")).toEqual([{ id: 1, plane: PLANE, status: "OK", since: T0 - 3_600_000 }]);
+    // Step 7: it has not written its hours to D1 yet.
+    expect(await rows(stub, "SELECT * FROM plane")).toEqual([
+      { id: 1, plane: PLANE, status: "OK", since: T0 - 3_600_000, hours_written_at: null },
+    ]);
     // Recomputed from the newest result and the TTL: what the previous release had stored.
     expect(snapshot.expiresAt).toBe(T0 + 60_000);
     expect(snapshot.results.map((r) => [r.region, r.at, r.latencyMs, r.state])).toEqual([

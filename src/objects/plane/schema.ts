@@ -191,7 +191,7 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
   //    and histograms as a JSON object by probe name, so a region's round writes one row, not one
   //    per probe. Each probe also counts the figures of its hour (src/storage/hour_figures.ts),
   //    and keeps when its last pass went to D1 raw: none for the probes from before, which start
-  //    at their next run.
+  //    at their next run. The plane row keeps when the hours last went to D1.
   [
     "CREATE TABLE regions (region TEXT PRIMARY KEY, probes TEXT NOT NULL)",
     `INSERT INTO regions (region, probes)
@@ -203,6 +203,9 @@ export const PLANE_SCHEMA: readonly MigrationStep[] = [
       'hour_figures', NULL, 'raw_sampled_at', NULL))
     FROM probes GROUP BY region`,
     "DROP TABLE probes",
+    // When the hours being counted last went to D1: kept, so that an object evicted between
+    // reports still writes them on their interval, not on every report nor never.
+    "ALTER TABLE plane ADD COLUMN hours_written_at INTEGER",
   ],
 ];
 

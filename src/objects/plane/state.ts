@@ -37,6 +37,8 @@ export type PlaneRow = {
   plane: string;
   status: PlaneStatus;
   since: number;
+  /** When the hours being counted last went to D1 (null: never). */
+  hours_written_at: number | null;
 };
 
 type ProbeRow = {
