@@ -8,7 +8,13 @@ import { OBJECT_GB, PRICES } from "./prices.ts";
 export interface Units {
   /** Worker invocations (fetch, scheduled). */
   workerRequests: number;
-  /** CPU of the whole workerd process, charged at the Workers CPU price. */
+  /**
+   * CPU of the whole workerd process, charged as Durable Object time (128 MB): objects are
+   * billed by wall time while active, not by CPU, and locally their clock leaves compute out
+   * (it moves with I/O only), so the active time measured misses what this adds back. Nearly
+   * all of it is the objects': the Worker's own invocations (the cron's) are a few in ten
+   * thousand probe runs.
+   */
   cpuMs: number;
   objectRequests: number;
   objectGbSeconds: number;
@@ -36,7 +42,7 @@ export const UNIT_NAMES = [
 /** What each unit costs; subrequests cost nothing. */
 const PRICE_OF: Record<keyof Units, number> = {
   workerRequests: PRICES.workerRequest,
-  cpuMs: PRICES.workerCpuMs,
+  cpuMs: (PRICES.objectGbSecond * OBJECT_GB) / 1000,
   objectRequests: PRICES.objectRequest,
   objectGbSeconds: PRICES.objectGbSecond,
   objectRowsWritten: PRICES.objectRowWritten,

@@ -20,13 +20,24 @@ export interface HistoryOptions {
   uptimeQueries: number;
 }
 
+/** The tables of D1's history, each with its indexes. */
+const HISTORY_TABLES = {
+  results: ["results_at"],
+  results_hourly: [],
+  results_daily: [],
+  planes_hourly: ["planes_hourly_hour"],
+  planes_daily: ["planes_daily_day"],
+} as const satisfies Record<string, readonly string[]>;
+
+type HistoryTable = keyof typeof HISTORY_TABLES;
+
 export interface HistoryResult {
   batchedRowsPerSecond: Spread;
   unbatchedRowsPerSecond: Spread;
   uptimeMs: Spread;
   seededHourlyDays: number;
   /** Bytes per row of each table, its indexes included. */
-  bytesPerRow: Record<"results" | "results_hourly" | "results_daily", number>;
+  bytesPerRow: Record<HistoryTable, number>;
 }
 
 async function call<T>(url: string): Promise<T> {
@@ -67,20 +78,19 @@ export async function benchHistory(bench: RunningWorker, persistDir: string, opt
         (r) => [r.name, r.bytes],
       ),
     );
-    const perRow = (table: string, index: string) => {
+    const perRow = (table: HistoryTable) => {
       const { n } = db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };
-      return Math.round(((pages.get(table) ?? 0) + (pages.get(index) ?? 0)) / n);
+      return Math.round([table, ...HISTORY_TABLES[table]].reduce((bytes, name) => bytes + (pages.get(name) ?? 0), 0) / n);
     };
     return {
       batchedRowsPerSecond: spread(batched),
       unbatchedRowsPerSecond: spread(unbatched),
       uptimeMs: spread(uptime),
       seededHourlyDays: options.hourlyDays,
-      bytesPerRow: {
-        results: perRow("results", "results_at"),
-        results_hourly: perRow("results_hourly", "results_hourly_hour"),
-        results_daily: perRow("results_daily", "results_daily_day"),
-      },
+      bytesPerRow: Object.fromEntries(Object.keys(HISTORY_TABLES).map((t) => [t, perRow(t as HistoryTable)])) as Record<
+        HistoryTable,
+        number
+      >,
     };
   } finally {
     db.close();
@@ -89,15 +99,19 @@ export async function benchHistory(bench: RunningWorker, persistDir: string, opt
 
 /**
  * Rows and bytes of each table for `planes` planes after `days` days, from the measured bytes
- * per row: every plane probed from 3 regions by 2 probes once a minute, with the default
- * retention.
+ * per row: every plane probed from 3 regions by 2 probes, each passing, with the default
+ * retention and `rawPassSeconds` (a pass an hour per series goes raw; failures add rows).
  */
 export function tableSizes(planes: number, days: number, bytesPerRow: HistoryResult["bytesPerRow"]) {
-  const series = planes * 3 * 2;
-  const rows = {
-    results: series * 1_440 * Math.min(days, DEFAULT_RETENTION.rawDays),
-    results_hourly: series * 24 * Math.min(days, DEFAULT_RETENTION.hourlyDays),
-    results_daily: series * Math.min(days, DEFAULT_RETENTION.dailyDays),
+  const probes = 2;
+  const series = planes * 3 * probes;
+  const kept = (retentionDays: number) => Math.min(days, retentionDays);
+  const rows: Record<HistoryTable, number> = {
+    results: series * 24 * kept(DEFAULT_RETENTION.rawDays),
+    results_hourly: series * 24 * kept(DEFAULT_RETENTION.hourlyDays),
+    results_daily: planes * probes * kept(DEFAULT_RETENTION.dailyDays),
+    planes_hourly: planes * 24 * kept(DEFAULT_RETENTION.hourlyDays),
+    planes_daily: planes * kept(DEFAULT_RETENTION.dailyDays),
   };
-  return Object.entries(rows).map(([table, n]) => ({ table, rows: n, bytes: n * bytesPerRow[table as keyof typeof rows] }));
+  return Object.entries(rows).map(([table, n]) => ({ table, rows: n, bytes: n * bytesPerRow[table as HistoryTable] }));
 }

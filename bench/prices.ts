@@ -12,7 +12,6 @@ const PER_MILLION = 1e-6;
 export const PRICES = {
   /** Every Worker invocation: fetch, and each cron trigger's scheduled event. */
   workerRequest: 0.3 * PER_MILLION,
-  workerCpuMs: 0.02 * PER_MILLION,
   /** Every RPC call, fetch and alarm invocation of a Durable Object. */
   objectRequest: 0.15 * PER_MILLION,
   /** Wall-clock time while active, at 128 MB per object. */

@@ -3,7 +3,7 @@
  * repeats; sections 9 and 10 run in real minutes, about ten of the quick run's): measures the
  * mesh on this machine against a loopback target, side by side with a raw-fetch Worker and
  * blackbox_exporter, and writes BENCHMARKS.md. Every figure is the median of repeated runs with
- * min and max. `--llm`, `--page`, `--cost` and `--detection` run one section alone.
+ * min and max. `--history`, `--llm`, `--page`, `--cost` and `--detection` run one section alone.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -139,6 +139,59 @@ function show(s: Spread): string {
   return s.runs > 1 ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.median);
 }
 
+const HISTORY_HEADING = "## 5. History (local D1)";
+
+/** Section 5, also written alone by `npm run bench -- --history`. */
+function historySection(history: HistoryResult, options: HistoryOptions, note: string): string[] {
+  return [
+    HISTORY_HEADING,
+    "",
+    table(
+      ["measure", "value"],
+      [
+        ["insert, 500 rows a batch (the outbox's batching), rows/s", show(history.batchedRowsPerSecond)],
+        ["insert, one row a batch, rows/s", show(history.unbatchedRowsPerSecond)],
+        [
+          `uptime over 1 h, 24 h, 7 d and 30 d of one plane at ${options.planes.toLocaleString("en-US")} planes, ms`,
+          show(history.uptimeMs),
+        ],
+      ],
+    ),
+    "",
+    `The uptime query reads rollups seeded for ${options.planes.toLocaleString("en-US")} planes × 3 regions × 2 probes: 30 days of daily rows, ${history.seededHourlyDays} days`,
+    `of hourly rows, and the raw results of the insert runs; its time is taken inside the Worker.${note}`,
+    "",
+    "Bytes per row, indexes included (dbstat of the local D1 file): " +
+      Object.entries(history.bytesPerRow)
+        .map(([name, bytes]) => `\`${name}\` ${bytes}`)
+        .join(", ") +
+      ". Table sizes for 10,000 planes × 3 regions × 2 probes a minute that pass, with the default retention (raw 7 days, hourly 35, daily 400) and `rawPassSeconds` (a pass an hour per region and probe goes raw; the Plane objects count the rest into the hours):",
+    "",
+    historySizes(history.bytesPerRow),
+    "",
+  ];
+}
+
+/** Section 5's table: each history table's rows and size at 10,000 planes after 30 and 400 days, and all of them. */
+function historySizes(bytesPerRow: HistoryResult["bytesPerRow"]): string {
+  const gb = (bytes: number) => `${fmt(bytes / 1e9)} GB`;
+  const [at30, at400] = [tableSizes(10_000, 30, bytesPerRow), tableSizes(10_000, 400, bytesPerRow)];
+  const total = (sizes: typeof at30) => sizes.reduce((bytes, t) => bytes + t.bytes, 0);
+  return table(
+    ["table", "rows after 30 days", "size", "rows after 400 days", "size"],
+    [
+      ...at30.map((t, i) => [
+        `\`${t.table}\``,
+        t.rows.toLocaleString("en-US"),
+        gb(t.bytes),
+        at400[i]!.rows.toLocaleString("en-US"),
+        gb(at400[i]!.bytes),
+      ]),
+      ["all", "", gb(total(at30)), "", gb(total(at400))],
+    ],
+  );
+}
+
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
@@ -186,7 +239,7 @@ const COST_HEADING = "## 9. Cost per probe run";
 
 const UNIT_LABELS: Record<keyof Units, string> = {
   workerRequests: "Worker invocations (cron, fetch)",
-  cpuMs: "CPU ms (the whole workerd process, at the Workers CPU price)",
+  cpuMs: "CPU ms (the whole workerd process, as Durable Object time at 128 MB)",
   objectRequests: "Durable Object requests (RPC calls, alarms, fetches)",
   objectGbSeconds: "Durable Object duration, GB-s (active wall time × 128 MB)",
   objectRowsWritten: "Durable Object rows written (SQL, and 1 per setAlarm)",
@@ -487,44 +540,7 @@ function report(r: Results, command: string): string {
       }),
     ),
     "",
-    "## 5. History (local D1)",
-    "",
-    table(
-      ["measure", "value"],
-      [
-        ["insert, 500 rows a batch (the outbox's batching), rows/s", show(r.history.batchedRowsPerSecond)],
-        ["insert, one row a batch, rows/s", show(r.history.unbatchedRowsPerSecond)],
-        [
-          `uptime over 1 h, 24 h, 7 d and 30 d of one plane at ${r.plan.history.planes.toLocaleString("en-US")} planes, ms`,
-          show(r.history.uptimeMs),
-        ],
-      ],
-    ),
-    "",
-    `The uptime query reads rollups seeded for ${r.plan.history.planes.toLocaleString("en-US")} planes × 3 regions × 2 probes: 30 days of daily rows, ${r.history.seededHourlyDays} days`,
-    "of hourly rows, and the raw results of the insert runs; its time is taken inside the Worker.",
-    "",
-    "Bytes per row, indexes included (dbstat of the local D1 file): " +
-      Object.entries(r.history.bytesPerRow)
-        .map(([name, bytes]) => `\`${name}\` ${bytes}`)
-        .join(", ") +
-      ". Table sizes for 1,000 planes × 3 regions × 2 probes a minute, with the default retention (raw 7 days, hourly 35, daily 400):",
-    "",
-    table(
-      ["table", "rows after 30 days", "size", "rows after 400 days", "size"],
-      tableSizes(1_000, 30, r.history.bytesPerRow).map((at30, i) => {
-        const at400 = tableSizes(1_000, 400, r.history.bytesPerRow)[i]!;
-        const gb = (bytes: number) => `${fmt(bytes / 1e9)} GB`;
-        return [
-          `\`${at30.table}\``,
-          at30.rows.toLocaleString("en-US"),
-          gb(at30.bytes),
-          at400.rows.toLocaleString("en-US"),
-          gb(at400.bytes),
-        ];
-      }),
-    ),
-    "",
+    ...historySection(r.history, r.plan.history, ""),
     "## 6. Webhook matching",
     "",
     `${r.webhooks.webhooksPerPlane} signed webhooks per plane delivered ${r.plan.webhooks.concurrency} at a time to one Plane object (bench/webhooks.ts).`,
@@ -578,6 +594,21 @@ if (process.argv.includes("--llm")) {
   await sectionOnly(LLM_HEADING, "--llm", async () => {
     const rows = await benchLlm(plan.llm.samples);
     return (note) => llmSection(rows, plan.llm.samples, note);
+  });
+  process.exit(0);
+}
+/** `npm run bench -- --history [--quick]`: section 5 alone. */
+if (process.argv.includes("--history")) {
+  await sectionOnly(HISTORY_HEADING, "--history", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "planewatch-bench-"));
+    applyMigrations(dir, "bench/wrangler.bench.toml");
+    const worker = await startWorker({ config: "bench/wrangler.bench.toml", persistDir: dir, readyPath: "/fetch?n=0&url=x" });
+    try {
+      const result = await benchHistory(worker, dir, plan.history);
+      return (note) => historySection(result, plan.history, note);
+    } finally {
+      await worker.stop();
+    }
   });
   process.exit(0);
 }

@@ -38,35 +38,48 @@ function result(i: number, planes: number, from: number): ProbeResult {
     latencyMs: 40 + (i % 17),
     httpStatus: ok ? 200 : 503,
     message: ok ? "status 200" : "status 503, expected 200-399",
+    // As a Prober reports it: the request's trace and id, and its attempts.
+    attempts: 1,
+    traceparent: `00-${i.toString(16).padStart(32, "0")}-${(i * 7).toString(16).padStart(16, "0")}-01`,
+    requestId: crypto.randomUUID(),
   };
 }
 
-/** Rollup rows of every series of `planes` planes for each period in [from, to). */
-async function seedRollups(
-  db: D1Database,
-  table: "results_hourly" | "results_daily",
-  planes: number,
-  from: number,
-  to: number,
-  unit: number,
-) {
-  const column = table === "results_hourly" ? "hour" : "day";
-  const runsPerPeriod = unit / MINUTE_MS;
-  let rows: unknown[] = [];
+/**
+ * Rollup rows for each period in [from, to) as the mesh keeps them: an hour per (plane, region,
+ * probe) with its percentiles, a day per (plane, probe), and a row per plane of each; latencies
+ * in whole milliseconds, as the Plane objects and the maintenance write them.
+ */
+async function seedRollups(db: D1Database, period: "hour" | "day", planes: number, from: number, to: number) {
+  const unit = period === "hour" ? HOUR_MS : DAY_MS;
+  const runs = unit / MINUTE_MS;
+  const [series, perPlane] = period === "hour" ? ["results_hourly", "planes_hourly"] : ["results_daily", "planes_daily"];
+  const percentiles = period === "hour" ? ", latency_p50_ms, latency_p95_ms" : "";
+  let rows: Array<[string, number, string, string, number]> = [];
   const flush = async () => {
-    await db
-      .prepare(
-        `INSERT OR REPLACE INTO ${table} (plane, ${column}, region, probe, runs, successes, latency_sum_ms, latency_max_ms)
-         SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2, ?2 - value ->> '$[4]', ?2 * 45.5, 120
-         FROM json_each(?1)`,
-      )
-      .bind(JSON.stringify(rows), runsPerPeriod)
-      .run();
+    await db.batch([
+      db
+        .prepare(
+          `INSERT OR REPLACE INTO ${series} (plane, ${period}, region, probe, runs, successes, latency_sum_ms, latency_max_ms${percentiles})
+           SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2, ?2 - value ->> '$[4]', ?2 * 45, 120${percentiles ? ", 44, 97" : ""}
+           FROM json_each(?1)`,
+        )
+        .bind(JSON.stringify(rows), runs),
+      db
+        .prepare(
+          `INSERT OR REPLACE INTO ${perPlane} (plane, ${period}, runs, successes, failures)
+           SELECT value ->> '$[0]', value ->> '$[1]', sum(?2), sum(?2 - value ->> '$[4]'),
+                  CASE WHEN sum(value ->> '$[4]') > 0 THEN json_object('timeout', sum(value ->> '$[4]')) ELSE '{}' END
+           FROM json_each(?1) GROUP BY 1, 2`,
+        )
+        .bind(JSON.stringify(rows), runs),
+    ]);
     rows = [];
   };
+  const regions = period === "hour" ? REGIONS : ["*"];
   for (let t = from; t < to; t += unit) {
     for (let p = 0; p < planes; p++) {
-      for (const region of REGIONS) for (const probe of PROBES) rows.push([planeId(p), t, region, probe, p % 3]);
+      for (const region of regions) for (const probe of PROBES) rows.push([planeId(p), t, region, probe, p % 3]);
     }
     if (rows.length >= 5_000) await flush();
   }
@@ -108,8 +121,8 @@ export default {
       const now = param("now");
       const hourlyThrough = floorTo(now, HOUR_MS);
       const dailyThrough = floorTo(now, DAY_MS);
-      await seedRollups(env.DB, "results_daily", param("planes"), dailyThrough - param("days") * DAY_MS, dailyThrough, DAY_MS);
-      await seedRollups(env.DB, "results_hourly", param("planes"), hourlyThrough - param("hourlyDays") * DAY_MS, hourlyThrough, HOUR_MS);
+      await seedRollups(env.DB, "day", param("planes"), dailyThrough - param("days") * DAY_MS, dailyThrough);
+      await seedRollups(env.DB, "hour", param("planes"), hourlyThrough - param("hourlyDays") * DAY_MS, hourlyThrough + HOUR_MS);
       await setMarks(env.DB, { hourly_through: hourlyThrough, daily_through: dailyThrough, raw_from: hourlyThrough - 7 * DAY_MS });
       return Response.json({ ok: true });
     }

@@ -102,11 +102,6 @@ export class Plane extends DurableObject<Env> {
   private expiresAt: number | null = null;
   private readonly sideEffectIntervalMs = jittered(SIDE_EFFECT_INTERVAL_MS);
   private readonly heldHoursIntervalMs = jittered(HELD_HOURS_INTERVAL_MS);
-  /**
-   * A plane that never wrote its hours writes them at a random point of its first interval:
-   * planes started together spread their writes.
-   */
-  private readonly firstHeldHoursPhase = Date.now() - Math.random() * this.heldHoursIntervalMs;
   /** What D1 has of each (region, probe)'s hour from this instance: "hour runs". */
   private readonly heldHoursWritten = new Map<string, string>();
 
@@ -336,7 +331,14 @@ export class Plane extends DurableObject<Env> {
    * every heldHoursIntervalMs; says when to come back.
    */
   private async writeHeldHours(planeId: string, now: number): Promise<number> {
-    const due = (planeRow(this.sql)?.hours_written_at ?? this.firstHeldHoursPhase) + this.heldHoursIntervalMs;
+    let writtenAt = planeRow(this.sql)?.hours_written_at ?? null;
+    if (writtenAt === null) {
+      // A plane's first write falls at a random point of its first interval, kept: planes started together spread
+      // their writes, and an instance evicted between reports does not draw it again.
+      writtenAt = now - Math.random() * this.heldHoursIntervalMs;
+      this.sql.exec("UPDATE plane SET hours_written_at = ? WHERE id = 1", writtenAt);
+    }
+    const due = writtenAt + this.heldHoursIntervalMs;
     if (now < due) return due;
     const seriesOf = (h: HourRollup) => `${h.region}\n${h.probe}`;
     const stateOf = (h: HourRollup) => `${h.hour} ${h.runs + h.maintenanceRuns}`;

@@ -79,7 +79,8 @@ describe("the benchmark's cost arithmetic", () => {
       subrequests: 2,
     });
     expect(byUnit.workerRequests).toBeCloseTo(0.3);
-    expect(byUnit.cpuMs).toBeCloseTo(0.02);
+    // Charged as object time: 1 ms at 128 MB.
+    expect(byUnit.cpuMs).toBeCloseTo(0.0016);
     expect(byUnit.objectRequests).toBeCloseTo(0.3);
     expect(byUnit.objectGbSeconds).toBeCloseTo(0.125);
     expect(byUnit.objectRowsWritten).toBeCloseTo(4);
@@ -87,6 +88,6 @@ describe("the benchmark's cost arithmetic", () => {
     expect(byUnit.d1RowsWritten).toBeCloseTo(1.5);
     expect(byUnit.d1RowsRead).toBeCloseTo(1);
     expect(byUnit.subrequests).toBe(0);
-    expect(total).toBeCloseTo(0.3 + 0.02 + 0.3 + 0.125 + 4 + 0.01 + 1.5 + 1);
+    expect(total).toBeCloseTo(0.3 + 0.0016 + 0.3 + 0.125 + 4 + 0.01 + 1.5 + 1);
   });
 });
