@@ -74,7 +74,7 @@ const PUBLISH_RETRY_MS = 15_000;
  * How often the hours being counted go to D1 (each instance takes a jittered part of it): the
  * history of the current hour is this late at most. A closed hour goes out through the outbox.
  */
-const HELD_HOURS_INTERVAL_MS = 10 * 60_000;
+const HELD_HOURS_INTERVAL_MS = 20 * 60_000;
 /** After a failed write of the hours being counted. */
 const HELD_HOURS_RETRY_MS = 15_000;
 
