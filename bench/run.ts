@@ -317,8 +317,8 @@ function costSection(r: CostResult, note: string): string[] {
     "",
     "Also once an hour, and not in the window (it starts a minute after the turn of an hour rather than hold it): the",
     "turn of the hour closes every (region, probe)'s hour, which goes to D1 whole through the outbox (a row in and out",
-    "of it per report that closes one, 6 `results_hourly` and 1–2 `planes_hourly` rows a plane). A window of 2 minutes",
-    "that held the turn measured $3.17 a million against $2.04 without it: spread over the hour, about $0.04.",
+    "of it per report that closes one, 6 `results_hourly` and 1–2 `planes_hourly` rows a plane): about 10 rows a plane",
+    "an hour, 0.03 a probe run at two probes a minute.",
     "",
   ];
 }
