@@ -38,7 +38,7 @@ export interface MeterReading {
   statements: Record<string, StatementUnits>;
 }
 
-const emptyScope = (): ScopeUnits => ({
+export const emptyScope = (): ScopeUnits => ({
   requests: {},
   activeMs: 0,
   sqlRowsRead: 0,

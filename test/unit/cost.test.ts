@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dollarsPerMillionRuns, perRun, unitsOf, type Units } from "../../bench/cost.ts";
-import type { MeterReading, ScopeUnits } from "../../bench/meter.ts";
+import { emptyScope, type MeterReading, type ScopeUnits } from "../../bench/meter.ts";
 
-const scope = (units: Partial<ScopeUnits>): ScopeUnits => ({
-  requests: {},
-  activeMs: 0,
-  sqlRowsRead: 0,
-  sqlRowsWritten: 0,
-  alarmsSet: 0,
-  d1Queries: 0,
-  d1RowsRead: 0,
-  d1RowsWritten: 0,
-  subrequests: 0,
-  ...units,
-});
+const scope = (units: Partial<ScopeUnits>): ScopeUnits => ({ ...emptyScope(), ...units });
 
 const none: Units = {
   workerRequests: 0,

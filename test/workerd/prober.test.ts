@@ -22,30 +22,8 @@ async function keptBack(): Promise<number> {
   );
 }
 
-/**
- * Rows written by the Prober object's own statements while `run` runs (rowsWrittenBy counts
- * every object's, and a round's report writes in the Plane object too).
- */
-async function proberRowsWrittenBy(run: () => Promise<unknown>): Promise<number> {
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  const unwrap = await runInDurableObject(prober(), (_object, state) => {
-    const sql = state.storage.sql;
-    const exec = sql.exec;
-    // On this object's SqlStorage alone, shadowing the shared prototype's method until unwrapped.
-    sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
-      const cursor = exec.call(this, query, ...bindings);
-      cursors.push(cursor);
-      return cursor;
-    } as SqlStorage["exec"];
-    return () => void Reflect.deleteProperty(sql, "exec");
-  });
-  try {
-    await run();
-  } finally {
-    unwrap();
-  }
-  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0);
-}
+/** Rows written by the Prober object's own statements (a round's report writes in the Plane object too). */
+const proberRowsWrittenBy = (run: () => Promise<unknown>) => rowsWrittenBy(prober(), run, "this object");
 
 /** Moves the clock on and runs the Prober's alarm: one round of both probes. */
 async function round(afterMs: number): Promise<void> {
