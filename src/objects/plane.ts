@@ -16,7 +16,7 @@ import {
 } from "../async/index.ts";
 import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
-import type { PlaneConfig } from "../config/schema.ts";
+import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
 import { jittered } from "../lib/jitter.ts";
 import { logError, readSecret, redactSecrets } from "../secrets.ts";
@@ -27,7 +27,9 @@ import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import { alertPolicy, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
 import { readCounters } from "./plane/counters.ts";
 import { heartbeatProbe, judgeHeartbeats, recordBeat } from "../heartbeats/index.ts";
+import { isPulled, settlesLater } from "../probes/registry.ts";
 import { flushOutbox } from "./plane/outbox.ts";
+import { nextExpectedReport } from "./plane/rhythm.ts";
 import { readAnnotations, writeAnnotations } from "./plane/annotations.ts";
 import { flapPolicyOf } from "../config/maintenance.ts";
 import { isFlapping, nextFlapReview, recentChanges } from "../status/flapping.ts";
@@ -42,6 +44,7 @@ import {
   ensurePlaneRow,
   evaluateNow,
   heldHours,
+  latestResults,
   planeRow,
   probeSnapshot,
   recentTransitions,
@@ -127,8 +130,11 @@ export class Plane extends DurableObject<Env> {
       const recorded = recordResults(this.sql, plane, results, bounds, "in-order");
       return this.evaluate(plane, now, recorded.length > 0 || submissions.length > 0);
     });
-    // New submissions are polled at once; the rest waits for the burst to end.
-    await this.wakeBy(submissions.length > 0 ? now : this.sideEffectsAt(now, transition !== null));
+    // New submissions are polled at once and a status change goes out after the burst; other news takes the alarm
+    // already armed if it comes within the interval, as the last alarm armed it for this report.
+    const urgent = submissions.length > 0 || transition !== null;
+    const at = submissions.length > 0 ? now : this.sideEffectsAt(now, transition !== null);
+    await this.wakeBy(at, urgent ? at : now + this.sideEffectIntervalMs);
   }
 
   /** Opens an async request about to be submitted: its webhook token, and its deadline on the alarm. */
@@ -282,6 +288,8 @@ export class Plane extends DurableObject<Env> {
       await flushOutbox(this.sql, this.env.DB, now),
       await this.writeHeldHours(plane.id, now),
       await sendAlerts(this.sql, alertPolicy(this.env), (alerts) => this.deliver(alerts), now),
+      // After the next burst of reports, which then finds the alarm armed.
+      this.nextReportAt(plane, now) + this.sideEffectIntervalMs / 2,
     );
     // A report during this run's awaits may have asked for an earlier wake-up: keep it.
     if (Number.isFinite(next)) await this.wakeBy(next);
@@ -359,6 +367,16 @@ export class Plane extends DurableObject<Env> {
     return deliverEvents(alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) })));
   }
 
+  /** When the next report is expected, from the latest results of the probes a Prober reports as they run. */
+  private nextReportAt(plane: PlaneConfig, now: number): number {
+    const periods = new Map(plane.probes.filter((p) => isPulled(p) && !settlesLater(p)).map((p) => [probeName(p), p.periodSeconds * 1000]));
+    const runs = latestResults(this.sql).flatMap(({ probe, at, latencyMs }) => {
+      const periodMs = periods.get(probe);
+      return periodMs === undefined ? [] : [{ at, latencyMs, periodMs }];
+    });
+    return nextExpectedReport(runs, now);
+  }
+
   /** Records the verdicts on heartbeats whose deadline passed; says when the next one is due. */
   private judgeHeartbeats(plane: PlaneConfig, now: number): number {
     return this.ctx.storage.transactionSync(() => {
@@ -433,9 +451,9 @@ export class Plane extends DurableObject<Env> {
     return urgent ? soonest : Math.max(soonest, this.lastSideEffectsAt + this.sideEffectIntervalMs);
   }
 
-  /** Makes sure the alarm fires no later than `at`. */
-  private async wakeBy(at: number): Promise<void> {
+  /** Makes sure the alarm fires no later than `latest`, arming it for `at` if it would not (each setAlarm is a billed row). */
+  private async wakeBy(at: number, latest = at): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (current === null || current > latest) await this.ctx.storage.setAlarm(at);
   }
 }

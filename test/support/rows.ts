@@ -1,9 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 
 /**
- * Rows written (what Cloudflare bills a SQLite-backed object for) by SQL statements while `run`
- * runs: of every Durable Object in this isolate (SqlStorage.exec, shared by them all, is wrapped
- * for that time), or of `object` alone (its own exec is shadowed), to keep each statement's cursor.
+ * Rows written that Cloudflare bills a SQLite-backed object for, while `run` runs: the rows of
+ * each SQL statement, and one for each setAlarm. Of every Durable Object in this isolate
+ * (SqlStorage.exec and setAlarm, shared by them all, are wrapped for that time), or of `object`
+ * alone (its own are shadowed), to keep each statement's cursor.
  */
 export async function rowsWrittenBy(
   object: DurableObjectStub,
@@ -11,20 +12,35 @@ export async function rowsWrittenBy(
   of: "every object" | "this object" = "every object",
 ): Promise<number> {
   const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  let alarmsSet = 0;
   const unwrap = await runInDurableObject(object, (_object, state) => {
-    const target = of === "every object" ? (Object.getPrototypeOf(state.storage.sql) as SqlStorage) : state.storage.sql;
-    const exec = target.exec;
-    target.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
+    const sql = of === "every object" ? (Object.getPrototypeOf(state.storage.sql) as SqlStorage) : state.storage.sql;
+    const storage = of === "every object" ? (Object.getPrototypeOf(state.storage) as DurableObjectStorage) : state.storage;
+    const { exec } = sql;
+    const { setAlarm } = storage;
+    sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
       const cursor = exec.call(this, query, ...bindings);
       cursors.push(cursor);
       return cursor;
     } as SqlStorage["exec"];
-    return of === "every object" ? () => void (target.exec = exec) : () => void Reflect.deleteProperty(target, "exec");
+    storage.setAlarm = function (this: DurableObjectStorage, ...args: Parameters<DurableObjectStorage["setAlarm"]>) {
+      alarmsSet++;
+      return setAlarm.apply(this, args);
+    };
+    return () => {
+      if (of === "every object") {
+        sql.exec = exec;
+        storage.setAlarm = setAlarm;
+      } else {
+        Reflect.deleteProperty(sql, "exec");
+        Reflect.deleteProperty(storage, "setAlarm");
+      }
+    };
   });
   try {
     await run();
   } finally {
     unwrap();
   }
-  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0);
+  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, alarmsSet);
 }

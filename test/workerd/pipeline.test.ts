@@ -2,13 +2,14 @@ import {
   createExecutionContext,
   createScheduledController,
   env,
+  evictDurableObject,
   listDurableObjectIds,
   runDurableObjectAlarm,
   runInDurableObject,
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
 import { TRACEPARENT_PATTERN } from "../../src/probes/wire/trace.ts";
@@ -346,10 +347,11 @@ describe("expiry and outages", () => {
       (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
     );
     expect(batches).toBeGreaterThanOrEqual(1);
-    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(1 + batches);
-    // A re-sent result changes nothing: the alarm writes nothing.
+    // And its alarm, armed again.
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(1 + batches + 1);
+    // A re-sent result changes nothing: the alarm writes nothing but its alarm.
     await stub.report("good", [result("good", "apac", at)]);
-    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(0);
+    expect(await rowsWrittenBy(stub, () => runDurableObjectAlarm(stub))).toBe(1);
     const { results } = await env.DB.prepare("SELECT count(*) AS n FROM results WHERE plane = 'good' AND region = 'apac' AND at = ?")
       .bind(at)
       .all<{ n: number }>();
@@ -435,6 +437,37 @@ describe("expiry and outages", () => {
       .bind(at)
       .all<{ n: number }>();
     expect(results[0]!.n).toBe(2);
+  });
+});
+
+describe("the Plane object's alarm while the status holds", () => {
+  afterAll(() => vi.useRealTimers());
+
+  it("is armed by the alarm before for the next burst of reports, which then arm none", async () => {
+    // Alarms the runtime would fire on its own are set in real time, a day away.
+    vi.useFakeTimers({ now: Date.now() + 86_400_000, toFake: ["Date"] });
+    const stub = planeStub(env, "good");
+    const burst = async () => {
+      for (const region of ["wnam", "weur", "apac"]) await stub.report("good", [result("good", region, Date.now())]);
+    };
+    const alarmAt = () => runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    for (let minute = 0; minute < 2; minute++) {
+      await burst();
+      vi.setSystemTime(Date.now() + 1_000);
+      await runDurableObjectAlarm(stub);
+      vi.setSystemTime(Date.now() + 59_000);
+      // Idle between rounds, the object leaves memory, as it would on Cloudflare.
+      await evictDurableObject(stub);
+    }
+    // A row a region, and no alarm: the one armed is due within the 10 s a result may wait for.
+    expect(await rowsWrittenBy(stub, burst)).toBe(3);
+    expect(await alarmAt()).toBeGreaterThan(Date.now());
+    expect(await alarmAt()).toBeLessThanOrEqual(Date.now() + 10_000);
+    // A region that skips a round costs an alarm with nothing to publish; its next report is not held up for it.
+    vi.setSystemTime(Date.now() + 60_000);
+    await runDurableObjectAlarm(stub);
+    await stub.report("good", [result("good", "wnam", Date.now())]);
+    expect(await alarmAt()).toBeLessThanOrEqual(Date.now() + 10_000);
   });
 });
 

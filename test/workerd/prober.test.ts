@@ -44,15 +44,15 @@ describe("the Prober's reports", () => {
     await round(3_600_000);
     // First results of both: each starts a run.
     expect(await runsAtPlane()).toBe(2);
-    // Reported at once, the probes keeping to their cadence: the round writes no row in the Prober.
-    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(0);
+    // Reported at once, the probes keeping to their cadence: the round writes no row in the Prober, and sets its alarm.
+    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(1);
     await round(1_000);
     // "down" fails its 2nd and 3rd time (failureThreshold 3): each could fail a passing probe, and takes "up" along.
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(0);
     await round(1_000);
-    // Runs past their thresholds change nothing: kept back, in storage, in one row (and no other object writes).
-    expect(await rowsWrittenBy(prober(), () => round(1_000))).toBe(1);
+    // Runs past their thresholds change nothing: kept back, in storage, in one row beside the alarm (and no other object writes).
+    expect(await rowsWrittenBy(prober(), () => round(1_000))).toBe(2);
     expect(await runsAtPlane()).toBe(6);
     expect(await keptBack()).toBe(4);
     const { snapshot } = await planeStub(env, PLANE).detail(PLANE);
@@ -79,11 +79,11 @@ describe("the Prober's reports", () => {
     const setPlane = (plane: object) =>
       runInDurableObject(prober(), (object) => void ((object as unknown as { env: object }).env = { ...env, PLANE: plane }));
     await setPlane(unreachable);
-    // Kept back: the results are stored.
-    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(1);
+    // Kept back: the results are stored, and the alarm set.
+    expect(await proberRowsWrittenBy(() => round(1_000))).toBe(2);
     // The oldest is due: the report is tried, and fails. The round came 9.5 s late: both probes
     // start their cadence afresh (off the whole seconds), stored with the results.
-    expect(await proberRowsWrittenBy(() => round(10_500))).toBe(3);
+    expect(await proberRowsWrittenBy(() => round(10_500))).toBe(4);
     expect(await keptBack()).toBe(4);
     expect(await runsAtPlane()).toBe(before);
     await setPlane(env.PLANE);
@@ -108,7 +108,7 @@ describe("the Prober's reports", () => {
 describe("a new instance with nothing kept back", () => {
   afterAll(() => vi.useRealTimers());
 
-  it("finds the probes' next due times from their cadence, woken a little late, and writes no row", async () => {
+  it("finds the probes' next due times from their cadence, woken a little late, and writes no row but its alarm", async () => {
     vi.useFakeTimers({ now: Date.now() + 3 * 3_600_000, toFake: ["Date"] });
     await prober().tick(PLANE, REGION);
     await round(1_000);
@@ -118,7 +118,7 @@ describe("a new instance with nothing kept back", () => {
     // What a restart leaves: storage only, and nothing kept back there.
     await runInDurableObject(prober(), (object) => void ((object as unknown as { state: unknown }).state = undefined));
     vi.setSystemTime(dueAt! + 300);
-    expect(await proberRowsWrittenBy(async () => expect(await runDurableObjectAlarm(prober())).toBe(true))).toBe(0);
+    expect(await proberRowsWrittenBy(async () => expect(await runDurableObjectAlarm(prober())).toBe(true))).toBe(1);
     expect(await runsAtPlane()).toBe(before + 2);
     // Back on their cadence: next due a period after the time they were due, not after the late round.
     expect(await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm())).toBe(dueAt! + 1_000);
