@@ -92,16 +92,29 @@ type RegionProbes = Record<string, StoredProbe>;
 
 const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Every (region, probe), by region and probe. */
-function readProbes(sql: SqlStorage): ProbeRow[] {
+/**
+ * Each object's region rows as last parsed, by the row's text: every report and webhook evaluates
+ * the plane from every region's row, and most of them have not changed since the last time. Keyed
+ * by the text, a row rolled back or written elsewhere is parsed afresh. What it holds is frozen:
+ * it is shared by every reader.
+ */
+const parsedRegions = new WeakMap<SqlStorage, Map<string, { text: string; rows: readonly ProbeRow[] }>>();
+
+/** Every (region, probe), by region and probe (read-only: see parsedRegions). */
+function readProbes(sql: SqlStorage): readonly ProbeRow[] {
+  const parsed = parsedRegions.get(sql) ?? parsedRegions.set(sql, new Map()).get(sql)!;
   return sql
     .exec<{ region: string; probes: string }>("SELECT region, probes FROM regions ORDER BY region")
     .toArray()
-    .flatMap((r) =>
-      Object.entries(JSON.parse(r.probes) as RegionProbes)
+    .flatMap(({ region, probes: text }) => {
+      const known = parsed.get(region);
+      if (known?.text === text) return known.rows;
+      const rows = Object.entries(JSON.parse(text) as RegionProbes)
         .sort(byName)
-        .map(([probe, stored]) => ({ ...stored, region: r.region, probe })),
-    );
+        .map(([probe, stored]) => Object.freeze({ ...stored, region, probe }));
+      parsed.set(region, { text, rows });
+      return rows;
+    });
 }
 
 function readRegion(sql: SqlStorage, region: string): RegionProbes {
@@ -166,7 +179,7 @@ export function probeSnapshot(sql: SqlStorage): {
 }
 
 function latestStates(sql: SqlStorage): LatestState[] {
-  return latestResults(sql).map((r) => ({ region: r.region, probe: r.probe, at: r.at, state: r.state }));
+  return readProbes(sql).map((r) => ({ region: r.region, probe: r.probe, at: r.at, state: stateOf(r) }));
 }
 
 /**
