@@ -44,6 +44,8 @@ export interface CostResult {
   dollars: ReturnType<typeof dollarsPerMillionRuns>;
   /** Durable Object requests per run, by class and entry point. */
   requests: Array<{ scope: string; entry: string; perRun: number }>;
+  /** setAlarm calls per run (each billed as a row written), by class. */
+  alarmsSet: Array<{ scope: string; perRun: number }>;
   /** The statements that write most, per run. */
   statements: Array<{ statement: string; runsPerProbeRun: number; rowsWrittenPerRun: number; rowsReadPerRun: number }>;
   /** D1 rows written per run by inserts of raw results: written again when the maintenance prunes them. */
@@ -146,6 +148,10 @@ export async function benchProbeCost(target: Target, { planes, minutes }: CostOp
       maintenanceLog: /maintenance: (.*)/.exec(mesh.logs())?.[1] ?? "(no log line)",
       dollars: dollarsPerMillionRuns(total),
       requests: requestsPerRun(reading, runs),
+      alarmsSet: Object.entries(reading.scopes)
+        .filter(([, scope]) => scope.alarmsSet > 0)
+        .map(([scope, { alarmsSet }]) => ({ scope, perRun: alarmsSet / runs }))
+        .sort((a, b) => b.perRun - a.perRun),
       statements: topStatements(reading.statements, runs),
       rawInsertRowsPerRun:
         Object.entries(reading.statements)
