@@ -10,7 +10,7 @@
  * isolates of their own and a plane's webhooks meet only in its Plane object. This times that
  * object's own pace (bench/webhooks.ts).
  */
-import type { Delivery, WebhookAnswer } from "../src/async/index.ts";
+import type { Delivery } from "../src/async/index.ts";
 import type { Env } from "../src/env.ts";
 import mesh, * as classes from "../src/index.ts";
 import { mapLimit } from "../src/lib/concurrency.ts";
@@ -35,9 +35,7 @@ async function planeWebhooks(request: Request, env: Env): Promise<Response> {
   const settled = await mapLimit(webhooks, concurrency, ({ plane, token, delivery }) =>
     planeStub(env, plane).webhook(plane, token, delivery),
   );
-  return Response.json(
-    settled.map((s): WebhookAnswer["outcome"] | string => (s.status === "fulfilled" ? s.value.outcome : String(s.reason))),
-  );
+  return Response.json(settled.map((s) => (s.status === "fulfilled" ? s.value.outcome : String(s.reason))));
 }
 
 const metered = meteredHandler<Env>(mesh as Required<Pick<ExportedHandler<Env>, "fetch" | "scheduled">>);
