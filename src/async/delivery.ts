@@ -4,7 +4,17 @@ import { checkWebhook, webhookBodySchema, type WebhookBody } from "./webhook.ts"
 import { verifySignature } from "./signature.ts";
 import { verifyTicket } from "./token.ts";
 import { increment } from "../objects/plane/counters.ts";
-import { asyncProbeOf, pendingRow, recordWebhook, settle, tombstone, webhookKey, type Recording } from "./pending.ts";
+import {
+  asyncProbeOf,
+  pendingRow,
+  recordSettled,
+  recordWebhook,
+  settle,
+  tombstone,
+  webhookKey,
+  type Recording,
+  type Settled,
+} from "./pending.ts";
 import { readSecret } from "../secrets.ts";
 
 /** How each delivery ended, as counted in planewatch_webhook_deliveries_total{outcome}. */
@@ -39,8 +49,17 @@ function answer(status: WebhookAnswer["status"], outcome: WebhookOutcome, messag
   return { status, outcome, message };
 }
 
-export function countDelivery(sql: SqlStorage, outcome: WebhookOutcome): void {
-  increment(sql, "planewatch_webhook_deliveries_total", { outcome });
+/** Counts deliveries by outcome: one row written per outcome, however many deliveries. */
+export function countDeliveries(sql: SqlStorage, outcomes: readonly WebhookOutcome[]): void {
+  const counts = new Map<WebhookOutcome, number>();
+  for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  for (const [outcome, n] of counts) increment(sql, "planewatch_webhook_deliveries_total", { outcome }, n);
+}
+
+/** A delivery that passed checkDelivery: its token's nonce and its body. */
+export interface CheckedWebhook {
+  nonce: string;
+  body: WebhookBody;
 }
 
 /**
@@ -54,7 +73,7 @@ export async function checkDelivery(
   token: string,
   delivery: Delivery,
   now: number,
-): Promise<{ nonce: string; body: WebhookBody } | WebhookAnswer> {
+): Promise<CheckedWebhook | WebhookAnswer> {
   if (delivery.body === null) return answer(413, "too_large", "the webhook body is over 264 KiB");
   const nonce = await verifyTicket(await webhookKey(sql), plane.id, token);
   if (nonce === null) return answer(401, "bad_token", "this webhook URL was not issued by this plane");
@@ -89,31 +108,58 @@ export async function checkDelivery(
 }
 
 /**
- * Matches a checked webhook to its pending request, and settles the request if it is now
- * decided (run in a transaction). A duplicate, a late or an unknown delivery is answered 200,
- * so the platform stops retrying, and changes nothing.
+ * Matches checked webhooks to their pending requests, settles those now decided and records
+ * their results together, and counts every delivery (run in a transaction). A duplicate, a late
+ * or an unknown delivery is answered 200, so the platform stops retrying, and changes nothing.
+ * Answers each webhook, in order.
  */
-export function matchWebhook(
+export function matchWebhooks(
   sql: SqlStorage,
   plane: PlaneConfig,
-  { nonce, body }: { nonce: string; body: WebhookBody },
+  webhooks: readonly CheckedWebhook[],
   now: number,
   recording: Recording,
-): WebhookAnswer {
+): WebhookAnswer[] {
+  const settled: Settled[] = [];
+  const answers = webhooks.map((webhook) => {
+    const { answer, decided } = matchWebhook(sql, plane, webhook, now, recording);
+    if (decided) settled.push(decided);
+    return answer;
+  });
+  recordSettled(sql, plane, settled, recording);
+  countDeliveries(
+    sql,
+    answers.map((a) => a.outcome),
+  );
+  return answers;
+}
+
+function matchWebhook(
+  sql: SqlStorage,
+  plane: PlaneConfig,
+  { nonce, body }: CheckedWebhook,
+  now: number,
+  recording: Recording,
+): { answer: WebhookAnswer; decided: Settled | null } {
+  const unchanged = (answer: WebhookAnswer) => ({ answer, decided: null });
   const done = tombstone(sql, nonce);
   if (done) {
-    return done.hadWebhook
-      ? answer(200, "duplicate", "already received")
-      : answer(200, "late", "the request was already judged at its deadline");
+    return unchanged(
+      done.hadWebhook
+        ? answer(200, "duplicate", "already received")
+        : answer(200, "late", "the request was already judged at its deadline"),
+    );
   }
   const row = pendingRow(sql, nonce);
   if (!row || (row.request_id !== null && row.request_id !== body.request_id))
-    return answer(200, "unknown", "no pending request with this id");
-  if (row.webhook !== null) return answer(200, "duplicate", "already received");
-  if (now >= row.deadline) return answer(200, "late", "the request's deadline has passed");
+    return unchanged(answer(200, "unknown", "no pending request with this id"));
+  if (row.webhook !== null) return unchanged(answer(200, "duplicate", "already received"));
+  if (now >= row.deadline) return unchanged(answer(200, "late", "the request's deadline has passed"));
   const probe = asyncProbeOf(plane, row.probe);
   const check = probe ? checkWebhook(probe, body) : { ok: false, reason: "probe_removed", message: "the probe left the config" };
-  recordWebhook(sql, nonce, body.request_id, { at: now, ...check });
-  settle(sql, plane, pendingRow(sql, nonce)!, now, recording);
-  return answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`);
+  const webhook = { at: now, ...check };
+  // A webhook that decides its request closes it at once; one still waiting on its status is kept with it.
+  const decided = settle(sql, plane, { ...row, request_id: body.request_id, webhook: JSON.stringify(webhook) }, now, recording);
+  if (!decided) recordWebhook(sql, nonce, body.request_id, webhook);
+  return { answer: answer(200, "matched", check.ok ? "matched" : `matched: ${check.message}`), decided };
 }

@@ -10,7 +10,9 @@ import {
   pendingRow,
   pruneTombstones,
   recordPoll,
+  recordSettled,
   settle,
+  type PendingRow,
   type Recording,
 } from "./pending.ts";
 import { pollAsyncStatus } from "./poll.ts";
@@ -24,27 +26,35 @@ export interface ObjectStorage {
 }
 
 /**
- * The Plane alarm's async step: polls the status of accepted requests that are due, and
- * settles those past their deadline. Says whether anything changed, and when it is next due.
+ * The Plane alarm's async step: polls the status of accepted requests that are due, then in one
+ * transaction records what the polls saw and settles the requests now decided and those past
+ * their deadline, their results written together. Says whether anything changed, and when it is
+ * next due.
  */
 export async function followAsync(storage: ObjectStorage, plane: PlaneConfig): Promise<{ asyncWake: number; changed: boolean }> {
   const { sql, env } = storage;
   const due = dueForPoll(sql, Date.now());
-  await mapLimit(due, MAX_CONNECTIONS, async (row) => {
+  const polls = await mapLimit(due, MAX_CONNECTIONS, async (row) => {
     const probe = asyncProbeOf(plane, row.probe);
-    if (!probe || row.request_id === null) return;
+    if (!probe || row.request_id === null) return null;
     const poll = await pollAsyncStatus(probe, probeContext(env, plane, probe, Date.now()), row.request_id);
-    storage.transaction(() => {
-      recordPoll(sql, row.nonce, poll, Date.now() + probe.pollIntervalSeconds * 1000);
-      const current = pendingRow(sql, row.nonce);
-      if (current) settle(sql, plane, current, Date.now(), storage.recording());
-    });
+    return { nonce: row.nonce, poll, nextPoll: Date.now() + probe.pollIntervalSeconds * 1000 };
   });
-  const expired = storage.transaction(() => {
+  const settledCount = storage.transaction(() => {
     const now = Date.now();
-    pruneTombstones(sql, now);
     const recording = storage.recording();
-    return pastDeadline(sql, now).filter((row) => settle(sql, plane, row, now, recording));
+    const decided = (row: PendingRow | undefined) => (row ? [settle(sql, plane, row, now, recording)] : []);
+    const settled = polls.flatMap((polled) => {
+      if (polled.status !== "fulfilled" || polled.value === null) return [];
+      const { nonce, poll, nextPoll } = polled.value;
+      recordPoll(sql, nonce, poll, nextPoll);
+      return decided(pendingRow(sql, nonce));
+    });
+    pruneTombstones(sql, now);
+    settled.push(...pastDeadline(sql, now).flatMap(decided));
+    const closed = settled.filter((s) => s !== null);
+    recordSettled(sql, plane, closed, recording);
+    return closed.length;
   });
-  return { asyncWake: nextAsyncWake(sql), changed: due.length > 0 || expired.length > 0 };
+  return { asyncWake: nextAsyncWake(sql), changed: due.length > 0 || settledCount > 0 };
 }

@@ -25,5 +25,12 @@ export { openWebhookEndpoint } from "./endpoint.ts";
 export { openRequest, pendingCount, recordSubmission, type Recording, type Submission } from "./pending.ts";
 export type { Ticket } from "./token.ts";
 export { webhooks } from "./route.ts";
-export { checkDelivery, countDelivery, matchWebhook, type Delivery, type WebhookAnswer } from "./delivery.ts";
+export {
+  checkDelivery,
+  countDeliveries,
+  matchWebhooks,
+  type CheckedWebhook,
+  type Delivery,
+  type WebhookAnswer,
+} from "./delivery.ts";
 export { followAsync, type ObjectStorage } from "./follow.ts";

@@ -3,9 +3,10 @@ import { hmacKey } from "../lib/encoding.ts";
 import type { AsyncPredictProbe } from "../probes/async_predict.ts";
 import type { StatusPoll } from "./poll.ts";
 import { finalMessage, withinLatencyLimit } from "../probes/outcome.ts";
-import { appendStatus, judgeAsync, type AsyncObservation, type AsyncVerdict, type WebhookCheck } from "./judge.ts";
+import { appendStatus, judgeAsync, type AsyncObservation, type WebhookCheck } from "./judge.ts";
 import { issueTicket, type Ticket } from "./token.ts";
-import { recordResult } from "../objects/plane/state.ts";
+import { recordResults } from "../objects/plane/state.ts";
+import type { ProbeResult } from "../status/model.ts";
 
 /**
  * Async requests a Plane object is waiting on: opened (ticket issued) just before the submit,
@@ -148,48 +149,57 @@ function observation(row: PendingRow): AsyncObservation {
   };
 }
 
-/**
- * Judges a pending request now; once it is decided, records its result (at the submit time,
- * latency up to the webhook, observed into the histogram's `latencyBounds`) and leaves a
- * tombstone in its place. Run it in a transaction: the result and the removal land together,
- * so an alarm that runs twice cannot count it twice. Says whether it settled.
- */
 /** How a settled request is recorded: the histogram's bounds, and the plane's secrets kept out of its message. */
 export interface Recording {
   latencyBounds: readonly number[] | null;
   redact: (text: string) => string;
 }
 
-export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, recording: Recording): boolean {
+/** A decided request, closed: its result to record, or none when its probe left the config. */
+export interface Settled {
+  result: ProbeResult | null;
+}
+
+/**
+ * Judges a pending request now; once it is decided, leaves a tombstone in its place and answers
+ * its result (at the submit time, latency up to the webhook), for recordSettled. Run both in
+ * one transaction: the result and the removal land together, so an alarm that runs twice cannot
+ * count it twice. Null while it is undecided.
+ */
+export function settle(sql: SqlStorage, plane: PlaneConfig, row: PendingRow, now: number, recording: Recording): Settled | null {
   const probe = asyncProbeOf(plane, row.probe);
-  const verdict: AsyncVerdict = probe ? judgeAsync(observation(row), now) : { done: false };
-  if (probe && !verdict.done) return false;
-  if (probe && verdict.done) {
-    // The end-to-end latency (submit to webhook) is what expect.maxLatencyMs bounds for an async probe.
-    const judged = withinLatencyLimit(
-      { ok: verdict.ok, reason: verdict.reason, latencyMs: verdict.latencyMs, message: verdict.message },
-      probe.expect.maxLatencyMs,
-    );
-    recordResult(
-      sql,
-      plane,
-      {
-        plane: plane.id,
-        region: row.region,
-        probe: row.probe,
-        kind: "async_predict",
-        at: row.submitted_at,
-        ok: judged.ok,
-        reason: judged.reason,
-        latencyMs: judged.latencyMs,
-        httpStatus: row.http_status,
-        message: finalMessage(judged.message, recording.redact),
-      },
-      recording.latencyBounds,
-    );
+  if (!probe) {
+    close(sql, row, now);
+    return { result: null };
   }
+  const verdict = judgeAsync(observation(row), now);
+  if (!verdict.done) return null;
+  // The end-to-end latency (submit to webhook) is what expect.maxLatencyMs bounds for an async probe.
+  const judged = withinLatencyLimit(
+    { ok: verdict.ok, reason: verdict.reason, latencyMs: verdict.latencyMs, message: verdict.message },
+    probe.expect.maxLatencyMs,
+  );
   close(sql, row, now);
-  return true;
+  return {
+    result: {
+      plane: plane.id,
+      region: row.region,
+      probe: row.probe,
+      kind: "async_predict",
+      at: row.submitted_at,
+      ok: judged.ok,
+      reason: judged.reason,
+      latencyMs: judged.latencyMs,
+      httpStatus: row.http_status,
+      message: finalMessage(judged.message, recording.redact),
+    },
+  };
+}
+
+/** Records the results of requests settled together: one write of each region's row, however many there are. */
+export function recordSettled(sql: SqlStorage, plane: PlaneConfig, settled: readonly Settled[], recording: Recording): void {
+  const results = settled.flatMap(({ result }) => (result ? [result] : []));
+  if (results.length > 0) recordResults(sql, plane, results, recording.latencyBounds, "any-order");
 }
 
 function close(sql: SqlStorage, row: PendingRow, now: number): void {

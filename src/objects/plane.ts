@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   checkDelivery,
-  countDelivery,
+  countDeliveries,
   followAsync,
-  matchWebhook,
+  matchWebhooks,
   openRequest,
   pendingCount,
   recordSubmission,
+  type CheckedWebhook,
   type Delivery,
   type ObjectStorage,
   type Recording,
@@ -18,6 +19,7 @@ import { latencyBuckets } from "../config/latency_buckets.ts";
 import { findPlane } from "../config/load.ts";
 import { probeName, type PlaneConfig } from "../config/schema.ts";
 import type { Env } from "../env.ts";
+import { gathered } from "../lib/gather.ts";
 import { jittered } from "../lib/jitter.ts";
 import { logError, readSecret, redactSecrets } from "../secrets.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
@@ -153,19 +155,36 @@ export class Plane extends DurableObject<Env> {
     const now = Date.now();
     ensurePlaneRow(this.sql, planeId, now);
     const checked = await checkDelivery(this.sql, this.env, plane, token, delivery, now);
-    const { answer, transitioned } = this.ctx.storage.transactionSync(() => {
-      if ("outcome" in checked) {
-        countDelivery(this.sql, checked.outcome);
-        this.markChanged();
-        return { answer: checked, transitioned: false };
-      }
-      const matched = matchWebhook(this.sql, plane, checked, now, this.recording());
-      countDelivery(this.sql, matched.outcome);
-      return { answer: matched, transitioned: this.evaluate(plane, now, true).transition !== null };
+    if ("nonce" in checked) return this.matchGathered({ plane, webhook: checked });
+    this.ctx.storage.transactionSync(() => {
+      countDeliveries(this.sql, [checked.outcome]);
+      this.markChanged();
     });
-    await this.wakeBy(this.sideEffectsAt(now, transitioned));
-    return answer;
+    await this.wakeBy(this.sideEffectsAt(now, false));
+    return checked;
   }
+
+  /**
+   * Webhooks that passed their checks, matched together: a flood of them (a platform delivering
+   * its backlog) shares one transaction, one write of each region's row and one evaluation.
+   */
+  private readonly matchGathered = gathered(async (checked: Array<{ plane: PlaneConfig; webhook: CheckedWebhook }>) => {
+    // Every call to this object is about its one plane.
+    const { plane } = checked[0]!;
+    const now = Date.now();
+    const { answers, transition } = this.ctx.storage.transactionSync(() => {
+      const answers = matchWebhooks(
+        this.sql,
+        plane,
+        checked.map((c) => c.webhook),
+        now,
+        this.recording(),
+      );
+      return { answers, transition: this.evaluate(plane, now, true).transition };
+    });
+    await this.wakeBy(this.sideEffectsAt(now, transition !== null));
+    return answers;
+  });
 
   /** A heartbeat arrived (its sender is authenticated by the Worker). False when the plane has no such heartbeat probe. */
   async heartbeat(planeId: string, probe: string): Promise<boolean> {

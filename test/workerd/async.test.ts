@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { Submission } from "../../src/async/pending.ts";
 import { planeStub } from "../../src/objects/stubs.ts";
 import { flushHistory } from "../support/history.ts";
+import { rowsWrittenBy } from "../support/rows.ts";
+import { until } from "../support/until.ts";
+import type { Plane } from "../../src/objects/plane.ts";
 import type { Ticket } from "../../src/async/token.ts";
 
 const PROBE = "async_predict";
@@ -81,6 +84,52 @@ describe("async webhooks in the Plane object", () => {
     while ((await pending("async-a")) > 0) await runDurableObjectAlarm(planeStub(env, "async-a"));
     expect(await counters("async-a")).toMatchObject({ matched: 500 });
     expect(await historyCount("async-a")).toBe(500);
+  });
+
+  it("matches webhooks that arrive together as one batch: each region's row and the counter written once", async () => {
+    const plane = "async-a";
+    const stub = planeStub(env, plane);
+    const waiting = await pending(plane);
+    /** Rows written by `n` webhooks that arrive together, each settling its request. */
+    const flood = async (n: number) => {
+      const opened = await open(plane, n);
+      const requests = JSON.stringify(opened.map((o) => o.requestId));
+      // Once their statuses read SUCCEEDED, each webhook settles its request.
+      const polled = () =>
+        runInDurableObject(stub, (_o, state) =>
+          state.storage.sql
+            .exec(
+              "SELECT 1 FROM async_pending WHERE request_id IN (SELECT value FROM json_each(?)) AND statuses != '[\"SUCCEEDED\"]'",
+              requests,
+            )
+            .toArray().length === 0
+            ? true
+            : undefined,
+        );
+      await until("the requests' statuses polled", polled);
+      const webhooks = await Promise.all(
+        opened.map(async (o) => {
+          const body = webhookBody(o.requestId);
+          return { token: o.ticket.token, delivery: { body, signature: await sign(body, env.TEST_WEBHOOK_SECRET), requestIdHeader: null } };
+        }),
+      );
+      return rowsWrittenBy(
+        stub,
+        () =>
+          // Called in one turn inside the object, as the runtime hands it a flood queued at its input gate.
+          runInDurableObject(stub, async (instance: Plane) => {
+            const answers = await Promise.all(webhooks.map((w) => instance.webhook(plane, w.token, w.delivery)));
+            expect(answers.map((a) => a.outcome)).toEqual(webhooks.map(() => "matched"));
+          }),
+        "this object",
+      );
+    };
+    // The first may change the plane's status, and write the transition and the first passes' raw history.
+    await flood(16);
+    // Each request gives way to its tombstone (1 + 3 rows, its indexes' among them); the batch writes the two regions'
+    // rows and the counter once. Passes sampled out of the raw history leave the outbox alone.
+    expect(await flood(16)).toBe(16 * 4 + 2 + 1);
+    expect(await pending(plane)).toBe(waiting);
   });
 
   it("treats a repeated delivery as a duplicate that changes nothing", async () => {
