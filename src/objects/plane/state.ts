@@ -88,46 +88,73 @@ export function ensurePlaneRow(sql: SqlStorage, planeId: string, now: number): v
 /** A (region, probe) as its region's row keeps it: everything but the two names. */
 type StoredProbe = Omit<ProbeRow, "region" | "probe">;
 
-type RegionProbes = Record<string, StoredProbe>;
-
-const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * A region's row as last parsed or written: its text, its probes by name (in name order), and
+ * each probe's part of the text once known, so that a write serialises only the probes it changed.
+ */
+interface RegionRow {
+  text: string;
+  probes: ReadonlyMap<string, ProbeRow>;
+  parts: ReadonlyMap<string, string>;
+}
 
 /**
- * Each object's region rows as last parsed, by the row's text: every report and webhook evaluates
- * the plane from every region's row, and most of them have not changed since the last time. Keyed
- * by the text, a row rolled back or written elsewhere is parsed afresh. What it holds is frozen:
- * it is shared by every reader.
+ * Each object's region rows as last parsed or written, keyed by the row's text: every report and
+ * webhook evaluates the plane from every region's row, and most of them have not changed since
+ * the last time. Keyed by the text, a row rolled back or written elsewhere is parsed afresh.
+ * What it holds is frozen: it is shared by every reader.
  */
-const parsedRegions = new WeakMap<SqlStorage, Map<string, { text: string; rows: readonly ProbeRow[] }>>();
+const regionRows = new WeakMap<SqlStorage, Map<string, RegionRow>>();
 
-/** Every (region, probe), by region and probe (read-only: see parsedRegions). */
+function regionCache(sql: SqlStorage): Map<string, RegionRow> {
+  return regionRows.get(sql) ?? regionRows.set(sql, new Map()).get(sql)!;
+}
+
+/** A region's row from its text, parsed only if the text changed since it was last parsed or written. */
+function parsedRegion(sql: SqlStorage, region: string, text: string): RegionRow {
+  const known = regionCache(sql).get(region);
+  if (known?.text === text) return known;
+  const stored = Object.entries(JSON.parse(text) as Record<string, StoredProbe>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const parsed = {
+    text,
+    probes: new Map(stored.map(([probe, row]) => [probe, Object.freeze({ ...row, region, probe })])),
+    parts: new Map(),
+  };
+  regionCache(sql).set(region, parsed);
+  return parsed;
+}
+
+/** Every (region, probe), by region and probe (read-only: see regionRows). */
 function readProbes(sql: SqlStorage): readonly ProbeRow[] {
-  const parsed = parsedRegions.get(sql) ?? parsedRegions.set(sql, new Map()).get(sql)!;
   return sql
     .exec<{ region: string; probes: string }>("SELECT region, probes FROM regions ORDER BY region")
     .toArray()
-    .flatMap(({ region, probes: text }) => {
-      const known = parsed.get(region);
-      if (known?.text === text) return known.rows;
-      const rows = Object.entries(JSON.parse(text) as RegionProbes)
-        .sort(byName)
-        .map(([probe, stored]) => Object.freeze({ ...stored, region, probe }));
-      parsed.set(region, { text, rows });
-      return rows;
-    });
+    .flatMap(({ region, probes }) => [...parsedRegion(sql, region, probes).probes.values()]);
 }
 
-function readRegion(sql: SqlStorage, region: string): RegionProbes {
+function readRegion(sql: SqlStorage, region: string): RegionRow | undefined {
   const row = sql.exec<{ probes: string }>("SELECT probes FROM regions WHERE region = ?", region).toArray()[0];
-  return row ? (JSON.parse(row.probes) as RegionProbes) : {};
+  return row && parsedRegion(sql, region, row.probes);
 }
 
-function writeRegion(sql: SqlStorage, region: string, probes: RegionProbes): void {
-  sql.exec(
-    "INSERT INTO regions (region, probes) VALUES (?, ?) ON CONFLICT (region) DO UPDATE SET probes = excluded.probes",
-    region,
-    JSON.stringify(probes),
-  );
+function storedOf({ region: _region, probe: _probe, ...stored }: ProbeRow): StoredProbe {
+  return stored;
+}
+
+/** Writes a region's row as read (`before`) with `changed` probes replaced: the others keep the text they had. */
+function writeRegion(sql: SqlStorage, region: string, before: RegionRow | undefined, changed: ReadonlyMap<string, StoredProbe>): void {
+  const names = [...new Set([...(before?.probes.keys() ?? []), ...changed.keys()])].sort();
+  const probes = new Map<string, ProbeRow>();
+  const parts = new Map<string, string>();
+  for (const probe of names) {
+    const update = changed.get(probe);
+    const row = update ? Object.freeze({ ...update, region, probe }) : before!.probes.get(probe)!;
+    probes.set(probe, row);
+    parts.set(probe, update ? JSON.stringify(update) : (before!.parts.get(probe) ?? JSON.stringify(storedOf(row))));
+  }
+  const text = `{${names.map((probe) => `${JSON.stringify(probe)}:${parts.get(probe)}`).join(",")}}`;
+  sql.exec("INSERT INTO regions (region, probes) VALUES (?, ?) ON CONFLICT (region) DO UPDATE SET probes = excluded.probes", region, text);
+  regionCache(sql).set(region, { text, probes, parts });
 }
 
 function resultOf(r: ProbeRow): LatestResult {
@@ -222,17 +249,17 @@ export function recordResults(
   // Results taken in a maintenance window are kept, and marked so that uptime leaves them out.
   const { open } = readAnnotations(sql);
   // Each region's row is read once and written once, whatever number of its probes reported.
-  const regions = new Map<string, RegionProbes>();
-  const regionProbes = (region: string) => regions.get(region) ?? regions.set(region, readRegion(sql, region)).get(region)!;
-  const written = new Set<string>();
+  const regions = new Map<string, RegionRow | undefined>();
+  const regionRow = (region: string) =>
+    regions.has(region) ? regions.get(region) : regions.set(region, readRegion(sql, region)).get(region);
+  const changed = new Map<string, Map<string, StoredProbe>>();
   for (const group of groups.values()) {
     const { region, probe: name } = group[0]!;
     const probe = plane.probes.find((p) => probeName(p) === name);
     if (!probe) continue;
     // Pulled probes report from the plane's regions, pushed ones (heartbeats) from PUSH_REGION only.
     if (isPulled(probe) ? !plane.regions.includes(region as never) : region !== PUSH_REGION) continue;
-    const stored = regionProbes(region)[name];
-    const previous: ProbeRow | undefined = stored && { ...stored, region, probe: name };
+    const previous = regionRow(region)?.probes.get(name);
     const seen = new Set(previous ? [previous.at] : []);
     const taken = group.filter((r) => {
       if (seen.has(r.at) || (order === "in-order" && previous && r.at < previous.at)) return false;
@@ -288,11 +315,10 @@ export function recordResults(
       hour_figures: JSON.stringify(figures),
       raw_sampled_at: sampledAt,
     };
-    regionProbes(region)[name] = row;
-    written.add(region);
+    (changed.get(region) ?? changed.set(region, new Map()).get(region)!).set(name, row);
     recorded.push(...taken);
   }
-  for (const region of written) writeRegion(sql, region, regions.get(region)!);
+  for (const [region, probes] of changed) writeRegion(sql, region, regions.get(region), probes);
   enqueue(sql, "result", raw);
   enqueue(sql, "rollup", closedHours);
   return recorded;
