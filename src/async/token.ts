@@ -30,7 +30,7 @@ export async function verifyTicket(key: CryptoKey, plane: string, token: string)
   const [nonce, mac, extra] = token.split(".");
   if (!nonce || !mac || extra !== undefined || nonce.length > 64) return null;
   const bytes = fromBase64url(mac);
-  if (!bytes || bytes.length !== 32) return null;
+  if (bytes?.length !== 32) return null;
   const ok = await crypto.subtle.verify("HMAC", key, bytes, signed(plane, nonce));
   return ok ? nonce : null;
 }

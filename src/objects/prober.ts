@@ -175,7 +175,7 @@ export class Prober extends DurableObject<Env> {
     const { identity } = state;
     if (!identity) return;
     const plane = findPlane(this.env, identity.plane);
-    if (!plane || !plane.regions.includes(identity.region as never)) {
+    if (!plane?.regions.includes(identity.region as never)) {
       // No longer configured here: stop for good (the cron no longer ticks this object).
       await this.ctx.storage.deleteAll();
       this.state = undefined;

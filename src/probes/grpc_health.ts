@@ -187,7 +187,7 @@ export function judgeCall(service: string, call: CallResult, latencyMs: number):
     return fail("grpc_error", `grpc-status ${grpcStatus} ${name}${detail ? `: ${detail}` : ""}`, latencyMs, call.httpStatus);
   }
   const data = call.frames?.filter((f) => (f.flag & TRAILERS_FLAG) === 0);
-  if (!data || data.length !== 1 || data[0]!.flag !== 0) {
+  if (data?.length !== 1 || data[0]!.flag !== 0) {
     return fail("unexpected_reply", "expected one uncompressed HealthCheckResponse", latencyMs, call.httpStatus);
   }
   const status = decodeCheckResponse(data[0]!.message);

@@ -33,7 +33,11 @@ export const HOSTILE_PATHS: Record<string, (socket: Socket) => void> = {
   "/gigabyte": (socket) => {
     socket.write(head("200 OK", { "content-type": "text/plain", "content-length": GIGABYTE }));
     let sent = 0;
-    flood(socket, () => (sent >= GIGABYTE ? null : ((sent += CHUNK.length), CHUNK)));
+    flood(socket, () => {
+      if (sent >= GIGABYTE) return null;
+      sent += CHUNK.length;
+      return CHUNK;
+    });
   },
   "/endless-headers": (socket) => {
     socket.write("HTTP/1.1 200 OK\r\n");

@@ -123,7 +123,10 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = netConnect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once("error", () => resolve(false));
     });
     if (open) return;
@@ -199,7 +202,10 @@ function openSession(port: number): Promise<Socket> {
 function firstAnswer(port: number): Promise<Buffer> {
   return new Promise((resolve) => {
     const socket = netConnect(port, "127.0.0.1", () => socket.write(startupMessage("planewatch")));
-    socket.once("data", (chunk) => (socket.destroy(), resolve(chunk)));
+    socket.once("data", (chunk) => {
+      socket.destroy();
+      resolve(chunk);
+    });
     socket.once("error", () => resolve(Buffer.alloc(0)));
   });
 }

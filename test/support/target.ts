@@ -63,7 +63,10 @@ const ROUTES: Record<string, Handler> = {
     res.flushHeaders();
     const first = setTimeout(() => res.write('{"status":'), 100);
     const rest = setTimeout(() => res.end('"ok"}'), 300);
-    res.on("close", () => (clearTimeout(first), clearTimeout(rest)));
+    res.on("close", () => {
+      clearTimeout(first);
+      clearTimeout(rest);
+    });
   },
   // Accepts and never answers.
   "GET /hang": () => {},
@@ -72,8 +75,14 @@ const ROUTES: Record<string, Handler> = {
   "GET /drip": (_req, res) => {
     res.writeHead(200, { "content-type": "text/plain" });
     const timer = setInterval(() => res.write("."), 200);
-    const end = setTimeout(() => (clearInterval(timer), res.end()), 60_000);
-    res.on("close", () => (clearInterval(timer), clearTimeout(end)));
+    const end = setTimeout(() => {
+      clearInterval(timer);
+      res.end();
+    }, 60_000);
+    res.on("close", () => {
+      clearInterval(timer);
+      clearTimeout(end);
+    });
   },
 };
 
