@@ -73,6 +73,8 @@ const SIDE_EFFECT_DELAY_MS = 1_000;
  * has it. A status change goes out after SIDE_EFFECT_DELAY_MS.
  */
 const SIDE_EFFECT_INTERVAL_MS = 10_000;
+/** Webhooks matched in one transaction at most: a flood is matched in batches of this many. */
+const MAX_MATCHED_TOGETHER = 128;
 /** After a failed publish to the Summary shard. */
 const PUBLISH_RETRY_MS = 15_000;
 /**
@@ -168,23 +170,26 @@ export class Plane extends DurableObject<Env> {
    * Webhooks that passed their checks, matched together: a flood of them (a platform delivering
    * its backlog) shares one transaction, one write of each region's row and one evaluation.
    */
-  private readonly matchGathered = gathered(async (checked: Array<{ plane: PlaneConfig; webhook: CheckedWebhook }>) => {
-    // Every call to this object is about its one plane.
-    const { plane } = checked[0]!;
-    const now = Date.now();
-    const { answers, transition } = this.ctx.storage.transactionSync(() => {
-      const answers = matchWebhooks(
-        this.sql,
-        plane,
-        checked.map((c) => c.webhook),
-        now,
-        this.recording(),
-      );
-      return { answers, transition: this.evaluate(plane, now, true).transition };
-    });
-    await this.wakeBy(this.sideEffectsAt(now, transition !== null));
-    return answers;
-  });
+  private readonly matchGathered = gathered(
+    MAX_MATCHED_TOGETHER,
+    async (checked: Array<{ plane: PlaneConfig; webhook: CheckedWebhook }>) => {
+      // Every call to this object is about its one plane.
+      const { plane } = checked[0]!;
+      const now = Date.now();
+      const { answers, transition } = this.ctx.storage.transactionSync(() => {
+        const answers = matchWebhooks(
+          this.sql,
+          plane,
+          checked.map((c) => c.webhook),
+          now,
+          this.recording(),
+        );
+        return { answers, transition: this.evaluate(plane, now, true).transition };
+      });
+      await this.wakeBy(this.sideEffectsAt(now, transition !== null));
+      return answers;
+    },
+  );
 
   /** A heartbeat arrived (its sender is authenticated by the Worker). False when the plane has no such heartbeat probe. */
   async heartbeat(planeId: string, probe: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import { gathered } from "../../src/lib/gather.ts";
 describe("gathered calls", () => {
   it("runs the calls made before the next turn as one batch, each answered with its own answer", async () => {
     const batches: number[][] = [];
-    const double = gathered(async (items: number[]) => {
+    const double = gathered(10, async (items: number[]) => {
       batches.push([...items]);
       return items.map((n) => n * 2);
     });
@@ -15,7 +15,7 @@ describe("gathered calls", () => {
   it("gathers a call made while a batch runs into the next batch", async () => {
     const batches: string[][] = [];
     let late: Promise<string> | undefined;
-    const echo: (item: string) => Promise<string> = gathered(async (items: string[]) => {
+    const echo: (item: string) => Promise<string> = gathered(10, async (items: string[]) => {
       batches.push([...items]);
       if (items.includes("first")) late = echo("late");
       return items;
@@ -25,9 +25,19 @@ describe("gathered calls", () => {
     expect(batches).toEqual([["first"], ["late"]]);
   });
 
+  it("starts a new batch once one holds `limit` calls", async () => {
+    const batches: number[][] = [];
+    const echo = gathered(2, async (items: number[]) => {
+      batches.push([...items]);
+      return items;
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(echo))).toEqual([1, 2, 3, 4, 5]);
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
   it("fails every call of a batch whose run fails, and runs the next batch afresh", async () => {
     let failing = true;
-    const run = gathered(async (items: number[]) => {
+    const run = gathered(10, async (items: number[]) => {
       if (failing) throw new Error("storage down");
       return items;
     });
