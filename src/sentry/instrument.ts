@@ -68,6 +68,21 @@ export type EntryPoints<T> = Exclude<
   string;
 
 /**
+ * The object's state as the runtime made it, from the copy the SDK hands the object. The SDK's
+ * copy opens a span for every SQL statement and storage call, and stores a trace link in the
+ * object's storage at every alarm: a billed row written per alarm, and a fifth of the mesh's
+ * CPU per probe (BENCHMARKS.md section 1), for traces planewatch does not take. Without the
+ * copy's `originalStorage` the SDK keeps no links; it still captures each invocation's errors
+ * and flushes them. The copy is an object over the state (`Object.create`): a state handed some
+ * other way is used as it is.
+ */
+function runtimeState(ctx: DurableObjectState): DurableObjectState {
+  if (!Object.hasOwn(ctx, "originalStorage")) return ctx;
+  Object.defineProperty(ctx, "originalStorage", { value: undefined });
+  return Object.getPrototypeOf(ctx) as DurableObjectState;
+}
+
+/**
  * A Durable Object class under the SDK's instrumentation (instrumentDurableObjectWithSentry:
  * a client per invocation, errors of RPC methods and alarms captured and rethrown, a bounded
  * flush in waitUntil), whose every entry point first tags its invocation with what the
@@ -80,7 +95,11 @@ export function instrumentedObject<T extends DurableObject<Env>>(
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
 ): ObjectClass<T> {
-  const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {};
+  const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(runtimeState(ctx), env);
+    }
+  };
   const methods = Base.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const method of Object.keys(entryPoints)) {
     const original = methods[method]!;

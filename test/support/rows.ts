@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 
 /**
  * Rows written that Cloudflare bills a SQLite-backed object for, while `run` runs: the rows of
- * each SQL statement, and one for each setAlarm. Of every Durable Object in this isolate
+ * each SQL statement, and one for each setAlarm and each key put or deleted through `kv`. Of every Durable Object in this isolate
  * (SqlStorage.exec and setAlarm, shared by them all, are wrapped for that time), or of `object`
  * alone (its own are shadowed), to keep each statement's cursor.
  */
@@ -13,11 +13,26 @@ export async function rowsWrittenBy(
 ): Promise<number> {
   const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
   let alarmsSet = 0;
+  let keysWritten = 0;
   const unwrap = await runInDurableObject(object, (_object, state) => {
     const sql = of === "every object" ? (Object.getPrototypeOf(state.storage.sql) as SqlStorage) : state.storage.sql;
     const storage = of === "every object" ? (Object.getPrototypeOf(state.storage) as DurableObjectStorage) : state.storage;
     const { exec } = sql;
     const { setAlarm } = storage;
+    const ownKv = state.storage.kv;
+    const kv = Object.getPrototypeOf(ownKv) as SyncKvStorage;
+    const { put, delete: remove } = kv;
+    const countKey = (of_: SyncKvStorage) => {
+      if (of === "every object" || of_ === ownKv) keysWritten++;
+    };
+    kv.put = function (this: SyncKvStorage, ...args: Parameters<SyncKvStorage["put"]>) {
+      countKey(this);
+      return put.apply(this, args);
+    };
+    kv.delete = function (this: SyncKvStorage, ...args: Parameters<SyncKvStorage["delete"]>) {
+      countKey(this);
+      return remove.apply(this, args);
+    };
     sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
       const cursor = exec.call(this, query, ...bindings);
       cursors.push(cursor);
@@ -28,6 +43,8 @@ export async function rowsWrittenBy(
       return setAlarm.apply(this, args);
     };
     return () => {
+      kv.put = put;
+      kv.delete = remove;
       if (of === "every object") {
         sql.exec = exec;
         storage.setAlarm = setAlarm;
@@ -42,5 +59,5 @@ export async function rowsWrittenBy(
   } finally {
     unwrap();
   }
-  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, alarmsSet);
+  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, alarmsSet + keysWritten);
 }

@@ -4,7 +4,14 @@
  * started; and the Plane object's alert queue against its real SQLite storage.
  */
 import * as Sentry from "@sentry/cloudflare";
-import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
@@ -164,6 +171,34 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
       eventsIn(all).find((e) => e.tags?.entry_point === "Plane.report" && e.exception?.values?.[0]?.type === "TypeError"),
     );
     expect(event).toMatchObject({ tags: { plane: "good" }, exception: { values: [{ type: "TypeError" }] } });
+  });
+});
+
+describe("the Durable Objects under the SDK", () => {
+  it("keep their own storage: no span wraps a statement, and an alarm stores no trace link (a billed row each)", async () => {
+    const stub = planeStub(env, "good");
+    const at = Date.now();
+    await stub.report("good", [
+      {
+        plane: "good",
+        region: "wnam",
+        probe: "healthz",
+        kind: "http",
+        at,
+        ok: true,
+        reason: "ok",
+        latencyMs: 3,
+        httpStatus: 200,
+        message: "ok",
+      },
+    ]);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, (instance, state) => {
+      // The object holds the state the runtime made, not the SDK's copy, whose storage wraps each statement in a span.
+      const { ctx } = instance as unknown as { ctx: DurableObjectState };
+      expect(ctx).toBe(state);
+      expect([...state.storage.kv.list()]).toEqual([]);
+    });
   });
 });
 
