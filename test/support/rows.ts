@@ -2,9 +2,10 @@ import { runInDurableObject } from "cloudflare:test";
 
 /**
  * Rows written that Cloudflare bills a SQLite-backed object for, while `run` runs: the rows of
- * each SQL statement, and one for each setAlarm and each key put or deleted through `kv`. Of every Durable Object in this isolate
- * (SqlStorage.exec and setAlarm, shared by them all, are wrapped for that time), or of `object`
- * alone (its own are shadowed), to keep each statement's cursor.
+ * each SQL statement, and one for each setAlarm and each key put or deleted through `kv`. Of
+ * every Durable Object in this isolate (SqlStorage.exec, setAlarm and the kv methods, shared by
+ * them all, are wrapped for that time), or of `object` alone (its own are shadowed, its kv told
+ * apart), to keep each statement's cursor.
  */
 export async function rowsWrittenBy(
   object: DurableObjectStub,
@@ -22,8 +23,8 @@ export async function rowsWrittenBy(
     const ownKv = state.storage.kv;
     const kv = Object.getPrototypeOf(ownKv) as SyncKvStorage;
     const { put, delete: remove } = kv;
-    const countKey = (of_: SyncKvStorage) => {
-      if (of === "every object" || of_ === ownKv) keysWritten++;
+    const countKey = (written: SyncKvStorage) => {
+      if (of === "every object" || written === ownKv) keysWritten++;
     };
     kv.put = function (this: SyncKvStorage, ...args: Parameters<SyncKvStorage["put"]>) {
       countKey(this);
