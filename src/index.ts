@@ -30,10 +30,16 @@ export const Plane = instrumentedObject(
   },
   (name) => ({ plane: name }),
 );
-export const Prober = instrumentedObject("Prober", ProberObject, { tick: true, alarm: true }, (name) => {
-  const [plane, region] = name.split("/");
-  return { plane, region };
-});
+export const Prober = instrumentedObject(
+  "Prober",
+  ProberObject,
+  { tick: true, alarm: true },
+  (name) => {
+    const [plane, region] = name.split("/");
+    return { plane, region };
+  },
+  { sharedClient: true },
+);
 export const Summary = instrumentedObject("Summary", SummaryObject, { put: true, ping: true, list: true, exposition: true }, (name) => ({
   shard: name,
 }));

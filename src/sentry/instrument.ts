@@ -84,16 +84,24 @@ function runtimeState(ctx: DurableObjectState): DurableObjectState {
 
 /**
  * A Durable Object class under the SDK's instrumentation (instrumentDurableObjectWithSentry:
- * a client per invocation, errors of RPC methods and alarms captured and rethrown, a bounded
- * flush in waitUntil), whose every entry point first tags its invocation with what the
- * object's name says (`tagsOf`). The type makes the list exhaustive: a new RPC method does
- * not compile until it is listed, so no entry point goes untagged.
+ * errors of RPC methods and alarms captured and rethrown, a bounded flush in waitUntil), whose
+ * every entry point first tags its invocation with what the object's name says (`tagsOf`). The
+ * type makes the list exhaustive: a new RPC method does not compile until it is listed, so no
+ * entry point goes untagged.
+ *
+ * Each invocation gets a client of its own unless `sharedClient`: then the objects of an
+ * isolate share one, which sends each event as it is captured. Building a client sets up
+ * every integration, which cost more CPU than an HTTP probe's own fetch (BENCHMARKS.md
+ * section 1): a class whose alarm runs every probe shares one. Its env, and so its options
+ * and the secrets it scrubs, is the isolate's; it cannot say whether Sentry took an event,
+ * so a class that sends alerts keeps a client per invocation (src/sentry/client.ts).
  */
 export function instrumentedObject<T extends DurableObject<Env>>(
   className: string,
   Base: ObjectClass<T>,
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
+  { sharedClient = false }: { sharedClient?: boolean } = {},
 ): ObjectClass<T> {
   const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {
     constructor(ctx: DurableObjectState, env: Env) {
@@ -113,5 +121,7 @@ export function instrumentedObject<T extends DurableObject<Env>>(
     }[method];
     Object.defineProperty(Tagged.prototype, method, { configurable: true, writable: true, value: tagged });
   }
-  return Sentry.instrumentDurableObjectWithSentry(sentryOptions, Tagged as unknown as ObjectClass<T>);
+  // A shared client would drop an error like the one before it (dedupe): as another object's, it is news.
+  const options = sharedClient ? (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false }) : sentryOptions;
+  return Sentry.instrumentDurableObjectWithSentry(options, Tagged as unknown as ObjectClass<T>);
 }

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { queueAlerts, sendAlerts, type AlertPolicy, type QueuedAlert } from "../../src/objects/plane/alerts.ts";
-import { planeStub } from "../../src/objects/stubs.ts";
+import { planeStub, proberStub } from "../../src/objects/stubs.ts";
 import { sentryOptions } from "../../src/sentry/client.ts";
 import { MAINTENANCE_CRON } from "../../src/scheduler/cron.ts";
 import { CRON_MONITOR_SLUG, MAINTENANCE_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
@@ -171,6 +171,25 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
       eventsIn(all).find((e) => e.tags?.entry_point === "Plane.report" && e.exception?.values?.[0]?.type === "TypeError"),
     );
     expect(event).toMatchObject({ tags: { plane: "good" }, exception: { values: [{ type: "TypeError" }] } });
+  });
+
+  it("Prober objects, which share a client per isolate: each one's error reaches Sentry with its own tags", async () => {
+    // A name no plane has, in two regions: each tick stores a null identity, which the schema refuses.
+    const regions = ["weur", "wnam"];
+    for (const region of regions) {
+      const refused = await proberStub(env, "shared-client", region)
+        .tick(null as never, null as never)
+        .then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      expect(refused).toBeInstanceOf(Error);
+    }
+    const events = await until("both Prober errors", (all) => {
+      const found = eventsIn(all).filter((e) => e.tags?.entry_point === "Prober.tick" && e.tags?.plane === "shared-client");
+      return found.length === regions.length ? found : undefined;
+    });
+    expect(events.map((e) => e.tags?.region).sort()).toEqual(regions);
   });
 });
 
