@@ -196,9 +196,11 @@ export class Prober extends DurableObject<Env> {
     const after = Date.now();
     for (const probe of due) {
       const period = probe.periodSeconds * 1000;
-      // Keep the cadence of the period; if a round ran long, start afresh from now (a new cadence, stored).
-      const next = schedule.get(probe.name)! + period;
-      this.dueAt(probe.name, next > after ? next : after + period, period);
+      // Keep the cadence of the period: a round that ran long (or an alarm that came late) skips
+      // the times it missed, as a scrape loop does, and stores nothing. Starting a new cadence
+      // from the round's end would store one at every round of a mesh past its capacity.
+      const cadence = { anchor: schedule.get(probe.name)!, periodMs: period };
+      this.dueAt(probe.name, firstDueFrom(cadence, Math.max(after, cadence.anchor + period)), period);
     }
     // Probes the gate holds back wake nothing; the first ones it lets through may be overdue and run at once.
     const wake = Math.min(...runnable(probes, newGate).map((p) => schedule.get(p.name)!));

@@ -7,7 +7,7 @@ describe("a probe's cadence", () => {
   it("keeps to its own times, with its period, and no earlier one", () => {
     expect(keepsTo(cadence, 10_000, 5_000)).toBe(true);
     expect(keepsTo(cadence, 25_000, 5_000)).toBe(true);
-    expect(keepsTo(cadence, 25_001, 5_000)).toBe(false); // a round that ran long starts afresh
+    expect(keepsTo(cadence, 25_001, 5_000)).toBe(false); // off its times: a new cadence, stored
     expect(keepsTo(cadence, 5_000, 5_000)).toBe(false);
     expect(keepsTo(cadence, 30_000, 10_000)).toBe(false); // the period changed
     expect(keepsTo(undefined, 10_000, 5_000)).toBe(false);

@@ -82,8 +82,8 @@ describe("the Prober's reports", () => {
     // Kept back: the results are stored, and the alarm set.
     expect(await proberRowsWrittenBy(() => round(1_000))).toBe(2);
     // The oldest is due: the report is tried, and fails. The round came 9.5 s late: both probes
-    // start their cadence afresh (off the whole seconds), stored with the results.
-    expect(await proberRowsWrittenBy(() => round(10_500))).toBe(4);
+    // skip the times they missed and keep their cadence, so only the results are stored.
+    expect(await proberRowsWrittenBy(() => round(10_500))).toBe(2);
     expect(await keptBack()).toBe(4);
     expect(await runsAtPlane()).toBe(before);
     await setPlane(env.PLANE);
@@ -122,6 +122,13 @@ describe("a new instance with nothing kept back", () => {
     expect(await runsAtPlane()).toBe(before + 2);
     // Back on their cadence: next due a period after the time they were due, not after the late round.
     expect(await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm())).toBe(dueAt! + 1_000);
+  });
+
+  it("woken periods late, as a mesh past its capacity is, skips the times it missed and stores no new cadence", async () => {
+    const dueAt = await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm());
+    vi.setSystemTime(dueAt! + 2_500);
+    expect(await proberRowsWrittenBy(async () => expect(await runDurableObjectAlarm(prober())).toBe(true))).toBe(1);
+    expect(await runInDurableObject(prober(), (_object, state) => state.storage.getAlarm())).toBe(dueAt! + 3_000);
   });
 });
 
