@@ -29,17 +29,12 @@ export const Plane = instrumentedObject(
     alarm: true,
   },
   (name) => ({ plane: name }),
+  { clientPerInvocation: true },
 );
-export const Prober = instrumentedObject(
-  "Prober",
-  ProberObject,
-  { tick: true, alarm: true },
-  (name) => {
-    const [plane, region] = name.split("/");
-    return { plane, region };
-  },
-  { sharedClient: true },
-);
+export const Prober = instrumentedObject("Prober", ProberObject, { tick: true, alarm: true }, (name) => {
+  const [plane, region] = name.split("/");
+  return { plane, region };
+});
 export const Summary = instrumentedObject("Summary", SummaryObject, { put: true, ping: true, list: true, exposition: true }, (name) => ({
   shard: name,
 }));

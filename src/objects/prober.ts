@@ -66,6 +66,27 @@ interface ProberState {
   runs: Map<string, OutcomeRun>;
 }
 
+/**
+ * Each kept-back result's or submission's JSON, made once: a round with results kept back
+ * stores the whole list, and would otherwise stringify every earlier one again. They are
+ * never changed once made.
+ */
+const jsonOf = new WeakMap<object, string>();
+
+function jsonList(items: readonly object[]): string {
+  const parts = items.map((item) => {
+    let json = jsonOf.get(item);
+    if (json === undefined) jsonOf.set(item, (json = JSON.stringify(item)));
+    return json;
+  });
+  return `[${parts.join(",")}]`;
+}
+
+/** What storage holds of the kept-back lists, as one text to compare ("" when nothing is kept back). */
+function keptBackText(unreported: string, unsent: string, resumeAt: number | null): string {
+  return `${unreported}\n${unsent}\n${resumeAt}`;
+}
+
 /** A probe as the startup gate sees it. */
 function gated(probe: PulledProbe) {
   return { ...probe, name: probeName(probe) };
@@ -118,7 +139,7 @@ export class Prober extends DurableObject<Env> {
       unreported,
       unsent,
       resumeAt,
-      storedKeptBack: kept ? JSON.stringify([unreported, unsent, resumeAt]) : "",
+      storedKeptBack: kept ? keptBackText(kept.unreported, kept.unsent, resumeAt) : "",
       runs: new Map(),
     };
     return this.state;
@@ -133,12 +154,13 @@ export class Prober extends DurableObject<Env> {
     const state = this.loaded();
     const { unreported, unsent } = state;
     state.resumeAt = Number.isFinite(wake) ? wake : null;
-    const kept = unreported.length > 0 || unsent.length > 0 ? JSON.stringify([unreported, unsent, state.resumeAt]) : "";
+    const [unreportedJson, unsentJson] = [jsonList(unreported), jsonList(unsent)];
+    const kept = unreported.length > 0 || unsent.length > 0 ? keptBackText(unreportedJson, unsentJson, state.resumeAt) : "";
     if (kept === state.storedKeptBack) return;
     if (kept === "") this.sql.exec("DELETE FROM kept_back");
     else {
       const columns = ["unreported", "unsent", "resume_at"];
-      this.sql.exec(upsertSql("kept_back", ["id"], columns), 1, JSON.stringify(unreported), JSON.stringify(unsent), state.resumeAt);
+      this.sql.exec(upsertSql("kept_back", ["id"], columns), 1, unreportedJson, unsentJson, state.resumeAt);
     }
     state.storedKeptBack = kept;
   }

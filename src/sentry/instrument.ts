@@ -89,19 +89,20 @@ function runtimeState(ctx: DurableObjectState): DurableObjectState {
  * type makes the list exhaustive: a new RPC method does not compile until it is listed, so no
  * entry point goes untagged.
  *
- * Each invocation gets a client of its own unless `sharedClient`: then the objects of an
- * isolate share one, which sends each event as it is captured. Building a client sets up
- * every integration, which cost more CPU than an HTTP probe's own fetch (BENCHMARKS.md
- * section 1): a class whose alarm runs every probe shares one. Its env, and so its options
- * and the secrets it scrubs, is the isolate's; it cannot say whether Sentry took an event,
- * so a class that sends alerts keeps a client per invocation (src/sentry/client.ts).
+ * The objects of an isolate share one client, which sends each event as it is captured:
+ * building a client per invocation sets up every integration, which cost more CPU than an
+ * HTTP probe's own fetch (BENCHMARKS.md section 1). Their env, and so the client's options
+ * and the secrets it scrubs, is the isolate's. A class whose invocations must learn whether
+ * Sentry took their events (the Plane object's alerts, src/sentry/client.ts deliverEvents)
+ * asks for `clientPerInvocation`: a shared client's sends are drained by whichever
+ * invocation flushes first.
  */
 export function instrumentedObject<T extends DurableObject<Env>>(
   className: string,
   Base: ObjectClass<T>,
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
-  { sharedClient = false }: { sharedClient?: boolean } = {},
+  { clientPerInvocation = false }: { clientPerInvocation?: boolean } = {},
 ): ObjectClass<T> {
   const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {
     constructor(ctx: DurableObjectState, env: Env) {
@@ -122,6 +123,6 @@ export function instrumentedObject<T extends DurableObject<Env>>(
     Object.defineProperty(Tagged.prototype, method, { configurable: true, writable: true, value: tagged });
   }
   // A shared client would drop an error like the one before it (dedupe): as another object's, it is news.
-  const options = sharedClient ? (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false }) : sentryOptions;
+  const options = clientPerInvocation ? sentryOptions : (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false });
   return Sentry.instrumentDurableObjectWithSentry(options, Tagged as unknown as ObjectClass<T>);
 }
