@@ -499,12 +499,17 @@ function report(r: Results, command: string): string {
         [
           ["planewatch mesh (wrangler dev)", t.mesh],
           ["raw fetch Worker, same runtime", t.rawFetch],
+          ["bare Durable Objects (alarm, fetch, next alarm), same runtime", t.bareObject],
           ["blackbox_exporter", t.blackbox],
         ] as const
       ).map(([name, rate]) => [name, show(rate.probesPerSecond), show(rate.cpuMsPerProbe), fmt(1000 / rate.cpuMsPerProbe.median)]),
     ),
     "",
     `mesh / raw fetch: ${fmt(meshOverRaw)}; mesh / blackbox_exporter: ${fmt(meshOverBlackbox)}; per CPU core (probes per CPU-second), mesh / blackbox_exporter: ${fmt(perCoreOverBlackbox)}.`,
+    "",
+    `The bare Durable Objects are the floor under the mesh: as many as its Prober objects, each running one HTTP probe on its`,
+    `own alarm every second and nothing more (bench/worker.ts), measured the same way. A probe run costs them ${fmt(t.bareObject.cpuMsPerProbe.median)} ms of CPU;`,
+    `what the mesh spends beyond that (${fmt(t.mesh.cpuMsPerProbe.median - t.bareObject.cpuMsPerProbe.median)} ms) is planewatch's: judging, keeping and reporting the result, Sentry's scope.`,
     "",
     "## 2. Latency accuracy",
     "",

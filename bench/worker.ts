@@ -2,6 +2,9 @@
  * The benchmark's baseline Worker, in the same runtime as the mesh:
  * - `GET /fetch?url=…&n=…`: n plain fetches of the target, one after another: the ceiling a
  *   Worker reaches probing with nothing around the fetch;
+ * - `POST /bare/start?url=…&n=…`, `POST /bare/stop?n=…`: n bare Durable Objects, each fetching the
+ *   target on its own alarm every second, on a cadence (BareProber): the floor of a probe run on
+ *   a Durable Object's alarm, before anything a prober does with its result;
  * - `/history/…`: the mesh's own D1 code (writeHistory, readUptime) timed against
  *   local D1 with the mesh's migrations.
  */
@@ -12,6 +15,43 @@ import type { ProbeResult } from "../src/status/model.ts";
 
 interface BenchEnv {
   DB: D1Database;
+  BARE: DurableObjectNamespace;
+}
+
+/**
+ * A probe run and nothing else: its alarm fetches the target, reads the body and sets the next
+ * alarm a second on. A plain class, started and stopped through fetch: this file is also
+ * imported by the bench in Node, where `cloudflare:workers` does not load.
+ */
+export class BareProber {
+  private readonly ctx: DurableObjectState;
+  private target: string | undefined;
+  private next = 0;
+
+  constructor(ctx: DurableObjectState) {
+    this.ctx = ctx;
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const target = new URL(request.url).searchParams.get("url");
+    if (target === null) await this.ctx.storage.deleteAll();
+    else {
+      await this.ctx.storage.put("target", target);
+      this.target = target;
+      this.next = Date.now();
+      await this.ctx.storage.setAlarm(this.next);
+    }
+    return new Response(null, { status: 204 });
+  }
+
+  async alarm(): Promise<void> {
+    this.target ??= await this.ctx.storage.get<string>("target");
+    if (this.target === undefined) return;
+    await (await fetch(this.target, { signal: AbortSignal.timeout(5_000) })).arrayBuffer();
+    // On a cadence, as the Prober keeps: a late round skips the seconds it missed.
+    this.next += Math.max(1, Math.ceil((Date.now() - this.next) / 1_000)) * 1_000;
+    await this.ctx.storage.setAlarm(this.next);
+  }
 }
 
 const REGIONS = ["wnam", "weur", "apac"];
@@ -107,6 +147,13 @@ export default {
         if (res.ok) ok++;
       }
       return Response.json({ ok });
+    }
+    if (url.pathname === "/bare/start" || url.pathname === "/bare/stop") {
+      // Without a target, each object stops: its alarm and storage deleted.
+      const query = url.pathname === "/bare/start" ? `?url=${encodeURIComponent(url.searchParams.get("url")!)}` : "";
+      const objects = Array.from({ length: param("n") }, (_, i) => env.BARE.get(env.BARE.idFromName(String(i))));
+      await Promise.all(objects.map(async (bare) => (await bare.fetch(`http://bare/${query}`)).arrayBuffer()));
+      return Response.json({ ok: objects.length });
     }
     if (url.pathname === "/history/insert") {
       // `rows` results, written `batch` at a time as the Plane objects' outbox does.
