@@ -84,7 +84,7 @@ export function sentryOptions(env: Env): Sentry.CloudflareOptions {
     // A client per invocation, created from that invocation's env: a client cached across
     // invocations keeps the options (and the secrets to scrub) of the first, and a cron's
     // check-in captured before the cached client is bound to the invocation is lost. (The
-    // Durable Objects but the Plane share one: instrumentedObject.)
+    // Durable Objects other than the Plane share one client: see instrumentedObject.)
     cacheClient: false,
     // Deep enough for an alert's failing results (contexts → failing → results → result).
     normalizeDepth: 5,
