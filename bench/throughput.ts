@@ -73,8 +73,8 @@ async function steadyState(target: Target, pid: number, objects: number, options
   // Every object starts in the same instant, and the first rounds come in bursts while the one
   // local thread works through them; three rounds in, they have spread out into a steady rate.
   await waitFor("every object's first three rounds", () => target.served() - first >= objects * 3, 300_000);
-  // A warm-up window, discarded: the first reports of every Prober (each result that could
-  // change a verdict goes at once) and their D1 flushes come in one wave after the first rounds.
+  // A warm-up window, discarded: in the mesh, the first reports of every Prober (each result that
+  // could change a verdict goes at once) and their D1 flushes come in one wave after the first rounds.
   await sleep(options.windowSeconds * 1000);
   const rates: number[] = [];
   const cpuMs: number[] = [];
