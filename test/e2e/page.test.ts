@@ -52,7 +52,9 @@ function seed(dir: string): void {
     const hours: unknown[][] = [];
     const latency: unknown[][] = [];
     for (let h = hourlyThrough - 24 * HOUR; h < hourlyThrough; h += HOUR) {
-      if (h >= TODAY) hours.push(["alpha", h, 60, 60, "{}"]);
+      // Every hour of the last 24, as the maintenance keeps them beside the days (35 days of
+      // hours): in the first hour of a day, none of them is today's.
+      hours.push(["alpha", h, 60, 60, "{}"]);
       for (const region of ["wnam", "weur", "apac"]) latency.push(["alpha", h, region, "sync_predict", 20, 20, 900, 120, 40, 90]);
     }
     insert("INSERT INTO planes_hourly (plane, hour, runs, successes, failures) VALUES (?, ?, ?, ?, ?)", ...hours);
