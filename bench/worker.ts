@@ -8,6 +8,7 @@
  * - `/history/…`: the mesh's own D1 code (writeHistory, readUptime) timed against
  *   local D1 with the mesh's migrations.
  */
+import { firstDueFrom } from "../src/objects/prober/cadence.ts";
 import { writeHistory } from "../src/storage/history.ts";
 import { DAY_MS, floorTo, HOUR_MS } from "../src/storage/rollup_plan.ts";
 import { readUptime } from "../src/storage/uptime.ts";
@@ -49,7 +50,7 @@ export class BareProber {
     if (this.target === undefined) return;
     await (await fetch(this.target, { signal: AbortSignal.timeout(5_000) })).arrayBuffer();
     // On a cadence, as the Prober keeps: a late round skips the seconds it missed.
-    this.next += Math.max(1, Math.ceil((Date.now() - this.next) / 1_000)) * 1_000;
+    this.next = firstDueFrom({ anchor: this.next, periodMs: 1_000 }, Math.max(Date.now(), this.next + 1_000));
     await this.ctx.storage.setAlarm(this.next);
   }
 }
