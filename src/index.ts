@@ -29,7 +29,6 @@ export const Plane = instrumentedObject(
     alarm: true,
   },
   (name) => ({ plane: name }),
-  { clientPerInvocation: true },
 );
 export const Prober = instrumentedObject("Prober", ProberObject, { tick: true, alarm: true }, (name) => {
   const [plane, region] = name.split("/");

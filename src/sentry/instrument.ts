@@ -92,17 +92,15 @@ function runtimeState(ctx: DurableObjectState): DurableObjectState {
  * The objects of an isolate share one client, which sends each event as it is captured:
  * building a client per invocation sets up every integration, which cost more CPU than an
  * HTTP probe's own fetch (BENCHMARKS.md section 1). Their env, and so the client's options
- * and the secrets it scrubs, is the isolate's. A class whose invocations must learn whether
- * Sentry took their events (the Plane object's alerts, src/sentry/client.ts deliverEvents)
- * asks for `clientPerInvocation`: a shared client's sends are drained by whichever
- * invocation flushes first.
+ * and the secrets it scrubs, is the isolate's. The Plane object's alerts learn whether
+ * Sentry took them from Sentry's answers, not from a flush (src/sentry/client.ts
+ * deliverEvents), so they need no client of their own.
  */
 export function instrumentedObject<T extends DurableObject<Env>>(
   className: string,
   Base: ObjectClass<T>,
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
-  { clientPerInvocation = false }: { clientPerInvocation?: boolean } = {},
 ): ObjectClass<T> {
   const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {
     constructor(ctx: DurableObjectState, env: Env) {
@@ -123,6 +121,6 @@ export function instrumentedObject<T extends DurableObject<Env>>(
     Object.defineProperty(Tagged.prototype, method, { configurable: true, writable: true, value: tagged });
   }
   // A shared client would drop an error like the one before it (dedupe): as another object's, it is news.
-  const options = clientPerInvocation ? sentryOptions : (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false });
+  const options = (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false });
   return Sentry.instrumentDurableObjectWithSentry(options, Tagged as unknown as ObjectClass<T>);
 }

@@ -368,6 +368,26 @@ describe("the Plane object's alert queue", () => {
       ]);
     }));
 
+  it("takes an alert off the queue once Sentry took it, on the client the Durable Objects share", async () => {
+    // Another object's error first: the isolate's shared client is then built and has sent.
+    await proberStub(env, "shared-queue", "weur")
+      .tick(null as never, null as never)
+      .catch(() => undefined);
+    const stub = planeStub(env, "good");
+    const now = Date.now();
+    await stub.report("good", [], []); // the plane's first word: its object now knows it
+    const eventId = await runInDurableObject(stub, async (_object, state) => {
+      queue(state.storage.sql, policy, transition("OK", "FAILED", now), failing, now);
+      await state.storage.setAlarm(now + 60_000); // run below, not by the runtime
+      return state.storage.sql.exec<{ event_id: string }>("SELECT event_id FROM alert_queue").one().event_id;
+    });
+    // The alarm's delivery learns Sentry's answer itself: a flush of the shared client would
+    // not wait for the send, and the alert would stay queued for a retry it does not need.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_object, state) => state.storage.sql.exec("SELECT id FROM alert_queue").toArray())).toEqual([]);
+    await until("the alert", (all) => eventsIn(all).find((e) => e.event_id === eventId));
+  });
+
   it("sends nothing for a new plane's first OK, nor anything at all with Sentry off", () =>
     inPlane(async (sql, deliveries, answer) => {
       const deliver = deliverer(deliveries, answer);
