@@ -11,8 +11,8 @@ import { sentryOptions } from "./sentry/client.ts";
 import { withCronMonitor } from "./sentry/cron-monitor.ts";
 import { instrumentedObject, tagInvocation } from "./sentry/instrument.ts";
 
-// Every entry point of every Durable Object reports its errors to Sentry (the SDK's
-// instrumentation), tagged from the object's name.
+// Every entry point of every Durable Object reports what it throws to Sentry, tagged from the
+// object's name.
 export const Dispatcher = instrumentedObject("Dispatcher", DispatcherObject, { dispatch: true }, (name) => ({ range: name }));
 export const Plane = instrumentedObject(
   "Plane",

@@ -24,6 +24,7 @@ import { jittered } from "../lib/jitter.ts";
 import { logError, readSecret, redactSecrets } from "../secrets.ts";
 import { alertEvent } from "../sentry/alert-event.ts";
 import { deliverEvents } from "../sentry/client.ts";
+import { reportFromObject } from "../sentry/instrument.ts";
 import type { ProbeResult, Transition } from "../status/model.ts";
 import { emptySnapshot, type PlaneSnapshot } from "../status/snapshot.ts";
 import { alertPolicy, queueAlerts, sendAlerts, type QueuedAlert } from "./plane/alerts.ts";
@@ -388,7 +389,8 @@ export class Plane extends DurableObject<Env> {
   }
 
   private deliver(alerts: QueuedAlert[]): Promise<Set<string>> {
-    return deliverEvents(alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) })));
+    const events = alerts.map(({ id, alert }) => ({ id, event: alertEvent(alert) }));
+    return reportFromObject(this.ctx, this.env, { entry_point: "Plane.alarm", plane: this.ctx.id.name }, () => deliverEvents(events));
   }
 
   /** When the next report is expected, from the latest results of the probes a Prober reports as they run. */

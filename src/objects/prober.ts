@@ -208,7 +208,7 @@ export class Prober extends DurableObject<Env> {
     const schedule = this.schedule(probes, now);
     const due = runnable(probes, state.gate).filter((p) => schedule.get(p.name)! <= now + DUE_SLACK_MS);
     const { results, submissions } = await this.run(plane, identity.region, due);
-    captureProbeErrors(results);
+    captureProbeErrors(this.ctx, this.env, results);
     const newGate = nextGate(state.gate, probes, results);
     if (JSON.stringify(newGate) !== JSON.stringify(state.gate)) {
       this.sql.exec("INSERT OR REPLACE INTO startup_gate (id, gate) VALUES (1, ?)", JSON.stringify(newGate));

@@ -83,8 +83,7 @@ export function sentryOptions(env: Env): Sentry.CloudflareOptions {
     environment: env.SENTRY_ENVIRONMENT ?? "production",
     // A client per invocation, created from that invocation's env: a client cached across
     // invocations keeps the options (and the secrets to scrub) of the first, and a cron's
-    // check-in captured before the cached client is bound to the invocation is lost. (The
-    // Durable Objects share one client: see instrumentedObject.)
+    // check-in captured before the cached client is bound to the invocation is lost.
     cacheClient: false,
     // Deep enough for an alert's failing results (contexts → failing → results → result).
     normalizeDepth: 5,
@@ -104,20 +103,13 @@ export function quietly(what: string, call: () => void): void {
 }
 
 /**
- * Sends events with the given ids and flushes them (bounded by SENTRY_TIMEOUT_MS per phase)
- * to learn which ones Sentry took. They go through a client of their own, made from the
- * invocation's: the Durable Objects of an isolate share one client (see instrumentedObject),
- * whose queue any of their invocations may drain, so its flush would not wait for these
- * sends, nor could their answers reach this object. Resending an id later cannot duplicate:
- * Sentry keeps one event per id.
+ * Sends events with the given ids through the invocation's client and flushes it (bounded
+ * by SENTRY_TIMEOUT_MS per phase) to learn which ones Sentry took. Resending an id later
+ * cannot duplicate: Sentry keeps one event per id.
  */
 export async function deliverEvents(events: ReadonlyArray<{ id: string; event: SentryEvent }>): Promise<Set<string>> {
   const accepted = new Set<string>();
-  const invocationClient = Sentry.getClient();
-  if (!invocationClient?.getDsn()) return accepted;
-  const options = invocationClient.getOptions() as Sentry.CloudflareOptions & ConstructorParameters<typeof Sentry.CloudflareClient>[0];
-  const client = new Sentry.CloudflareClient({ ...options, cacheClient: false, integrations: [] });
-  client.init();
+  if (!Sentry.getClient()?.getDsn()) return accepted;
   for (const { id } of events) {
     awaitingAnswer.set(id, (ok) => {
       if (ok) accepted.add(id);
@@ -125,12 +117,11 @@ export async function deliverEvents(events: ReadonlyArray<{ id: string; event: S
   }
   try {
     quietly("sending events to Sentry", () => {
-      for (const { id, event } of events) client.captureEvent(event, { event_id: id }, Sentry.getCurrentScope());
+      for (const { id, event } of events) Sentry.captureEvent(event, { event_id: id });
     });
-    await client.flush(SENTRY_TIMEOUT_MS);
+    await Sentry.flush(SENTRY_TIMEOUT_MS);
   } finally {
     for (const { id } of events) awaitingAnswer.delete(id);
-    client.dispose();
   }
   return accepted;
 }

@@ -28,10 +28,6 @@ export function captureError(error: unknown, tags: Tags): void {
   });
 }
 
-/**
- * Results a probe produced by throwing (the runner turns that into `probe_error`): a bug of
- * planewatch, not a verdict on the plane, so on-call's Sentry hears of it with the probe's tags.
- */
 /** The request a result's run sent, as tags on-call can search by, when a region ran it. */
 function requestTags(r: Pick<ProbeResult, "traceparent" | "requestId">): Record<string, string> {
   return {
@@ -40,21 +36,52 @@ function requestTags(r: Pick<ProbeResult, "traceparent" | "requestId">): Record<
   };
 }
 
-export function captureProbeErrors(results: readonly ProbeResult[]): void {
-  const broken = results.filter((r) => r.reason === "probe_error");
-  if (broken.length === 0) return;
-  quietly("reporting probe errors to Sentry", () => {
-    for (const r of broken) {
-      Sentry.captureEvent({
-        message: `probe ${r.probe} (${r.kind}) threw: ${r.message}`,
-        level: "error",
-        tags: { plane: r.plane, region: r.region, probe: r.probe, kind: r.kind, ...requestTags(r) },
-      });
-    }
-  });
+type ObjectClass<T> = new (ctx: DurableObjectState, env: Env) => T;
+
+/** One call of a Durable Object into Sentry (see reportFromObject). */
+class Report {
+  send<T>({ entry_point, ...tags }: Tags & { entry_point: string }, send: () => T): T {
+    tagInvocation(entry_point, tags);
+    return send();
+  }
 }
 
-type ObjectClass<T> = new (ctx: DurableObjectState, env: Env) => T;
+const SentryReport = Sentry.instrumentDurableObjectWithSentry(
+  sentryOptions,
+  Report as unknown as ObjectClass<DurableObject<Env>>,
+) as unknown as ObjectClass<Report>;
+
+/**
+ * Runs `send` (captures, a delivery) as one invocation of the SDK's own, made for it: a client
+ * of its own, a scope tagged with `tags`, a bounded flush in waitUntil. The Durable Objects
+ * enter Sentry only this way, when they have something to send: the SDK's
+ * instrumentDurableObjectWithSentry gives every invocation a scope, a trace and a span, and wraps
+ * every method of the class and every binding of its env, which cost about a seventh of the
+ * mesh's CPU per probe (BENCHMARKS.md section 1) for traces planewatch does not take.
+ */
+export function reportFromObject<T>(ctx: DurableObjectState, env: Env, tags: Tags & { entry_point: string }, send: () => T): T {
+  return new SentryReport(ctx, env).send(tags, send);
+}
+
+/**
+ * Results a probe produced by throwing (the runner turns that into `probe_error`): a bug of
+ * planewatch, not a verdict on the plane, so on-call's Sentry hears of it with the probe's tags.
+ */
+export function captureProbeErrors(ctx: DurableObjectState, env: Env, results: readonly ProbeResult[]): void {
+  const broken = results.filter((r) => r.reason === "probe_error");
+  if (broken.length === 0) return;
+  quietly("reporting probe errors to Sentry", () =>
+    reportFromObject(ctx, env, { entry_point: "Prober.alarm" }, () => {
+      for (const r of broken) {
+        Sentry.captureEvent({
+          message: `probe ${r.probe} (${r.kind}) threw: ${r.message}`,
+          level: "error",
+          tags: { plane: r.plane, region: r.region, probe: r.probe, kind: r.kind, ...requestTags(r) },
+        });
+      }
+    }),
+  );
+}
 
 /**
  * The entry points of a Durable Object class: its public methods (RPC) and the handlers it
@@ -68,33 +95,10 @@ export type EntryPoints<T> = Exclude<
   string;
 
 /**
- * The object's state as the runtime made it, from the copy the SDK hands the object. The SDK's
- * copy opens a span for every SQL statement and storage call, and stores a trace link in the
- * object's storage at every alarm: a billed row written per alarm, and a fifth of the mesh's
- * CPU per probe (BENCHMARKS.md section 1), for traces planewatch does not take. Without the
- * copy's `originalStorage` the SDK keeps no links; it still captures each invocation's errors
- * and flushes them. The copy is an object over the state (`Object.create`): a state handed some
- * other way is used as it is.
- */
-function runtimeState(ctx: DurableObjectState): DurableObjectState {
-  if (!Object.hasOwn(ctx, "originalStorage")) return ctx;
-  Object.defineProperty(ctx, "originalStorage", { value: undefined });
-  return Object.getPrototypeOf(ctx) as DurableObjectState;
-}
-
-/**
- * A Durable Object class under the SDK's instrumentation (instrumentDurableObjectWithSentry:
- * errors of RPC methods and alarms captured and rethrown, a bounded flush in waitUntil), whose
- * every entry point first tags its invocation with what the object's name says (`tagsOf`). The
- * type makes the list exhaustive: a new RPC method does not compile until it is listed, so no
- * entry point goes untagged.
- *
- * The objects of an isolate share one client, which sends each event as it is captured:
- * building a client per invocation sets up every integration, which cost more CPU than an
- * HTTP probe's own fetch (BENCHMARKS.md section 1). Their env, and so the client's options
- * and the secrets it scrubs, is the isolate's. The Plane object's alerts learn whether
- * Sentry took them from Sentry's answers, not from a flush (src/sentry/client.ts
- * deliverEvents), so they need no client of their own.
+ * A Durable Object class whose every entry point reports what it throws to Sentry, tagged
+ * with the entry point and what the object's name says (`tagsOf`), and rethrows it: the
+ * caller gets the error as before, an alarm is retried. The type makes the list exhaustive:
+ * a new RPC method does not compile until it is listed, so no entry point goes unreported.
  */
 export function instrumentedObject<T extends DurableObject<Env>>(
   className: string,
@@ -102,25 +106,28 @@ export function instrumentedObject<T extends DurableObject<Env>>(
   entryPoints: Readonly<Record<EntryPoints<T>, true>>,
   tagsOf: (objectName: string) => Tags,
 ): ObjectClass<T> {
-  const Tagged = class extends (Base as ObjectClass<DurableObject<Env>>) {
-    constructor(ctx: DurableObjectState, env: Env) {
-      super(runtimeState(ctx), env);
-    }
-  };
+  const Reporting = class extends (Base as ObjectClass<DurableObject<Env>>) {};
   const methods = Base.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const method of Object.keys(entryPoints)) {
     const original = methods[method]!;
     // A computed name, so stack frames (and Sentry's grouping) name the method, not the wrapper.
-    const tagged = {
-      [method](this: { ctx: DurableObjectState }, ...args: unknown[]) {
-        const name = this.ctx.id.name;
-        tagInvocation(`${className}.${method}`, name === undefined ? {} : tagsOf(name));
-        return original.apply(this, args);
+    const reporting = {
+      async [method](this: { ctx: DurableObjectState; env: Env }, ...args: unknown[]) {
+        try {
+          return await original.apply(this, args);
+        } catch (error) {
+          const name = this.ctx.id.name;
+          const tags = { entry_point: `${className}.${method}`, ...(name === undefined ? {} : tagsOf(name)) };
+          quietly("reporting an error to Sentry", () =>
+            reportFromObject(this.ctx, this.env, tags, () =>
+              Sentry.captureException(error, { mechanism: { type: "auto.faas.cloudflare.durable_object", handled: false } }),
+            ),
+          );
+          throw error;
+        }
       },
     }[method];
-    Object.defineProperty(Tagged.prototype, method, { configurable: true, writable: true, value: tagged });
+    Object.defineProperty(Reporting.prototype, method, { configurable: true, writable: true, value: reporting });
   }
-  // A shared client would drop an error like the one before it (dedupe): as another object's, it is news.
-  const options = (env: Env) => ({ ...sentryOptions(env), cacheClient: true, enableDedupe: false });
-  return Sentry.instrumentDurableObjectWithSentry(options, Tagged as unknown as ObjectClass<T>);
+  return Reporting as unknown as ObjectClass<T>;
 }

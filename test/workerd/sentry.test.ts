@@ -3,7 +3,6 @@
  * through its transport to the Sentry stand-in (test/support/sentry-sink.ts) that the global setup
  * started; and the Plane object's alert queue against its real SQLite storage.
  */
-import * as Sentry from "@sentry/cloudflare";
 import {
   createExecutionContext,
   createScheduledController,
@@ -20,7 +19,7 @@ import { planeStub, proberStub } from "../../src/objects/stubs.ts";
 import { sentryOptions } from "../../src/sentry/client.ts";
 import { MAINTENANCE_CRON } from "../../src/scheduler/cron.ts";
 import { CRON_MONITOR_SLUG, MAINTENANCE_MONITOR_SLUG } from "../../src/sentry/cron-monitor.ts";
-import { captureProbeErrors, tagInvocation } from "../../src/sentry/instrument.ts";
+import { captureProbeErrors } from "../../src/sentry/instrument.ts";
 import type { Transition } from "../../src/status/model.ts";
 import { checkInsIn, eventsIn, type ReceivedEnvelope } from "../support/envelope.ts";
 import { until as eventually } from "../support/until.ts";
@@ -173,7 +172,7 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
     expect(event).toMatchObject({ tags: { plane: "good" }, exception: { values: [{ type: "TypeError" }] } });
   });
 
-  it("Prober objects, which share a client per isolate: each one's error reaches Sentry with its own tags", async () => {
+  it("Prober objects in one isolate: each one's error reaches Sentry with its own tags", async () => {
     // A name no plane has, in two regions: each tick stores a null identity, which the schema refuses.
     const regions = ["weur", "wnam"];
     for (const region of regions) {
@@ -193,7 +192,7 @@ describe("errors of every entry point reach Sentry, and the entry point fails as
   });
 });
 
-describe("the Durable Objects under the SDK", () => {
+describe("the Durable Objects, outside the SDK", () => {
   it("keep their own storage: no span wraps a statement, and an alarm stores no trace link (a billed row each)", async () => {
     const stub = planeStub(env, "good");
     const at = Date.now();
@@ -235,18 +234,10 @@ describe("a probe that throws", () => {
       httpStatus: null,
       message: "Cannot read properties of undefined (reading 'x')",
     };
-    // Inside an invocation the SDK instruments, as the Prober's alarm is.
-    const handler: Required<Pick<ExportedHandler<Env>, "fetch">> = {
-      async fetch() {
-        tagInvocation("Prober.alarm");
-        captureProbeErrors([{ ...result, probe: "fine", reason: "timeout" }, result]);
-        return new Response(null, { status: 204 });
-      },
-    };
-    const invocation = Sentry.withSentry(sentryOptions, handler);
-    const ctx = createExecutionContext();
-    await invocation.fetch(new Request("http://mesh/"), env, ctx);
-    await waitOnExecutionContext(ctx);
+    // In a Prober object, outside any invocation of the SDK's, as its alarm runs.
+    await runInDurableObject(proberStub(env, "good", "apac"), (_object, state) =>
+      captureProbeErrors(state, env, [{ ...result, probe: "fine", reason: "timeout" }, result]),
+    );
     const events = await until("the probe error", (all) => {
       const found = eventsIn(all).filter((e) => e.tags?.probe === "thrower" || e.tags?.probe === "fine");
       return found.length > 0 ? found : undefined;
@@ -368,11 +359,7 @@ describe("the Plane object's alert queue", () => {
       ]);
     }));
 
-  it("takes an alert off the queue once Sentry took it, on the client the Durable Objects share", async () => {
-    // Another object's error first: the isolate's shared client is then built and has sent.
-    await proberStub(env, "shared-queue", "weur")
-      .tick(null as never, null as never)
-      .catch(() => undefined);
+  it("takes an alert off the queue once Sentry took it", async () => {
     const stub = planeStub(env, "good");
     const now = Date.now();
     await stub.report("good", [], []); // the plane's first word: its object now knows it
@@ -381,8 +368,7 @@ describe("the Plane object's alert queue", () => {
       await state.storage.setAlarm(now + 60_000); // run below, not by the runtime
       return state.storage.sql.exec<{ event_id: string }>("SELECT event_id FROM alert_queue").one().event_id;
     });
-    // The alarm's delivery learns Sentry's answer itself: a flush of the shared client would
-    // not wait for the send, and the alert would stay queued for a retry it does not need.
+    // The alarm's delivery learns Sentry's answer from its own client's flush, at once.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_object, state) => state.storage.sql.exec("SELECT id FROM alert_queue").toArray())).toEqual([]);
     await until("the alert", (all) => eventsIn(all).find((e) => e.event_id === eventId));
