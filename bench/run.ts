@@ -509,7 +509,7 @@ function report(r: Results, command: string): string {
     "",
     `The bare Durable Objects are the floor under the mesh: as many as its Prober objects, each running one HTTP probe on its`,
     `own alarm every second and nothing more (bench/worker.ts), measured the same way. A probe run costs them ${fmt(t.bareObject.cpuMsPerProbe.median)} ms of CPU;`,
-    `what the mesh spends beyond that (${fmt(t.mesh.cpuMsPerProbe.median - t.bareObject.cpuMsPerProbe.median)} ms) is planewatch's: judging, keeping and reporting the result, Sentry's scope.`,
+    `what the mesh spends beyond that (${fmt(t.mesh.cpuMsPerProbe.median - t.bareObject.cpuMsPerProbe.median)} ms) is planewatch's: judging, keeping and reporting the result.`,
     "",
     "## 2. Latency accuracy",
     "",

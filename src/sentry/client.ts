@@ -68,8 +68,8 @@ function safeRequest(event: Sentry.ErrorEvent): Sentry.ErrorEvent {
 let offLogged = false;
 
 /**
- * The SDK's options for one invocation (every entry point passes them to withSentry or
- * instrumentDurableObjectWithSentry). Without SENTRY_DSN the SDK stays off, which is said
+ * The SDK's options for one invocation (withSentry's for the Worker's entry points,
+ * reportFromObject's for the Durable Objects'). Without SENTRY_DSN the SDK stays off, which is said
  * once per isolate. Every event and breadcrumb is scrubbed of secrets.
  */
 export function sentryOptions(env: Env): Sentry.CloudflareOptions {

@@ -38,7 +38,11 @@ function requestTags(r: Pick<ProbeResult, "traceparent" | "requestId">): Record<
 
 type ObjectClass<T> = new (ctx: DurableObjectState, env: Env) => T;
 
-/** One call of a Durable Object into Sentry (see reportFromObject). */
+/**
+ * One call of a Durable Object into Sentry (see reportFromObject). The SDK makes a client only
+ * for an invocation it instruments: instrumented as an object class and made for each call,
+ * each call of `send` is one.
+ */
 class Report {
   send<T>({ entry_point, ...tags }: Tags & { entry_point: string }, send: () => T): T {
     tagInvocation(entry_point, tags);
