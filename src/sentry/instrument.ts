@@ -44,9 +44,9 @@ type ObjectClass<T> = new (ctx: DurableObjectState, env: Env) => T;
  * each call of `send` is one.
  */
 class Report {
-  send<T>({ entry_point, ...tags }: Tags & { entry_point: string }, send: () => T): T {
+  send<T>({ entry_point, ...tags }: Tags & { entry_point: string }, run: () => T): T {
     tagInvocation(entry_point, tags);
-    return send();
+    return run();
   }
 }
 
@@ -56,15 +56,15 @@ const SentryReport = Sentry.instrumentDurableObjectWithSentry(
 ) as unknown as ObjectClass<Report>;
 
 /**
- * Runs `send` (captures, a delivery) as one invocation of the SDK's own, made for it: a client
+ * Runs `run` (captures, a delivery) as one invocation of the SDK's own, made for it: a client
  * of its own, a scope tagged with `tags`, a bounded flush in waitUntil. The Durable Objects
  * enter Sentry only this way, when they have something to send: the SDK's
  * instrumentDurableObjectWithSentry gives every invocation a scope, a trace and a span, and wraps
  * every method of the class and every binding of its env, which cost about a seventh of the
  * mesh's CPU per probe (BENCHMARKS.md section 1) for traces planewatch does not take.
  */
-export function reportFromObject<T>(ctx: DurableObjectState, env: Env, tags: Tags & { entry_point: string }, send: () => T): T {
-  return new SentryReport(ctx, env).send(tags, send);
+export function reportFromObject<T>(ctx: DurableObjectState, env: Env, tags: Tags & { entry_point: string }, run: () => T): T {
+  return new SentryReport(ctx, env).send(tags, run);
 }
 
 /**
